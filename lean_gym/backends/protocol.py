@@ -1,0 +1,127 @@
+"""Reading the Lean REPL's JSON answers into lean_gym values.
+
+Shared by every backend that speaks the leanprover-community/repl protocol (the repl client over
+a pipe and the in-process MiniLean fast path), so that both read Lean's answers the same way.
+See ``shared/REPL-PROTOCOL.md``: there are two error channels, an ``error`` message inside a
+normal response and a bare ``{"message": ...}`` answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lean_gym.types import Goal, LeanError, Message, Position, ProofState, Success, TacticResult
+
+__all__ = [
+    "UNKNOWN_PROOF_STATE",
+    "UNKNOWN_ENVIRONMENT",
+    "is_unknown_proof_state",
+    "messages_of",
+    "first_error",
+    "bare_error",
+    "tactic_result",
+    "parse_axioms",
+    "sorries_of",
+]
+
+UNKNOWN_PROOF_STATE = "Unknown proof state."
+UNKNOWN_ENVIRONMENT = "Unknown environment."
+
+_PARSE_HINTS = ("<input>:", "unexpected token", "expected ", "unknown tactic")
+
+
+def is_unknown_proof_state(response: dict[str, Any]) -> bool:
+    """True for the bare answer the REPL gives for a proof-state id it does not hold."""
+    msg = response.get("message")
+    return isinstance(msg, str) and "Unknown proof state" in msg and "proofState" not in response
+
+
+def messages_of(response: dict[str, Any]) -> tuple[Message, ...]:
+    """The ``messages`` list of a response as Message values (empty when absent)."""
+    raw = response.get("messages") or []
+    return tuple(Message.from_json(m) for m in raw if isinstance(m, dict))
+
+
+def first_error(messages: tuple[Message, ...]) -> Message | None:
+    for message in messages:
+        if message.severity == "error":
+            return message
+    return None
+
+
+def bare_error(response: dict[str, Any]) -> LeanError | None:
+    """The second error channel: ``{"message": "..."}`` with no proof state."""
+    if "message" in response and "proofState" not in response and "env" not in response:
+        text = str(response["message"])
+        kind = "parse" if any(h in text for h in _PARSE_HINTS) else "error"
+        return LeanError(kind=kind, message=text)
+    return None
+
+
+def sorries_of(response: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = response.get("sorries") or []
+    return [s for s in raw if isinstance(s, dict)]
+
+
+def tactic_result(
+    parent: ProofState, tactic: str, response: dict[str, Any], handle: Any
+) -> TacticResult:
+    """Turns a tactic-mode response into a TacticResult.
+
+    Args:
+        parent: The state the tactic ran on.
+        tactic: The tactic text, appended to the parent's path on success.
+        response: The REPL's JSON answer.
+        handle: The backend handle to attach to the new state (built by the caller from
+            ``response["proofState"]``).
+    """
+    err = bare_error(response)
+    if err is not None:
+        return err
+    messages = messages_of(response)
+    error = first_error(messages)
+    if error is not None:
+        errors = [m.data for m in messages if m.severity == "error"]
+        return LeanError(kind="error", message="\n".join(errors), pos=error.pos)
+    status = str(response.get("proofStatus", ""))
+    if status.startswith("Error"):
+        return LeanError(kind="error", message=status)
+    try:
+        goals = tuple(Goal.parse(g) for g in response.get("goals") or [])
+    except ValueError as exc:
+        return LeanError(kind="error", message=f"unreadable goal from Lean: {exc}")
+    state = ProofState(
+        theorem=parent.theorem,
+        goals=goals,
+        tactics=(*parent.tactics, tactic),
+        handle=handle,
+    )
+    return Success(state=state, messages=messages)
+
+
+_AXIOMS_RE = re.compile(r"depends on axioms:\s*\[([^\]]*)\]", re.S)
+
+
+def parse_axioms(messages: tuple[Message, ...], name: str | None = None) -> tuple[str, ...] | None:
+    """Reads the answer of ``#print axioms NAME``.
+
+    Returns the axiom names, ``()`` for "does not depend on any axioms", or None when no such
+    message is present.
+    """
+    for message in messages:
+        if message.severity not in ("info", "information"):
+            continue
+        text = message.data
+        if name is not None and f"'{name}'" not in text and name not in text:
+            continue
+        m = _AXIOMS_RE.search(text)
+        if m:
+            return tuple(a.strip() for a in m.group(1).replace("\n", " ").split(",") if a.strip())
+        if "does not depend on any axioms" in text:
+            return ()
+    return None
+
+
+def position(obj: Any) -> Position | None:
+    return Position.from_json(obj)
