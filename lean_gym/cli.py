@@ -1,0 +1,52 @@
+"""The ``lean-gym`` command line.
+
+Subcommands:
+    run: the main job: play every theorem of a dataset in LeanStep-v0, LeanSegment-v0 and
+        LeanProof-v0 with its known proof, verify each, and build the segment-level training
+        data (trajectories, segments, value labels) from the proofs.
+    data: build datasets: ``trajectories``, ``segments``, ``values``.
+    backends: list the backend names ``backend=`` accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "build_parser"]
+
+
+def _cmd_backends(args: argparse.Namespace) -> int:
+    from lean_gym.backends import available_backends
+
+    for name in available_backends():
+        print(name)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lean_gym import __version__
+    from lean_gym.data.cli import register as register_data
+    from lean_gym.pipeline import register as register_run
+
+    parser = argparse.ArgumentParser(
+        prog="lean-gym", description="The Lean 4 theorem prover as Gymnasium environments."
+    )
+    parser.add_argument("--version", action="version", version=f"lean-gym {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    register_run(subparsers)
+    register_data(subparsers)
+    backends = subparsers.add_parser("backends", help="list the backend names")
+    backends.set_defaults(func=_cmd_backends)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
