@@ -142,20 +142,15 @@ def split_tactics(block: str) -> list[str]:
 
     chunks: list[tuple[list[str], list[str]]] = []
     depth = 0
-    for raw, mask in zip(clean_lines, masked_lines):
+    for raw, mask in zip(clean_lines, masked_lines, strict=True):
         if not mask.strip():
             if chunks and depth > 0:
                 chunks[-1][0].append("")
                 chunks[-1][1].append("")
             continue
         stripped = mask.strip()
-        starts_new = (
-            not chunks
-            or (
-                depth <= 0
-                and _indent(mask) <= base
-                and not stripped.startswith(_CONTINUATION_PREFIXES)
-            )
+        starts_new = not chunks or (
+            depth <= 0 and _indent(mask) <= base and not stripped.startswith(_CONTINUATION_PREFIXES)
         )
         line = raw[base:] if len(raw) >= base else raw.lstrip()
         mline = mask[base:] if len(mask) >= base else mask.lstrip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 __all__ = [
     "Theorem",
@@ -332,7 +332,7 @@ class LeanError:
     ok: bool = field(default=False, init=False, repr=False)
 
 
-TacticResult = Union[Success, LeanError]
+TacticResult = Success | LeanError
 
 
 @dataclass(frozen=True)

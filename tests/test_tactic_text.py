@@ -26,7 +26,10 @@ from lean_gym.tactic_text import (
         ('refine ⟨?_, ?_⟩\n/- a\n b -/\nexact "a -- b"', ["refine ⟨?_, ?_⟩", 'exact "a -- b"']),
         ("rcases h with ⟨a, b⟩ | c\n<;> omega", ["rcases h with ⟨a, b⟩ | c\n<;> omega"]),
         ("first | omega | simp", ["first | omega | simp"]),
-        ("· constructor\n  · exact a\n  · exact b\n· exact c", ["· constructor\n  · exact a\n  · exact b", "· exact c"]),
+        (
+            "· constructor\n  · exact a\n  · exact b\n· exact c",
+            ["· constructor\n  · exact a\n  · exact b", "· exact c"],
+        ),
         ("try (intro h; exact h)", ["try (intro h; exact h)"]),
         ("", []),
         ("  \n -- only a comment\n", []),

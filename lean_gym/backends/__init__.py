@@ -11,7 +11,8 @@ import importlib
 import logging
 import os
 import shutil
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lean_gym.backends.base import (
     BackendBase,

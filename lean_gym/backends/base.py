@@ -8,6 +8,7 @@ exceptions are kept for programming errors and for a backend that cannot run at 
 from __future__ import annotations
 
 import abc
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -151,7 +152,7 @@ class BackendBase(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def discard(self, state: ProofState) -> None:
+    def discard(self, state: ProofState) -> None:  # noqa: B027 - optional hook
         """Tells the backend no caller needs ``state`` any more (a hint; default no-op)."""
 
     def verify(
@@ -172,7 +173,5 @@ class BackendBase(abc.ABC):
         self.close()
 
     def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
-        try:
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:
-            pass

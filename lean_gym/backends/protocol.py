@@ -28,7 +28,8 @@ __all__ = [
 UNKNOWN_PROOF_STATE = "Unknown proof state."
 UNKNOWN_ENVIRONMENT = "Unknown environment."
 
-_PARSE_HINTS = ("<input>:", "unexpected token", "expected ", "unknown tactic")
+# The REPL reports parse failures of tactic text as "Lean error:\n<input>:L:C: ...".
+_PARSE_MARKER = "<input>:"
 
 
 def is_unknown_proof_state(response: dict[str, Any]) -> bool:
@@ -54,7 +55,7 @@ def bare_error(response: dict[str, Any]) -> LeanError | None:
     """The second error channel: ``{"message": "..."}`` with no proof state."""
     if "message" in response and "proofState" not in response and "env" not in response:
         text = str(response["message"])
-        kind = "parse" if any(h in text for h in _PARSE_HINTS) else "error"
+        kind = "parse" if _PARSE_MARKER in text else "error"
         return LeanError(kind=kind, message=text)
     return None
 
