@@ -1,0 +1,235 @@
+"""Arithmetic decision procedures of MiniLean: ``omega``, ``decide``, ``norm_num``, ``simp_arith``.
+
+Public entry point; the implementation lives in the ``arith_*`` modules of this package.
+
+Terms and formulas are tuples::
+
+    Sort    = "Nat" | "Int"
+    Term    = ("var", name, sort) | ("lit", value, sort)
+            | (op, sort, t1, t2)        op in + - * / % ^ (the exponent of ^ is always a Nat)
+            | ("neg", "Int", t)
+    Formula = ("true",) | ("false",) | ("atom", name)
+            | (rel, t1, t2)             rel in = ≠ < ≤ > ≥, both sides of one sort
+            | ("not", f) | ("and", f, g) | ("or", f, g) | ("implies", f, g) | ("iff", f, g)
+            | ("forall", name, sort, f) | ("exists", name, sort, f)
+
+Semantics are Lean 4's: Nat subtraction truncates, ``x / 0 = 0``, ``x % 0 = x``, Int ``/`` and
+``%`` are ``Int.ediv``/``Int.emod`` (Euclidean), ``0 ^ 0 = 1``, Nat variables are ``≥ 0``.
+A procedure answers ``proved=True`` only when z3 shows ``hyps ∧ ¬goal`` unsatisfiable for an
+abstraction that only forgets information (opaque atoms, dropped facts, rational relaxation), so
+``proved=True`` is sound; ``unknown`` and timeouts are failures. Importing this module does not
+import z3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lean_gym.backends.minilean.arith_eval import evaluate_closed_formula, evaluate_term
+from lean_gym.backends.minilean.arith_messages import (
+    NORM_NUM_FAILURE,
+    NORM_NUM_FALSE_GOAL,
+    SIMP_FAILURE,
+    timeout_message,
+)
+from lean_gym.backends.minilean.arith_nnf import refutation_problem
+from lean_gym.backends.minilean.arith_poly import terms_equal_as_polynomials
+from lean_gym.backends.minilean.arith_syntax import (
+    collect_free_vars,
+    formula_free_vars,
+    formula_has_quantifier_or_atom,
+    formula_to_lean,
+    term_free_vars,
+    term_to_lean,
+    validate,
+    validate_formula,
+    validate_term,
+)
+
+__all__ = [
+    "ArithVerdict",
+    "check_terms_equal",
+    "decide",
+    "evaluate",
+    "evaluate_formula",
+    "formula_to_lean",
+    "norm_num",
+    "omega",
+    "simp_arith",
+    "term_to_lean",
+    "validate",
+    "validate_formula",
+    "validate_term",
+]
+
+
+@dataclass(frozen=True)
+class ArithVerdict:
+    """Answer of a decision procedure.
+
+    Attributes:
+        proved: the goal follows from the hypotheses (never true for a false goal).
+        reason: when not proved, Lean's wording for the failure.
+    """
+
+    proved: bool
+    reason: str = ""
+
+
+def _freeze(obj: Any) -> Any:
+    """Deep-converts lists to tuples so that callers may pass JSON-like data."""
+    if isinstance(obj, (list, tuple)):
+        return tuple(_freeze(item) for item in obj)
+    return obj
+
+
+def _prepare(hyps: Sequence[Any], goal: Any) -> tuple[list[tuple], tuple, dict[str, str]]:
+    if isinstance(hyps, (str, bytes)) or not isinstance(hyps, Sequence):
+        raise ValueError(f"hypotheses must be a list of formulas: {hyps!r}")
+    frozen_hyps = [_freeze(h) for h in hyps]
+    frozen_goal = _freeze(goal)
+    for formula in [*frozen_hyps, frozen_goal]:
+        validate_formula(formula)
+    free = collect_free_vars([*frozen_hyps, frozen_goal])
+    return frozen_hyps, frozen_goal, free
+
+
+def _check_timeout(timeout_ms: Any) -> int:
+    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, (int, float)) or timeout_ms <= 0:
+        raise ValueError(f"timeout_ms must be a positive number: {timeout_ms!r}")
+    return int(max(1, timeout_ms))
+
+
+def omega(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
+    """Lean's ``omega``: linear arithmetic over Int and Nat with nonlinear subterms as atoms.
+
+    Args:
+        hyps: the hypotheses in context (non-arithmetic ones are ignored, as by Lean).
+        goal: the goal; its leading ``∀``, ``→`` and ``¬`` are introduced first.
+        timeout_ms: bound on the solver's time.
+
+    Raises:
+        ValueError: malformed input.
+    """
+    from lean_gym.backends.minilean.arith_omega import run_omega
+    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
+
+    timeout = _check_timeout(timeout_ms)
+    frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
+    problem = refutation_problem(frozen_hyps, frozen_goal, free, opaque_props=True)
+    with Z3_LOCK:
+        result = run_omega(problem, timeout)
+    return ArithVerdict(result.proved, result.reason)
+
+
+def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
+    """``norm_num``-like: numeric evaluation plus linear arithmetic over the given hypotheses.
+
+    Ground subterms are evaluated exactly; relations are normalised as polynomials and refuted
+    over the rationals (``linarith``-strength, weaker than ``omega`` on integer facts such as
+    parity), with nonlinear monomials as atoms. Pass ``hyps=[]`` for bare ``norm_num``, which
+    does not use the local context.
+
+    Raises:
+        ValueError: malformed input.
+    """
+    from lean_gym.backends.minilean.arith_norm import run_norm_num
+    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
+
+    timeout = _check_timeout(timeout_ms)
+    frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
+    problem = refutation_problem(frozen_hyps, frozen_goal, free)
+    with Z3_LOCK:
+        result = run_norm_num(problem, timeout)
+    if result.proved:
+        return ArithVerdict(True)
+    if result.status == "unknown":
+        return ArithVerdict(False, timeout_message("norm_num"))
+    closed = not free and not frozen_hyps and not formula_has_quantifier_or_atom(frozen_goal)
+    if closed and evaluate_closed_formula(frozen_goal) is False:
+        # Lean's norm_num rewrites a false closed goal to `False` and leaves it open.
+        return ArithVerdict(False, NORM_NUM_FALSE_GOAL)
+    return ArithVerdict(False, NORM_NUM_FAILURE)
+
+
+def simp_arith(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
+    """What ``simp`` / ``simp_arith`` closes by arithmetic normalisation (conservative).
+
+    Closed relations are evaluated; a relation whose polynomial normal form settles it
+    (``x + 1 > x``, ``x * y = y * x``, ``0 ≤ n`` for Nat) is decided; other relations are
+    normalised (``x < y`` and ``x + 1 ≤ y`` coincide) and then treated as opaque propositions,
+    so that a hypothesis can be used only when it matches after normalisation. Pass the
+    hypotheses that the simp call may use (``simp [h]``, ``simp_all``), or none.
+
+    Raises:
+        ValueError: malformed input.
+    """
+    from lean_gym.backends.minilean.arith_norm import run_simp_arith
+    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
+
+    timeout = _check_timeout(timeout_ms)
+    frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
+    problem = refutation_problem(frozen_hyps, frozen_goal, free)
+    with Z3_LOCK:
+        result = run_simp_arith(problem, timeout)
+    if result.proved:
+        return ArithVerdict(True)
+    if result.status == "unknown":
+        return ArithVerdict(False, timeout_message("simp"))
+    return ArithVerdict(False, SIMP_FAILURE)
+
+
+def decide(goal: Any) -> bool | None:
+    """Truth value of a closed, quantifier-free formula without opaque atoms, else ``None``.
+
+    Raises:
+        ValueError: malformed input.
+    """
+    goal = _freeze(goal)
+    validate_formula(goal)
+    if formula_has_quantifier_or_atom(goal) or next(formula_free_vars(goal), None) is not None:
+        return None
+    return evaluate_closed_formula(goal)
+
+
+def evaluate(term: Any) -> int | None:
+    """Value of a closed term with Lean's semantics; ``None`` if it has a free variable (or is
+    a power too large to compute).
+
+    Raises:
+        ValueError: malformed input.
+    """
+    term = _freeze(term)
+    validate_term(term)
+    if next(term_free_vars(term), None) is not None:
+        return None
+    return evaluate_term(term)
+
+
+def evaluate_formula(formula: Any) -> bool | None:
+    """Truth of a closed quantifier-free formula; ``None`` for free variables, quantifiers or
+    opaque atoms.
+
+    Raises:
+        ValueError: malformed input.
+    """
+    return decide(formula)
+
+
+def check_terms_equal(t1: Any, t2: Any) -> bool:
+    """Whether ``t1 = t2`` holds as an identity of commutative rings (``ring``-strength, sound).
+
+    Ground subterms are evaluated; Nat truncated subtraction, ``/``, ``%`` and powers with a
+    non-numeral exponent are atoms over normalised operands.
+
+    Raises:
+        ValueError: malformed input or operands of different sorts.
+    """
+    t1, t2 = _freeze(t1), _freeze(t2)
+    sort1, sort2 = validate_term(t1), validate_term(t2)
+    if sort1 != sort2:
+        raise ValueError(f"cannot compare a {sort1} term with an {sort2} term")
+    collect_free_vars([("=", t1, t2)])
+    return terms_equal_as_polynomials(t1, t2)

@@ -1,0 +1,109 @@
+"""Translating MiniLean goals into the formula language of ``arith`` (omega, norm_num, decide).
+
+Only what is faithfully expressible is translated: a hypothesis that is not (for example a
+hypothesis quantified over a proposition) is left out, which can only make a procedure weaker.
+"""
+
+from __future__ import annotations
+
+from lean_gym.backends.minilean.expr import INT, NAT, PROP, Expr
+from lean_gym.backends.minilean.goals import Goal
+
+
+class Untranslatable(Exception):
+    """The expression has no faithful arith counterpart."""
+
+
+def term_of(e: Expr, goal: Goal, bound: list[tuple[str, str]]) -> tuple:
+    k = e[0]
+    if k == "lit":
+        return ("lit", e[1], e[2])
+    if k == "fvar":
+        d = goal.decl(e[1])
+        if d is None or d.type not in (NAT, INT):
+            raise Untranslatable
+        return ("var", f"x{e[1]}", "Nat" if d.type == NAT else "Int")
+    if k == "bvar":
+        i = e[1]
+        if i >= len(bound):
+            raise Untranslatable
+        name, sort = bound[-1 - i]
+        return ("var", name, sort)
+    if k == "bin":
+        return (e[1], e[2], term_of(e[3], goal, bound), term_of(e[4], goal, bound))
+    if k == "neg":
+        return ("neg", "Int", term_of(e[1], goal, bound))
+    if k == "succ":
+        return ("+", "Nat", term_of(e[1], goal, bound), ("lit", 1, "Nat"))
+    raise Untranslatable
+
+
+def formula_of(e: Expr, goal: Goal, bound: list[tuple[str, str]] | None = None) -> tuple:
+    """The arith formula for proposition ``e`` (raises Untranslatable)."""
+    if bound is None:
+        bound = []
+    k = e[0]
+    if k == "true":
+        return ("true",)
+    if k == "false":
+        return ("false",)
+    if k == "fvar":
+        d = goal.decl(e[1])
+        if d is None or d.type != PROP:
+            raise Untranslatable
+        return ("atom", f"p{e[1]}")
+    if k == "rel":
+        if e[2] not in ("Nat", "Int"):
+            raise Untranslatable
+        return (e[1], term_of(e[3], goal, bound), term_of(e[4], goal, bound))
+    if k == "not":
+        return ("not", formula_of(e[1], goal, bound))
+    if k in ("and", "or", "iff"):
+        return (k, formula_of(e[1], goal, bound), formula_of(e[2], goal, bound))
+    if k == "pi":
+        dom = e[2]
+        if dom in (NAT, INT):
+            name = f"b{len(bound)}_{id(e) % 100000}"
+            sort = "Nat" if dom == NAT else "Int"
+            body = formula_of(e[3], goal, [*bound, (name, sort)])
+            return ("forall", name, sort, body)
+        if dom == PROP:
+            raise Untranslatable
+        lhs = formula_of(dom, goal, bound)
+        rhs = formula_of(e[3], goal, [*bound, ("_", "Nat")])
+        return ("implies", lhs, rhs)
+    if k == "ex":
+        dom = e[2]
+        if dom not in (NAT, INT):
+            raise Untranslatable
+        name = f"b{len(bound)}_{id(e) % 100000}"
+        sort = "Nat" if dom == NAT else "Int"
+        return ("exists", name, sort, formula_of(e[3], goal, [*bound, (name, sort)]))
+    raise Untranslatable
+
+
+def has_quantifier(f: tuple) -> bool:
+    k = f[0]
+    if k in ("forall", "exists"):
+        return True
+    if k in ("not",):
+        return has_quantifier(f[1])
+    if k in ("and", "or", "implies", "iff"):
+        return has_quantifier(f[1]) or has_quantifier(f[2])
+    return False
+
+
+def hypotheses_of(goal: Goal, quantifier_free: bool = True) -> list[tuple]:
+    """The translatable hypotheses of the goal's context."""
+    out: list[tuple] = []
+    for d in goal.ctx:
+        if d.type in (NAT, INT, PROP):
+            continue
+        try:
+            f = formula_of(d.type, goal)
+        except Untranslatable:
+            continue
+        if quantifier_free and has_quantifier(f):
+            continue
+        out.append(f)
+    return out

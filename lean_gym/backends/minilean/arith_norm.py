@@ -1,0 +1,178 @@
+"""``norm_num`` and ``simp_arith``: numeric evaluation plus (deliberately weak) linear reasoning.
+
+Both work on ring normal forms (:mod:`arith_poly`): ground subterms are evaluated with Lean's
+semantics, the rest becomes a polynomial over atoms.
+
+- ``norm_num`` reads each relation as a linear constraint over the polynomial's monomials and asks
+  z3 over the *rationals* (a ``linarith``-like relaxation), after tightening strict inequalities
+  the way ``linarith``'s integer preprocessing does (``p < q`` becomes ``p + 1 ≤ q``, exact on
+  integers). Sound: every integer model is a rational model.
+- ``simp_arith`` only decides relations whose normal form settles them (``x + 1 > x``,
+  ``x + y = y + x``, ``0 ≤ n`` on Nat) and otherwise treats each normalised relation as an opaque
+  proposition, then reasons propositionally.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from lean_gym.backends.minilean.arith_eval import compare
+from lean_gym.backends.minilean.arith_nnf import Node, Refutation
+from lean_gym.backends.minilean.arith_poly import Monomial, Poly, PolyNormalizer, poly_add
+from lean_gym.backends.minilean.arith_solver import check_sat, z3mod
+from lean_gym.backends.minilean.arith_syntax import Term
+
+
+def term_sort(term: Term) -> str:
+    """The sort of a well-formed term."""
+    tag = term[0]
+    if tag in ("var", "lit"):
+        return term[2]
+    return term[1]
+
+
+@dataclass(frozen=True)
+class NormResult:
+    """Outcome of a normalising procedure."""
+
+    proved: bool
+    status: str  # "unsat" (proved), "sat" or "unknown"
+
+
+class _NormNumEncoder:
+    def __init__(self) -> None:
+        self.z3 = z3mod()
+        self.normalizer = PolyNormalizer()
+        self.monomials: dict[Monomial, object] = {}
+        self.props: dict[str, object] = {}
+
+    def _monomial(self, mono: Monomial) -> object:
+        variable = self.monomials.get(mono)
+        if variable is None:
+            variable = self.z3.Real(f"nn_mono_{len(self.monomials)}")
+            self.monomials[mono] = variable
+        return variable
+
+    def literal(self, op: str, left: Term, right: Term) -> object:
+        z3 = self.z3
+        difference = poly_add(self.normalizer.normalize(left), self.normalizer.normalize(right), -1)
+        const = difference.pop((), 0)
+        if not difference:
+            return z3.BoolVal(compare(op, const, 0))
+        parts = [self._monomial(m) * c for m, c in sorted(difference.items())]
+        expr = z3.Sum(parts) if len(parts) > 1 else parts[0]
+        # Every monomial is integer-valued, so strict bounds tighten by one.
+        if op == "=":
+            return expr == -const
+        if op == "≠":
+            return z3.Or(expr <= -const - 1, expr >= -const + 1)
+        if op == "<":
+            return expr <= -const - 1
+        return expr <= -const
+
+    def node(self, node: Node) -> object:
+        z3 = self.z3
+        tag = node[0]
+        if tag == "const":
+            return z3.BoolVal(node[1])
+        if tag == "patom":
+            prop = self.props.get(node[1])
+            if prop is None:
+                prop = self.props[node[1]] = z3.Bool(f"nn_prop_{len(self.props)}")
+            return prop if node[2] else z3.Not(prop)
+        if tag in ("and", "or"):
+            parts = [self.node(child) for child in node[1]]
+            return z3.And(parts) if tag == "and" else z3.Or(parts)
+        return self.literal(node[1], node[2], node[3])
+
+    def side_facts(self) -> list[object]:
+        # Nat atoms are non-negative, so are their products (`Nat.zero_le` is a simp lemma).
+        return [
+            variable >= 0
+            for mono, variable in self.monomials.items()
+            if all(self.normalizer.atom_sorts.get(atom) == "Nat" for atom, _ in mono)
+        ]
+
+
+def run_norm_num(problem: Refutation, timeout_ms: int) -> NormResult:
+    """Refutes the problem with ground evaluation and rational linear arithmetic."""
+    encoder = _NormNumEncoder()
+    assertions = [encoder.node(node) for node in problem.conjuncts]
+    assertions.extend(encoder.side_facts())
+    status = check_sat(assertions, timeout_ms)
+    return NormResult(status == "unsat", status)
+
+
+class _SimpEncoder:
+    def __init__(self) -> None:
+        self.z3 = z3mod()
+        self.normalizer = PolyNormalizer()
+        self.keys: dict[tuple, object] = {}
+        self.props: dict[str, object] = {}
+
+    def _key(self, key: tuple) -> object:
+        variable = self.keys.get(key)
+        if variable is None:
+            variable = self.keys[key] = self.z3.Bool(f"simp_rel_{len(self.keys)}")
+        return variable
+
+    def literal(self, op: str, left: Term, right: Term) -> object:
+        z3 = self.z3
+        nat = term_sort(left) == "Nat"
+        difference: Poly = poly_add(
+            self.normalizer.normalize(left), self.normalizer.normalize(right), -1
+        )
+        const = difference.pop((), 0)
+        if not difference:
+            return z3.BoolVal(compare(op, const, 0))
+        coeffs = list(difference.values())
+        signs = {c > 0 for c in coeffs}
+        if op == "<":
+            op, const = "≤", const + 1  # p < 0 iff p + 1 ≤ 0 on integers
+        if nat:
+            # Every monomial of Nat atoms is non-negative: the sign of `R + c` may be settled.
+            if op == "≤" and signs == {False} and const <= 0:
+                return z3.BoolVal(True)
+            if op == "≤" and signs == {True} and const > 0:
+                return z3.BoolVal(False)
+            if op in ("=", "≠") and len(signs) == 1 and const != 0 and (const > 0) in signs:
+                return z3.BoolVal(op == "≠")
+        divisor = math.gcd(*coeffs)
+        flip = sorted(difference.items())[0][1] < 0
+        sign = -1 if flip else 1
+        canonical = tuple((m, sign * c // divisor) for m, c in sorted(difference.items()))
+        if op in ("=", "≠"):
+            # R + c = 0 iff Q = -sign * c / g (impossible when g does not divide c).
+            if const % divisor:
+                return z3.BoolVal(op == "≠")
+            equation = self._key(("=", canonical, -sign * const // divisor))
+            return equation if op == "=" else z3.Not(equation)
+        # R + c ≤ 0 with R = sign * g * Q.
+        if sign == 1:
+            return self._key(("≤", canonical, (-const) // divisor))  # Q ≤ floor(-c / g)
+        # -g * Q ≤ -c  iff  Q ≥ ceil(c / g)  iff  ¬(Q ≤ ceil(c / g) - 1)
+        return z3.Not(self._key(("≤", canonical, -((-const) // divisor) - 1)))
+
+    def node(self, node: Node) -> object:
+        z3 = self.z3
+        tag = node[0]
+        if tag == "const":
+            return z3.BoolVal(node[1])
+        if tag == "patom":
+            prop = self.props.get(node[1])
+            if prop is None:
+                prop = self.props[node[1]] = z3.Bool(f"simp_prop_{len(self.props)}")
+            return prop if node[2] else z3.Not(prop)
+        if tag in ("and", "or"):
+            parts = [self.node(child) for child in node[1]]
+            return z3.And(parts) if tag == "and" else z3.Or(parts)
+        return self.literal(node[1], node[2], node[3])
+
+
+def run_simp_arith(problem: Refutation, timeout_ms: int) -> NormResult:
+    """Refutes the problem with normalised relations read as opaque propositions."""
+    encoder = _SimpEncoder()
+    assertions = [encoder.node(node) for node in problem.conjuncts]
+    status = check_sat(assertions, timeout_ms)
+    return NormResult(status == "unsat", status)
