@@ -1,0 +1,275 @@
+"""Segment extraction: cutting a proof path into training examples (DESIGN.md section 6).
+
+A segmenter cuts a path ``s0 -a0-> s1 -a1-> ... -> sn`` of a trajectory into consecutive
+segments; every tactic of the path is in exactly one segment. A training row is (the prompt
+for the segment's start state -> the segment's tactics), rendered by a template of
+:mod:`lean_gym.data.templates`.
+
+Splitters (``make_segmenter(name, **kw)``):
+
+* ``goal-change`` (default, SEG-ATP): a segment closes after the tactic that changes the
+  number of open goals, at the end of the path, or after ``max_len`` tactics (default 8).
+* ``fixed``: segments of ``k`` tactics (the last may be shorter).
+* ``step``: one tactic per segment (``fixed`` with ``k=1``).
+* ``whole``: the whole path is one segment.
+
+Rows are ``{"prompt", "completion", "theorem", "start_depth", "num_tactics", "splitter"}``.
+:func:`dedup_rows` drops repeated (prompt, completion) pairs; :func:`split_by_theorem` puts
+every row of a theorem on the same side of the train/validation split, chosen by a hash of the
+theorem name and a seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate, get_template
+from lean_gym.data.trajectories import Trajectory, TrajectoryNode
+
+__all__ = [
+    "Segment",
+    "Segmenter",
+    "GoalChangeSegmenter",
+    "FixedLengthSegmenter",
+    "StepSegmenter",
+    "WholeProofSegmenter",
+    "SEGMENTERS",
+    "make_segmenter",
+    "training_paths",
+    "segment_rows",
+    "dedup_rows",
+    "is_validation_theorem",
+    "split_by_theorem",
+]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive tactics of a path.
+
+    Attributes:
+        start: The node the segment starts from (its state is the prompt's state).
+        tactics: The segment's tactics, in order.
+        end: The node the segment reaches.
+        prefix: The tactics from the root to ``start``.
+    """
+
+    start: TrajectoryNode
+    tactics: tuple[str, ...]
+    end: TrajectoryNode
+    prefix: tuple[str, ...] = ()
+
+    @property
+    def start_depth(self) -> int:
+        return self.start.depth
+
+    @property
+    def num_tactics(self) -> int:
+        return len(self.tactics)
+
+
+@runtime_checkable
+class Segmenter(Protocol):
+    """Cuts a path of trajectory nodes into segments covering every tactic once."""
+
+    name: str
+
+    def split(self, trajectory_path: Sequence[TrajectoryNode] | Trajectory) -> list[Segment]: ...
+
+
+def _as_path(trajectory_path: Sequence[TrajectoryNode] | Trajectory) -> list[TrajectoryNode]:
+    """A checked root-to-leaf path; a failed last node (no state) is dropped."""
+    if isinstance(trajectory_path, Trajectory):
+        if not trajectory_path.is_linear:
+            raise ValueError("a search tree has many paths: pass one (Trajectory.proof_paths())")
+        nodes = list(trajectory_path.nodes)
+    else:
+        nodes = list(trajectory_path)
+    if nodes and nodes[-1].failed:
+        nodes = nodes[:-1]
+    for before, after in zip(nodes, nodes[1:], strict=False):
+        if after.parent != before.id or after.tactic is None:
+            raise ValueError(f"not a path: node {after.id} is not a child of node {before.id}")
+        if before.failed:
+            raise ValueError(f"not a path: node {before.id} is a failed tactic")
+    return nodes
+
+
+class _CutSegmenter:
+    """Shared machinery: subclasses say after which tactic (1-based) a segment closes."""
+
+    name = ""
+
+    def _closes_after(self, path: Sequence[TrajectoryNode], k: int, length: int) -> bool:
+        raise NotImplementedError
+
+    def split(self, trajectory_path: Sequence[TrajectoryNode] | Trajectory) -> list[Segment]:
+        path = _as_path(trajectory_path)
+        segments: list[Segment] = []
+        start = 0
+        for k in range(1, len(path)):
+            if k == len(path) - 1 or self._closes_after(path, k, k - start):
+                segments.append(
+                    Segment(
+                        start=path[start],
+                        tactics=tuple(node.tactic for node in path[start + 1 : k + 1]),  # type: ignore[misc]
+                        end=path[k],
+                        prefix=tuple(node.tactic for node in path[1 : start + 1]),  # type: ignore[misc]
+                    )
+                )
+                start = k
+        return segments
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class GoalChangeSegmenter(_CutSegmenter):
+    """Closes a segment after a tactic that changes the number of open goals (or at max_len)."""
+
+    name = "goal-change"
+
+    def __init__(self, max_len: int | None = 8):
+        if max_len is not None and max_len < 1:
+            raise ValueError(f"max_len must be >= 1, got {max_len}")
+        self.max_len = max_len
+
+    def _closes_after(self, path: Sequence[TrajectoryNode], k: int, length: int) -> bool:
+        if path[k].num_goals != path[k - 1].num_goals:
+            return True
+        return self.max_len is not None and length >= self.max_len
+
+
+class FixedLengthSegmenter(_CutSegmenter):
+    """Segments of ``k`` tactics."""
+
+    name = "fixed"
+
+    def __init__(self, k: int = 2):
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        self.k = k
+
+    def _closes_after(self, path: Sequence[TrajectoryNode], k: int, length: int) -> bool:
+        return length >= self.k
+
+
+class StepSegmenter(FixedLengthSegmenter):
+    """One tactic per segment."""
+
+    name = "step"
+
+    def __init__(self) -> None:
+        super().__init__(k=1)
+
+
+class WholeProofSegmenter(_CutSegmenter):
+    """The whole path as one segment."""
+
+    name = "whole"
+
+    def _closes_after(self, path: Sequence[TrajectoryNode], k: int, length: int) -> bool:
+        return False
+
+
+SEGMENTERS: dict[str, type[_CutSegmenter]] = {
+    "goal-change": GoalChangeSegmenter,
+    "fixed": FixedLengthSegmenter,
+    "step": StepSegmenter,
+    "whole": WholeProofSegmenter,
+}
+
+
+def make_segmenter(name: str = "goal-change", **kwargs: Any) -> Segmenter:
+    """A segmenter by name: ``goal-change`` (``max_len``), ``fixed`` (``k``), ``step``,
+    ``whole``. Keyword arguments a splitter does not take are ignored when they are None."""
+    try:
+        cls = SEGMENTERS[name]
+    except KeyError:
+        raise ValueError(f"unknown splitter {name!r}; known: {sorted(SEGMENTERS)}") from None
+    accepted = {"goal-change": {"max_len"}, "fixed": {"k"}, "step": set(), "whole": set()}[name]
+    unexpected = {key for key, value in kwargs.items() if key not in accepted and value is not None}
+    if unexpected:
+        raise ValueError(f"splitter {name!r} takes {sorted(accepted) or 'no options'}, "
+                         f"not {sorted(unexpected)}")  # fmt: skip
+    options = {key: value for key, value in kwargs.items() if key in accepted and value is not None}
+    return cls(**options)  # type: ignore[return-value]
+
+
+def training_paths(
+    trajectory: Trajectory, *, require_complete: bool = True
+) -> list[list[TrajectoryNode]]:
+    """The paths of a trajectory that training data is made from.
+
+    The proof paths (root to a solved node). A trajectory whose proof the backend's verifier
+    rejected (``verified is False``) gives none. With ``require_complete=False`` an incomplete
+    linear trajectory gives its path up to the last state.
+    """
+    if trajectory.verified is False:
+        return []
+    paths = trajectory.proof_paths()
+    if paths or require_complete or not trajectory.is_linear:
+        return paths
+    return [_as_path(trajectory)]
+
+
+def segment_rows(
+    trajectories: Iterable[Trajectory],
+    segmenter: Segmenter,
+    template: str | PromptTemplate = DEFAULT_TEMPLATE,
+    *,
+    require_complete: bool = True,
+) -> list[dict[str, Any]]:
+    """Prompt/completion rows for every segment of every training path (not deduplicated)."""
+    tmpl = get_template(template)
+    rows: list[dict[str, Any]] = []
+    for trajectory in trajectories:
+        for path in training_paths(trajectory, require_complete=require_complete):
+            for segment in segmenter.split(path):
+                rows.append(
+                    {
+                        "prompt": tmpl.render(
+                            segment.start.state or "", trajectory.theorem, segment.prefix
+                        ),
+                        "completion": tmpl.completion(segment.tactics),
+                        "theorem": trajectory.theorem.name,
+                        "start_depth": segment.start_depth,
+                        "num_tactics": segment.num_tactics,
+                        "splitter": segmenter.name,
+                    }
+                )
+    return rows
+
+
+def dedup_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keeps the first row of each (prompt, completion) pair."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        key = (row["prompt"], row["completion"])
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+def is_validation_theorem(name: str, val_fraction: float, seed: int = 0) -> bool:
+    """Whether a theorem goes to validation: a hash of (seed, name) below ``val_fraction``."""
+    if not 0.0 <= val_fraction <= 1.0:
+        raise ValueError(f"val_fraction must be in [0, 1], got {val_fraction}")
+    digest = hashlib.sha256(f"{seed}\x00{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < val_fraction
+
+
+def split_by_theorem(
+    rows: Iterable[dict[str, Any]], val_fraction: float = 0.1, seed: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, validation): all rows of a theorem land on the same side."""
+    train: list[dict[str, Any]] = []
+    val: list[dict[str, Any]] = []
+    for row in rows:
+        (val if is_validation_theorem(row["theorem"], val_fraction, seed) else train).append(row)
+    return train, val
