@@ -1,7 +1,7 @@
 """lean-gym: the Lean 4 theorem prover as Gymnasium environments.
 
-Importing the package registers ``LeanStep-v0``, ``LeanSegment-v0``, ``LeanProof-v0`` (and
-``LeanCandidates-v0``). ``gym.make("lean_gym:LeanSegment-v0")`` imports it for you.
+Importing the package registers ``LeanStep-v0``, ``LeanSegment-v0`` and ``LeanProof-v0``;
+``gym.make("lean_gym:LeanSegment-v0")`` imports it for you.
 """
 
 from __future__ import annotations

@@ -1,0 +1,697 @@
+"""``LeanEnv``: what the step, segment and proof envs share.
+
+The base owns the dataset, the backend, the episode bookkeeping, action checking, rewards, the
+info dict, rendering and the search API (``state``, ``restore``, ``expand``). A subclass says
+what one action does by overriding :meth:`LeanEnv._apply` (and, for whole proofs,
+:meth:`LeanEnv.step`).
+
+Conventions every lean_gym env follows:
+
+* Errors are values. A failing, malformed or forbidden action never raises: it leaves the proof
+  state unchanged and comes back as the (unchanged) observation with ``info["error"]`` set.
+* A refusal before Lean has ``info["error"]["kind"] == "rejected"`` and a message
+  ``"REASON: explanation"`` (REASON as the integrity rules name it, or ``empty``, ``too_long``,
+  ``not_text``, ``control_char``, ``no_tactics``, ``episode_over``); reasons are counted in
+  ``env.unwrapped.stats.rejection_reasons``.
+* The info dict is deterministic (two runs of the same seed and actions give equal infos). Wall
+  times live in ``env.unwrapped.stats``, never in ``info``.
+* Reward 1.0 is paid only for a complete proof that ``backend.verify`` accepts (integrity rules
+  included); ``step_penalty`` and ``error_penalty`` are subtracted per step and per failed step;
+  a ``reward_fn`` replaces the whole computation.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import gymnasium as gym
+
+from lean_gym.backends import ProverBackend, make_backend
+from lean_gym.spaces import LeanText
+from lean_gym.tactic_text import join_tactics
+from lean_gym.types import LeanError, ProofState, Success, TacticResult, Theorem, Verification
+
+if TYPE_CHECKING:
+    from lean_gym.integrity import IntegrityPolicy
+
+__all__ = [
+    "LeanEnv",
+    "RewardContext",
+    "EnvStats",
+    "Outcome",
+    "InfoRecord",
+    "error_to_dict",
+    "goals_to_list",
+    "verification_to_dict",
+    "TRUNCATION_MARKER",
+    "rejection_error",
+]
+
+# Appended to an observation cut at ``max_observation_length`` (the cut is deterministic).
+TRUNCATION_MARKER = "\n… [observation truncated]"
+
+
+@dataclass(frozen=True)
+class RewardContext:
+    """Everything a pluggable ``reward_fn`` may look at for one step.
+
+    Attributes:
+        theorem: The episode's theorem.
+        action: The action as given (``str(action)`` if it was not a string).
+        state_before: The proof state the action was applied to.
+        state_after: The proof state after the step (equal to ``state_before`` on failure).
+        error: The step's failure, or None.
+        proof_complete: True when no goal is left after the step.
+        verification: The verdict on the full proof when it was checked, else None.
+        steps: Env steps taken in the episode, this one included.
+        lean_calls: Lean calls made in the episode so far, this step's included.
+        default_reward: The reward the env's built-in rule gives (verified proof, penalties).
+    """
+
+    theorem: Theorem
+    action: str
+    state_before: ProofState
+    state_after: ProofState
+    error: LeanError | None
+    proof_complete: bool
+    verification: Verification | None
+    steps: int
+    lean_calls: int
+    default_reward: float
+
+
+@dataclass
+class EnvStats:
+    """Counters and wall times over the env's life (mutable; never part of ``info``)."""
+
+    episodes: int = 0
+    steps: int = 0
+    lean_calls: int = 0
+    errors: int = 0
+    rejections: int = 0
+    rejection_reasons: dict[str, int] = field(default_factory=dict)
+    verifications: int = 0
+    verified: int = 0
+    start_seconds: float = 0.0
+    check_seconds: float = 0.0
+    tactic_seconds: float = 0.0
+    verify_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one action did: the result for ``expand`` and the state the env moves to.
+
+    Attributes:
+        result: ``Success(final state)`` or the first failure.
+        state: The state the env is in afterwards: the final state on success; on failure the
+            state before the action, or the valid prefix's state when an env keeps it.
+        extras: Env-specific info entries (a segment's trace, ...).
+    """
+
+    result: TacticResult
+    state: ProofState
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result: TacticResult, state_before: ProofState) -> Outcome:
+        """The outcome of a single call: the new state on success, else ``state_before``."""
+        return cls(result, result.state if isinstance(result, Success) else state_before)
+
+    @property
+    def error(self) -> LeanError | None:
+        return None if isinstance(self.result, Success) else self.result
+
+
+class InfoRecord(Mapping[str, Any]):
+    """A read-only dict-like record: the form of ``info["error"]`` and ``info["verification"]``.
+
+    Why not a ``dict``: Gymnasium's vector envs merge info dicts key by key and recurse into
+    ``dict`` values, which breaks when one sub-env reports an error (a dict) and another none
+    (None). A record that is a ``Mapping`` but not a ``dict`` is kept whole in the batched info.
+    It indexes, iterates, compares equal to a dict with the same items and pickles; ``dict(r)``
+    or :meth:`to_dict` gives a plain dict (for JSON).
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (InfoRecord, (self._data,))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep plain-dict copy."""
+        return copy.deepcopy(self._data)
+
+
+def error_to_dict(error: LeanError | None) -> InfoRecord | None:
+    """The info form of a step's failure: ``{kind, message, pos}`` (pos: ``{line, column}``)."""
+    if error is None:
+        return None
+    pos = None if error.pos is None else {"line": error.pos.line, "column": error.pos.column}
+    return InfoRecord({"kind": error.kind, "message": error.message, "pos": pos})
+
+
+def goals_to_list(state: ProofState) -> list[dict[str, Any]]:
+    """The info form of a state's goals (fresh objects on every call)."""
+    return [
+        {"hypotheses": list(goal.hypotheses), "target": goal.target, "case": goal.case}
+        for goal in state.goals
+    ]
+
+
+def verification_to_dict(verification: Verification | None) -> InfoRecord | None:
+    """The info form of a verdict (messages are in ``info["messages"]`` where an env has them)."""
+    if verification is None:
+        return None
+    return InfoRecord(
+        {
+            "ok": verification.ok,
+            "reason": verification.reason,
+            "detail": verification.detail,
+            "axioms": list(verification.axioms),
+        }
+    )
+
+
+def _load_dataset(dataset: str | Path | Sequence[Theorem]) -> list[Theorem]:
+    if isinstance(dataset, (str, Path)):
+        from lean_gym.data.theorems import load_theorems
+
+        theorems = list(load_theorems(dataset))
+    else:
+        theorems = list(dataset)
+        for item in theorems:
+            if not isinstance(item, Theorem):
+                raise TypeError(f"dataset items must be Theorem, got {type(item).__name__}")
+    if not theorems:
+        raise ValueError(f"dataset {dataset!r} has no theorems")
+    return theorems
+
+
+class LeanEnv(gym.Env[str, str]):
+    """The shared base of the lean_gym envs (see the subclasses for the documented envs).
+
+    Args:
+        dataset: A shipped theorem set name (``"smoke"``, ``"minilean-bench"``, ...), a jsonl
+            path, or a list of :class:`~lean_gym.types.Theorem`.
+        backend: ``"minilean"``, ``"repl"`` (with ``backend_kwargs={"project": ...}``),
+            ``"auto"``, any registered backend name, or a backend instance. The env closes a
+            backend it built and leaves an instance it was given open.
+        backend_kwargs: Passed to :func:`lean_gym.backends.make_backend`.
+        max_episode_steps: Env steps after which the episode is truncated (enforced by the env
+            itself, so direct construction works; the registrations add no ``TimeLimit``).
+        step_penalty: Subtracted from the reward on every step.
+        error_penalty: Subtracted from the reward on every failed step.
+        reward_fn: Replaces the built-in reward: called with a :class:`RewardContext`.
+        max_action_length: Longest accepted action (longer ones are rejected as errors).
+        max_observation_length: Longest observation; longer ones are cut deterministically,
+            end with :data:`TRUNCATION_MARKER` and set ``info["observation_truncated"]``.
+        tactic_timeout: Seconds per tactic call (None: the backend's default).
+        verify_timeout: Seconds per whole-proof check (None: the backend's default).
+        render_mode: None or ``"ansi"``.
+        integrity_policy: The :class:`lean_gym.integrity.IntegrityPolicy` for text checks and
+            verification (None: the default policy).
+        error_in_observation: Append ``error: MESSAGE`` to the observation after a failed step
+            (off by default: the observation is the proof state and the error is in info).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
+
+    default_max_episode_steps: ClassVar[int] = 50
+    default_max_action_length: ClassVar[int] = 4096
+    default_max_observation_length: ClassVar[int] = 32768
+
+    def __init__(
+        self,
+        dataset: str | Path | Sequence[Theorem] = "smoke",
+        backend: str | ProverBackend = "auto",
+        *,
+        backend_kwargs: dict[str, Any] | None = None,
+        max_episode_steps: int | None = None,
+        step_penalty: float = 0.0,
+        error_penalty: float = 0.0,
+        reward_fn: Callable[[RewardContext], float] | None = None,
+        max_action_length: int | None = None,
+        max_observation_length: int | None = None,
+        tactic_timeout: float | None = None,
+        verify_timeout: float | None = None,
+        render_mode: str | None = None,
+        integrity_policy: IntegrityPolicy | None = None,
+        error_in_observation: bool = False,
+    ):
+        self._init_kwargs: dict[str, Any] = {
+            "dataset": dataset,
+            "backend": backend,
+            "backend_kwargs": backend_kwargs,
+            "max_episode_steps": max_episode_steps,
+            "step_penalty": step_penalty,
+            "error_penalty": error_penalty,
+            "reward_fn": reward_fn,
+            "max_action_length": max_action_length,
+            "max_observation_length": max_observation_length,
+            "tactic_timeout": tactic_timeout,
+            "verify_timeout": verify_timeout,
+            "render_mode": render_mode,
+            "integrity_policy": integrity_policy,
+            "error_in_observation": error_in_observation,
+        }
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, "
+                f"got {render_mode!r}"
+            )
+        self.render_mode = render_mode
+        self.theorems = _load_dataset(dataset)
+        self._theorem_index: dict[str, int] = {}
+        for i, theorem in enumerate(self.theorems):
+            self._theorem_index.setdefault(theorem.name, i)
+
+        self.max_episode_steps = (
+            self.default_max_episode_steps if max_episode_steps is None else int(max_episode_steps)
+        )
+        if self.max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
+        self.step_penalty = float(step_penalty)
+        self.error_penalty = float(error_penalty)
+        self.reward_fn = reward_fn
+        self.max_action_length = int(max_action_length or self.default_max_action_length)
+        self.max_observation_length = int(
+            max_observation_length or self.default_max_observation_length
+        )
+        if self.max_observation_length <= len(TRUNCATION_MARKER):
+            raise ValueError("max_observation_length is too small to hold any text")
+        self.tactic_timeout = tactic_timeout
+        self.verify_timeout = verify_timeout
+        self.integrity_policy = integrity_policy
+        self.error_in_observation = bool(error_in_observation)
+
+        self.action_space = LeanText(self.max_action_length)
+        self.observation_space = LeanText(self.max_observation_length)
+
+        self._owns_backend = isinstance(backend, str)
+        self.backend = make_backend(backend, **(backend_kwargs or {}))
+        self.stats = EnvStats()
+
+        self._theorem: Theorem | None = None
+        self._root: ProofState | None = None
+        self._state: ProofState | None = None
+        self._steps = 0
+        self._lean_calls = 0
+        self._last_error: LeanError | None = None
+        self._verification: Verification | None = None
+        self._closed = False
+
+    # ------------------------------------------------------------------ episode
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """Starts an episode.
+
+        Args:
+            seed: Seeds the env's sampler (``self.np_random``) over the dataset.
+            options: ``{"theorem": NAME}`` picks a theorem by name, ``{"index": i}`` by
+                position; otherwise a theorem is drawn with ``self.np_random``.
+
+        Raises:
+            ValueError: For an unknown theorem name or an index out of range.
+        """
+        super().reset(seed=seed)
+        options = options or {}
+        if options.get("theorem") is not None:
+            theorem = self.theorem_by_name(str(options["theorem"]))
+        elif options.get("index") is not None:
+            index = int(options["index"])
+            if not 0 <= index < len(self.theorems):
+                raise ValueError(f"index {index} is out of range [0, {len(self.theorems)})")
+            theorem = self.theorems[index]
+        else:
+            theorem = self.theorems[int(self.np_random.integers(len(self.theorems)))]
+
+        began = time.perf_counter()
+        root = self.backend.start(theorem)
+        self.stats.start_seconds += time.perf_counter() - began
+        self.stats.episodes += 1
+
+        self._theorem = theorem
+        self._root = root
+        self._state = root
+        self._steps = 0
+        self._lean_calls = 0
+        self._last_error = None
+        self._verification = None
+        return self._observe(root)
+
+    def theorem_by_name(self, name: str) -> Theorem:
+        """The dataset's theorem called ``name``.
+
+        Raises:
+            ValueError: Listing a few valid names when there is none of that name.
+        """
+        index = self._theorem_index.get(name)
+        if index is None:
+            known = ", ".join(repr(t.name) for t in self.theorems[:5])
+            more = f" and {len(self.theorems) - 5} more" if len(self.theorems) > 5 else ""
+            raise ValueError(f"unknown theorem {name!r}; the dataset has {known}{more}")
+        return self.theorems[index]
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        """Applies ``action`` to the current state (see the subclass docs for what it means)."""
+        state = self._require_state()
+        self._steps += 1
+        self.stats.steps += 1
+        text = action if isinstance(action, str) else None
+        rejection = self._check_action(action)
+        if rejection is not None:
+            outcome = Outcome(rejection, state)
+        else:
+            assert text is not None
+            outcome = self._apply(state, text)
+        error = outcome.error
+        new_state = outcome.state
+        self._state = new_state
+        self._last_error = error
+        self._count_error(error)
+
+        verification = None
+        # Only the step that closes the proof is checked and paid: stepping on after the end
+        # (or from a restored solved state) earns nothing.
+        if new_state.is_solved and not state.is_solved:
+            verification = self._verify(self._current_proof(new_state))
+            self._verification = verification
+        terminated = new_state.is_solved
+        truncated = not terminated and self._steps >= self.max_episode_steps
+        reward = self._reward(action, state, new_state, error, verification)
+        obs, info = self._observe(new_state, outcome.extras)
+        return obs, reward, terminated, truncated, info
+
+    def _apply(self, state: ProofState, action: str) -> Outcome:
+        """Runs one checked action on ``state``."""
+        return Outcome.of(self._run_tactic(state, action), state)
+
+    def _extra_info_defaults(self) -> dict[str, Any]:
+        """Env-specific info entries present on every reset and step (stable keys)."""
+        return {}
+
+    # ------------------------------------------------------------------ search API
+
+    @property
+    def state(self) -> ProofState:
+        """The current proof state (carries the backend handle: branch from it with expand)."""
+        return self._require_state()
+
+    @property
+    def theorem(self) -> Theorem:
+        """The current episode's theorem."""
+        self._require_state()
+        assert self._theorem is not None
+        return self._theorem
+
+    def restore(self, state: ProofState) -> None:
+        """Makes ``state`` (a state of the episode's theorem) the env's current state.
+
+        The step counter and the Lean-call budget are not reset: restoring is a move of the
+        search, not a new episode.
+
+        Raises:
+            ValueError: If ``state`` belongs to another theorem.
+        """
+        current = self._require_state()
+        if state.theorem != current.theorem:
+            raise ValueError(
+                f"cannot restore a state of {state.theorem.name!r} in an episode of "
+                f"{current.theorem.name!r}"
+            )
+        self._state = state
+        self._last_error = None
+        self._verification = None
+
+    def expand(self, state: ProofState, action: str) -> TacticResult:
+        """The result of ``action`` on ``state``, without moving the env.
+
+        Uses the state's backend handle, so no replay happens while the handle is valid. The
+        call counts toward ``lean_calls`` like a step's call does.
+        """
+        self._require_state()
+        rejection = self._check_action(action)
+        if rejection is not None:
+            self._count_error(rejection)
+            return rejection
+        return self._apply(state, action).result
+
+    # ------------------------------------------------------------------ rendering, closing
+
+    def render(self) -> str | None:
+        """With ``render_mode="ansi"``: the theorem, the current state and the last error."""
+        if self.render_mode != "ansi":
+            return None
+        if self._state is None:
+            return "(no episode: call reset)"
+        lines = [f"theorem {self._state.theorem.name}", self._state.pp()]
+        if self._last_error is not None:
+            lines.append(f"error ({self._last_error.kind}): {self._last_error.message}")
+        if self._verification is not None and not self._verification.ok:
+            lines.append(f"verification failed: {self._verification.reason}")
+        return "\n".join(lines) + "\n"
+
+    def close(self) -> None:
+        """Closes the backend if the env built it; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_backend:
+            self.backend.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles the constructor arguments and the episode, not the backend.
+
+        The backend is rebuilt from its spec on unpickling; the current state's handle is
+        dropped (``ProofState`` pickles without it), so the first call on it replays its
+        tactics. A backend instance given to the constructor is pickled as it is.
+        """
+        return {
+            "init_kwargs": self._init_kwargs,
+            "episode": (
+                self._theorem,
+                self._root,
+                self._state,
+                self._steps,
+                self._lean_calls,
+                self._last_error,
+                self._verification,
+            ),
+            "np_random": self._np_random,
+            "stats": self.stats,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["init_kwargs"])
+        (
+            self._theorem,
+            self._root,
+            self._state,
+            self._steps,
+            self._lean_calls,
+            self._last_error,
+            self._verification,
+        ) = state["episode"]
+        self._np_random = state["np_random"]
+        self.stats = state["stats"]
+
+    # ------------------------------------------------------------------ helpers for subclasses
+
+    def _require_state(self) -> ProofState:
+        if self._state is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        return self._state
+
+    def _check_action(self, action: Any) -> LeanError | None:
+        """Refuses, as a value, what must not reach Lean."""
+        return self._check_basic(action) or self._check_text(action)
+
+    def _check_basic(self, action: Any) -> LeanError | None:
+        """Type, emptiness, length and null characters."""
+        if not isinstance(action, str):
+            return LeanError(
+                "rejected", f"not_text: an action must be a str, got {type(action).__name__}", None
+            )
+        if not action.strip():
+            return LeanError("rejected", "empty: expected a tactic", None)
+        if len(action) > self.max_action_length:
+            return LeanError(
+                "rejected",
+                f"too_long: the action has {len(action)} characters, more than "
+                f"max_action_length="
+                f"{self.max_action_length}",
+                None,
+            )
+        if "\x00" in action:
+            return LeanError("rejected", "control_char: the action contains a null character", None)
+        return None
+
+    def _check_text(self, text: str) -> LeanError | None:
+        """The integrity rules on a tactic block, before it reaches Lean."""
+        began = time.perf_counter()
+        if len(text) <= _CACHED_TEXT_LENGTH and _hashable(self.integrity_policy):
+            rejection = _cached_text_check(text, self.integrity_policy)
+        else:
+            rejection = _text_check(text, self.integrity_policy)
+        self.stats.check_seconds += time.perf_counter() - began
+        return rejection_error(rejection)
+
+    def _run_tactic(self, state: ProofState, tactic: str) -> TacticResult:
+        self._lean_calls += 1
+        self.stats.lean_calls += 1
+        began = time.perf_counter()
+        result = self.backend.run_tactic(state, tactic, timeout=self.tactic_timeout)
+        self.stats.tactic_seconds += time.perf_counter() - began
+        return result
+
+    def _verify(self, proof: str) -> Verification:
+        assert self._theorem is not None
+        self._lean_calls += 1
+        self.stats.lean_calls += 1
+        self.stats.verifications += 1
+        began = time.perf_counter()
+        verification = self.backend.verify(
+            self._theorem, proof, timeout=self.verify_timeout, policy=self.integrity_policy
+        )
+        self.stats.verify_seconds += time.perf_counter() - began
+        if verification.ok:
+            self.stats.verified += 1
+        return verification
+
+    def _count_error(self, error: LeanError | None) -> None:
+        if error is None:
+            return
+        self.stats.errors += 1
+        if error.kind == "rejected":
+            self.stats.rejections += 1
+            reason = error.message.split(": ", 1)[0]
+            self.stats.rejection_reasons[reason] = self.stats.rejection_reasons.get(reason, 0) + 1
+
+    @staticmethod
+    def _current_proof(state: ProofState) -> str:
+        return join_tactics(list(state.tactics))
+
+    def _reward(
+        self,
+        action: Any,
+        before: ProofState,
+        after: ProofState,
+        error: LeanError | None,
+        verification: Verification | None,
+    ) -> float:
+        reward = 1.0 if verification is not None and verification.ok else 0.0
+        reward -= self.step_penalty
+        if error is not None:
+            reward -= self.error_penalty
+        if self.reward_fn is None:
+            return float(reward)
+        assert self._theorem is not None
+        context = RewardContext(
+            theorem=self._theorem,
+            action=action if isinstance(action, str) else str(action),
+            state_before=before,
+            state_after=after,
+            error=error,
+            proof_complete=after.is_solved,
+            verification=verification,
+            steps=self._steps,
+            lean_calls=self._lean_calls,
+            default_reward=float(reward),
+        )
+        return float(self.reward_fn(context))
+
+    def _observe(
+        self, state: ProofState, extras: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """The observation of ``state`` and the info dict (the last error is ``_last_error``)."""
+        text = state.pp()
+        if self._last_error is not None and self.error_in_observation:
+            text = f"{text}\n\nerror: {self._last_error.message}"
+        cut = len(text) > self.max_observation_length
+        obs = self._fit(text)
+        info: dict[str, Any] = {
+            "theorem": state.theorem.name,
+            "goals": goals_to_list(state),
+            "num_goals": state.num_goals,
+            "error": error_to_dict(self._last_error),
+            "proof": self._current_proof(state),
+            "steps": self._steps,
+            "lean_calls": self._lean_calls,
+            "observation_truncated": cut,
+            "verification": verification_to_dict(self._verification),
+        }
+        info.update(self._extra_info_defaults())
+        if extras:
+            info.update(extras)
+        return obs, info
+
+    def _fit(self, text: str) -> str:
+        """``text`` cut to ``max_observation_length`` (deterministically, with a marker)."""
+        if len(text) <= self.max_observation_length:
+            return text
+        keep = self.max_observation_length - len(TRUNCATION_MARKER)
+        return text[:keep] + TRUNCATION_MARKER
+
+
+# Agents send the same short tactics over and over (``simp``, ``omega``, ``intro h``); the text
+# rules are a pure function of the text and the (frozen, hashable) policy, so their answers are
+# cached for short texts. Long texts are checked every time to keep the cache small.
+_CACHED_TEXT_LENGTH = 512
+
+
+def _text_check(text: str, policy: Any) -> Any:
+    from lean_gym.integrity import check_proof_text
+
+    return check_proof_text(text, policy)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_text_check(text: str, policy: Any) -> Any:
+    return _text_check(text, policy)
+
+
+def rejection_error(rejection: Any) -> LeanError | None:
+    """A :class:`lean_gym.integrity.Rejection` as the step's error (``reason: detail``)."""
+    if rejection is None:
+        return None
+    message = f"{rejection.reason}: {rejection.detail}" if rejection.detail else rejection.reason
+    return LeanError("rejected", message, rejection.pos)
