@@ -93,8 +93,28 @@ def has_quantifier(f: tuple) -> bool:
     return False
 
 
-def hypotheses_of(goal: Goal, quantifier_free: bool = True) -> list[tuple]:
-    """The translatable hypotheses of the goal's context."""
+def has_atom(f: tuple) -> bool:
+    """True when the formula mentions an opaque proposition (a ``Prop`` variable)."""
+    k = f[0]
+    if k == "atom":
+        return True
+    if k == "not":
+        return has_atom(f[1])
+    if k in ("and", "or", "implies", "iff"):
+        return has_atom(f[1]) or has_atom(f[2])
+    if k in ("forall", "exists"):
+        return has_atom(f[3])
+    return False
+
+
+def hypotheses_of(goal: Goal, quantifier_free: bool = True, atoms: bool = False) -> list[tuple]:
+    """The translatable hypotheses of the goal's context.
+
+    Args:
+        quantifier_free: Leave out quantified hypotheses (omega does not use them).
+        atoms: Keep hypotheses mentioning ``Prop`` variables (omega ignores them: it only
+            reads facts about ``Nat`` and ``Int``).
+    """
     out: list[tuple] = []
     for d in goal.ctx:
         if d.type in (NAT, INT, PROP):
@@ -104,6 +124,8 @@ def hypotheses_of(goal: Goal, quantifier_free: bool = True) -> list[tuple]:
         except Untranslatable:
             continue
         if quantifier_free and has_quantifier(f):
+            continue
+        if not atoms and has_atom(f):
             continue
         out.append(f)
     return out

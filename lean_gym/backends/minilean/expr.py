@@ -1,0 +1,278 @@
+"""MiniLean's expression language: the types, propositions and data terms of its fragment.
+
+Expressions are plain tuples tagged by their first element, so they are hashable, compare
+structurally and are cheap to build. Bound variables are de Bruijn indices (``("bvar", i)``) and
+binder names live in :class:`Binder` objects that compare equal to each other, so structural
+equality of expressions is alpha-equivalence.
+
+Kinds:
+    ``("fvar", fid)``                 a local (hypothesis or variable) of a goal's context
+    ``("bvar", i)``                   a bound variable
+    ``("mvar", k)``                   a unification variable (only inside the elaborator)
+    ``("const", name)``               ``Nat``, ``Int``, ``Prop``
+    ``("lit", n, sort)``              a numeral of sort ``"Nat"``/``"Int"`` (``n >= 0``)
+    ``("bin", op, sort, a, b)``       ``+ - * / % ^``
+    ``("neg", a)``                    integer negation
+    ``("succ", a)``                   ``Nat.succ a`` (printed ``a.succ``)
+    ``("rel", op, sort, a, b)``       ``= ≠ < ≤ > ≥`` on ``sort`` (``"Nat"``, ``"Int"``, ``"Prop"``)
+    ``("true",)`` ``("false",)``
+    ``("not", a)`` ``("and", a, b)`` ``("or", a, b)`` ``("iff", a, b)``
+    ``("pi", binder, dom, body)``     ``∀``/``→`` (non-dependent when body has no bvar 0)
+    ``("ex", binder, dom, body)``     ``∃``
+    ``("lam", binder, dom, body)``    a data function (only as ``congrArg``'s argument)
+    ``("app", f, a)``                 application of a ``lam`` (beta-reduced on construction)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Expr = tuple[Any, ...]
+
+NAT: Expr = ("const", "Nat")
+INT: Expr = ("const", "Int")
+PROP: Expr = ("const", "Prop")
+TRUE: Expr = ("true",)
+FALSE: Expr = ("false",)
+
+SORT_OF_TYPE = {NAT: "Nat", INT: "Int", PROP: "Prop"}
+TYPE_OF_SORT = {"Nat": NAT, "Int": INT, "Prop": PROP}
+
+ARITH_OPS = ("+", "-", "*", "/", "%", "^")
+REL_OPS = ("=", "≠", "<", "≤", ">", "≥")
+PROP_KINDS = frozenset({"rel", "true", "false", "not", "and", "or", "iff", "pi", "ex"})
+
+
+class Binder:
+    """A binder's name and kind; all binders compare equal (alpha-equivalence)."""
+
+    __slots__ = ("name", "implicit")
+
+    def __init__(self, name: str, implicit: bool = False):
+        self.name = name
+        self.implicit = implicit
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Binder)
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"Binder({self.name!r}{', implicit' if self.implicit else ''})"
+
+
+def lit(n: int, sort: str = "Nat") -> Expr:
+    if n < 0:
+        return ("neg", ("lit", -n, sort))
+    return ("lit", n, sort)
+
+
+def fvar(fid: int) -> Expr:
+    return ("fvar", fid)
+
+
+def mk_not(a: Expr) -> Expr:
+    return ("not", a)
+
+
+def arrow(a: Expr, b: Expr, name: str = "a") -> Expr:
+    """The non-dependent function type ``a → b`` (``b`` has no loose bound variables)."""
+    return ("pi", Binder(name), a, lift(b, 1, 0))
+
+
+def has_loose_bvar(e: Expr, idx: int = 0) -> bool:
+    """True when ``e`` mentions bound variable ``idx`` (relative to its root)."""
+    k = e[0]
+    if k == "bvar":
+        return e[1] == idx
+    if k in ("fvar", "const", "lit", "true", "false", "mvar"):
+        return False
+    if k in ("pi", "ex", "lam"):
+        return has_loose_bvar(e[2], idx) or has_loose_bvar(e[3], idx + 1)
+    if k in ("bin", "rel"):
+        return has_loose_bvar(e[3], idx) or has_loose_bvar(e[4], idx)
+    if k in ("and", "or", "iff", "app"):
+        return has_loose_bvar(e[1], idx) or has_loose_bvar(e[2], idx)
+    if k in ("not", "neg", "succ"):
+        return has_loose_bvar(e[1], idx)
+    return False
+
+
+def lift(e: Expr, by: int, cutoff: int) -> Expr:
+    """Shifts bound variables ``>= cutoff`` by ``by``."""
+    if by == 0:
+        return e
+    k = e[0]
+    if k == "bvar":
+        return ("bvar", e[1] + by) if e[1] >= cutoff else e
+    if k in ("fvar", "const", "lit", "true", "false", "mvar"):
+        return e
+    if k in ("pi", "ex", "lam"):
+        return (k, e[1], lift(e[2], by, cutoff), lift(e[3], by, cutoff + 1))
+    if k in ("bin", "rel"):
+        return (k, e[1], e[2], lift(e[3], by, cutoff), lift(e[4], by, cutoff))
+    if k in ("and", "or", "iff", "app"):
+        return (k, lift(e[1], by, cutoff), lift(e[2], by, cutoff))
+    if k in ("not", "neg", "succ"):
+        return (k, lift(e[1], by, cutoff))
+    return e
+
+
+def instantiate(body: Expr, value: Expr, depth: int = 0) -> Expr:
+    """Replaces bound variable ``depth`` of ``body`` by ``value`` (closed w.r.t. bvars)."""
+    k = body[0]
+    if k == "bvar":
+        i = body[1]
+        if i == depth:
+            return lift(value, depth, 0) if depth else value
+        if i > depth:
+            return ("bvar", i - 1)
+        return body
+    if k in ("fvar", "const", "lit", "true", "false", "mvar"):
+        return body
+    if k in ("pi", "ex", "lam"):
+        return (
+            k,
+            body[1],
+            instantiate(body[2], value, depth),
+            instantiate(body[3], value, depth + 1),
+        )
+    if k in ("bin", "rel"):
+        return (
+            k,
+            body[1],
+            body[2],
+            instantiate(body[3], value, depth),
+            instantiate(body[4], value, depth),
+        )
+    if k == "app":
+        return beta(instantiate(body[1], value, depth), instantiate(body[2], value, depth))
+    if k in ("and", "or", "iff"):
+        return (k, instantiate(body[1], value, depth), instantiate(body[2], value, depth))
+    if k in ("not", "neg", "succ"):
+        return (k, instantiate(body[1], value, depth))
+    return body
+
+
+def beta(f: Expr, a: Expr) -> Expr:
+    if f[0] == "lam":
+        return instantiate(f[3], a)
+    return ("app", f, a)
+
+
+def abstract(e: Expr, target: Expr, depth: int = 0) -> Expr:
+    """Replaces every occurrence of the closed term ``target`` in ``e`` by bound variable ``depth``."""
+    if e == target:
+        return ("bvar", depth)
+    k = e[0]
+    if k in ("bvar", "fvar", "const", "lit", "true", "false", "mvar"):
+        return e
+    if k in ("pi", "ex", "lam"):
+        return (k, e[1], abstract(e[2], target, depth), abstract(e[3], target, depth + 1))
+    if k in ("bin", "rel"):
+        return (k, e[1], e[2], abstract(e[3], target, depth), abstract(e[4], target, depth))
+    if k in ("and", "or", "iff", "app"):
+        return (k, abstract(e[1], target, depth), abstract(e[2], target, depth))
+    if k in ("not", "neg", "succ"):
+        return (k, abstract(e[1], target, depth))
+    return e
+
+
+def replace_term(e: Expr, old: Expr, new: Expr) -> Expr:
+    """Replaces every occurrence of the closed term ``old`` in ``e`` by the closed term ``new``."""
+    return instantiate(abstract(e, old), new)
+
+
+def occurs(e: Expr, target: Expr) -> bool:
+    if e == target:
+        return True
+    k = e[0]
+    if k in ("bvar", "fvar", "const", "lit", "true", "false", "mvar"):
+        return False
+    if k in ("pi", "ex", "lam"):
+        return occurs(e[2], target) or occurs(e[3], target)
+    if k in ("bin", "rel"):
+        return occurs(e[3], target) or occurs(e[4], target)
+    if k in ("and", "or", "iff", "app"):
+        return occurs(e[1], target) or occurs(e[2], target)
+    if k in ("not", "neg", "succ"):
+        return occurs(e[1], target)
+    return False
+
+
+def fvars_of(e: Expr, out: set[int] | None = None) -> set[int]:
+    """The local ids ``e`` mentions."""
+    if out is None:
+        out = set()
+    k = e[0]
+    if k == "fvar":
+        out.add(e[1])
+    elif k in ("pi", "ex", "lam"):
+        fvars_of(e[2], out)
+        fvars_of(e[3], out)
+    elif k in ("bin", "rel"):
+        fvars_of(e[3], out)
+        fvars_of(e[4], out)
+    elif k in ("and", "or", "iff", "app"):
+        fvars_of(e[1], out)
+        fvars_of(e[2], out)
+    elif k in ("not", "neg", "succ"):
+        fvars_of(e[1], out)
+    return out
+
+
+def has_mvar(e: Expr) -> bool:
+    k = e[0]
+    if k == "mvar":
+        return True
+    if k in ("bvar", "fvar", "const", "lit", "true", "false"):
+        return False
+    if k in ("pi", "ex", "lam"):
+        return has_mvar(e[2]) or has_mvar(e[3])
+    if k in ("bin", "rel"):
+        return has_mvar(e[3]) or has_mvar(e[4])
+    if k in ("and", "or", "iff", "app"):
+        return has_mvar(e[1]) or has_mvar(e[2])
+    if k in ("not", "neg", "succ"):
+        return has_mvar(e[1])
+    return False
+
+
+def subst_mvars(e: Expr, assignment: dict[int, Expr]) -> Expr:
+    k = e[0]
+    if k == "mvar":
+        v = assignment.get(e[1])
+        return subst_mvars(v, assignment) if v is not None else e
+    if k in ("bvar", "fvar", "const", "lit", "true", "false"):
+        return e
+    if k in ("pi", "ex", "lam"):
+        return (k, e[1], subst_mvars(e[2], assignment), subst_mvars(e[3], assignment))
+    if k in ("bin", "rel"):
+        return (k, e[1], e[2], subst_mvars(e[3], assignment), subst_mvars(e[4], assignment))
+    if k == "app":
+        return beta(subst_mvars(e[1], assignment), subst_mvars(e[2], assignment))
+    if k in ("and", "or", "iff"):
+        return (k, subst_mvars(e[1], assignment), subst_mvars(e[2], assignment))
+    if k in ("not", "neg", "succ"):
+        return (k, subst_mvars(e[1], assignment))
+    return e
+
+
+def is_prop(e: Expr) -> bool:
+    """True when ``e`` is a proposition (a type whose elements are proofs)."""
+    return e[0] in PROP_KINDS or e[0] == "fvar" or e[0] == "app"
+
+
+def sort_of_term(e: Expr) -> str | None:
+    """The sort (``Nat``/``Int``) of a data term, when it can be read off the term."""
+    k = e[0]
+    if k == "lit":
+        return e[2]
+    if k == "bin":
+        return e[2]
+    if k == "neg":
+        return "Int"
+    if k == "succ":
+        return "Nat"
+    return None

@@ -1,0 +1,172 @@
+"""Definitional equality for the fragment, modelled conservatively.
+
+Two types are definitionally equal here only when Lean's ``isDefEq`` certainly agrees: after
+unfolding ``¬``, ``≠``, ``>``, ``≥`` and ``<`` (``a < b`` is ``a + 1 ≤ b`` on ``Nat`` and
+``Int``), evaluating closed arithmetic, and the ``Nat`` recursion equations on literal second
+arguments (``n + 0 ≡ n``, ``n * 0 ≡ 0``, ``n - 0 ≡ n``, ``n ^ 0 ≡ 1``, ``(n + a) + b ≡ n + (a +
+b)``, ``n.succ ≡ n + 1``). Everything else is compared structurally. Rejecting a defeq Lean
+would accept is allowed (it only makes MiniLean weaker); accepting one Lean rejects is not.
+"""
+
+from __future__ import annotations
+
+from lean_gym.backends.minilean.expr import FALSE, Binder, Expr
+
+_MAX_POW_EXPONENT = 4096
+_MAX_LITERAL_BITS = 1 << 16
+
+
+def eval_closed(e: Expr) -> int | None:
+    """The value of a closed arithmetic term with Lean's semantics, or None."""
+    k = e[0]
+    if k == "lit":
+        return e[1]
+    if k == "neg":
+        v = eval_closed(e[1])
+        return None if v is None else -v
+    if k == "succ":
+        v = eval_closed(e[1])
+        return None if v is None else v + 1
+    if k != "bin":
+        return None
+    a = eval_closed(e[3])
+    if a is None:
+        return None
+    b = eval_closed(e[4])
+    if b is None:
+        return None
+    op, sort = e[1], e[2]
+    if op == "+":
+        r = a + b
+    elif op == "-":
+        r = a - b
+        if sort == "Nat" and r < 0:
+            r = 0
+    elif op == "*":
+        r = a * b
+    elif op == "/":
+        if b == 0:
+            r = 0
+        elif sort == "Nat":
+            r = a // b
+        else:
+            # Int `/` is Int.div (Euclidean-style `ediv`): the remainder is non-negative.
+            q = a // b if b > 0 else -(a // -b)
+            if a - q * b < 0:
+                q += 1 if b < 0 else -1
+            r = q
+    elif op == "%":
+        if b == 0:
+            r = a
+        elif sort == "Nat":
+            r = a % b
+        else:
+            r = a % abs(b)
+    elif op == "^":
+        if b < 0 or b > _MAX_POW_EXPONENT:
+            return None
+        r = a**b
+    else:
+        return None
+    if r.bit_length() > _MAX_LITERAL_BITS:
+        return None
+    return r
+
+
+def _num(v: int, sort: str) -> Expr:
+    return ("lit", v, sort) if v >= 0 else ("neg", ("lit", -v, sort))
+
+
+def norm_term(e: Expr) -> Expr:
+    """A normal form of a data term under the safe definitional reductions."""
+    k = e[0]
+    if k == "lit":
+        return e
+    if k == "succ":
+        return norm_term(("bin", "+", "Nat", e[1], ("lit", 1, "Nat")))
+    if k == "neg":
+        inner = norm_term(e[1])
+        v = eval_closed(inner)
+        if v is not None:
+            return _num(-v, "Int")
+        return ("neg", inner)
+    if k != "bin":
+        return e
+    op, sort = e[1], e[2]
+    a = norm_term(e[3])
+    b = norm_term(e[4])
+    va = eval_closed(a)
+    vb = eval_closed(b)
+    if va is not None and vb is not None:
+        v = eval_closed(("bin", op, sort, a, b))
+        if v is not None:
+            return _num(v, sort)
+    if sort == "Nat" and vb is not None:
+        if op == "+" and vb == 0:
+            return a
+        if op == "*" and vb == 0:
+            return ("lit", 0, "Nat")
+        if op == "-" and vb == 0:
+            return a
+        if op == "^" and vb == 0:
+            return ("lit", 1, "Nat")
+        if op == "+" and a[0] == "bin" and a[1] == "+" and a[2] == "Nat" and a[4][0] == "lit":
+            return ("bin", "+", "Nat", a[3], ("lit", a[4][1] + vb, "Nat"))
+    return ("bin", op, sort, a, b)
+
+
+_NEG_BINDER = Binder("a")
+
+
+def norm_prop(e: Expr) -> Expr:
+    """Unfolds the reducible notations of a proposition and normalizes its terms."""
+    k = e[0]
+    if k == "not":
+        return ("pi", _NEG_BINDER, norm_prop(e[1]), FALSE)
+    if k == "rel":
+        op, sort = e[1], e[2]
+        if sort == "Prop":
+            a, b = norm_prop(e[3]), norm_prop(e[4])
+        else:
+            a, b = norm_term(e[3]), norm_term(e[4])
+        if op == "≠":
+            return ("pi", _NEG_BINDER, ("rel", "=", sort, a, b), FALSE)
+        if op == ">":
+            op, a, b = "<", b, a
+        elif op == "≥":
+            op, a, b = "≤", b, a
+        if op == "<" and sort in ("Nat", "Int"):
+            return ("rel", "≤", sort, norm_term(("bin", "+", sort, a, ("lit", 1, sort))), b)
+        return ("rel", op, sort, a, b)
+    if k in ("and", "or", "iff"):
+        return (k, norm_prop(e[1]), norm_prop(e[2]))
+    if k in ("pi", "ex"):
+        dom = e[2]
+        dom_n = dom if dom[0] == "const" else norm_prop(dom)
+        return (k, e[1], dom_n, norm_prop(e[3]))
+    return e
+
+
+def defeq(a: Expr, b: Expr) -> bool:
+    """Conservative definitional equality of two propositions (or two data terms)."""
+    if a == b:
+        return True
+    if a[0] in ("lit", "bin", "neg", "succ", "fvar", "bvar") and b[0] in (
+        "lit",
+        "bin",
+        "neg",
+        "succ",
+        "fvar",
+        "bvar",
+    ):
+        return norm_term(a) == norm_term(b)
+    return norm_prop(a) == norm_prop(b)
+
+
+def whnf_pi(e: Expr) -> Expr:
+    """Unfolds ``¬a`` and ``a ≠ b`` to function types (as ``intro`` sees them)."""
+    if e[0] == "not":
+        return ("pi", Binder("a"), e[1], FALSE)
+    if e[0] == "rel" and e[1] == "≠":
+        return ("pi", Binder("a"), ("rel", "=", e[2], e[3], e[4]), FALSE)
+    return e

@@ -1,0 +1,1178 @@
+"""Lexer and parsers for MiniLean: terms, tactic blocks and rcases patterns.
+
+The parsers follow Lean 4's layout rules closely enough for the fragment: a tactic sequence is
+a column of tactics (or ``;``-separated ones), and a token that starts a line at or left of the
+enclosing tactic's column ends the terms and arguments being parsed (Lean's ``colGt`` checks).
+Syntax trees are :class:`Node` objects carrying source offsets, so errors can be reported at
+Lean's positions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Token", "Node", "ParseError", "tokenize", "Parser", "TACTIC_KEYWORDS"]
+
+
+class ParseError(Exception):
+    """A syntax error at ``offset`` (an index into the source text)."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(slots=True)
+class Token:
+    kind: str  # ident | num | sym | str | eof
+    value: str
+    start: int
+    end: int
+    col: int
+    first: bool  # first token on its line
+
+
+class Node:
+    """A syntax tree node: ``kind``, ``args`` and the source span ``[start, end)``."""
+
+    __slots__ = ("kind", "args", "start", "end")
+
+    def __init__(self, kind: str, args: list[Any], start: int, end: int):
+        self.kind = kind
+        self.args = args
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind}, {self.args!r})"
+
+
+_SYMBOLS = sorted(
+    [
+        ":=",
+        "=>",
+        "->",
+        "<->",
+        "/\\",
+        "\\/",
+        "<;>",
+        "<=",
+        ">=",
+        "!=",
+        "<-",
+        "==",
+        "..",
+        "≠",
+        "≤",
+        "≥",
+        "←",
+        "→",
+        "↔",
+        "∧",
+        "∨",
+        "¬",
+        "⟨",
+        "⟩",
+        "·",
+        "•",
+        ".",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        ";",
+        "|",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "^",
+        "=",
+        "<",
+        ">",
+        "∀",
+        "∃",
+        "λ",
+        "▸",
+        "∘",
+        "@",
+        "⊢",
+        "?",
+        "!",
+        "$",
+        "<|",
+        "|>",
+        "∣",
+        "×",
+        "∈",
+        "∉",
+        "#",
+        "'",
+    ],
+    key=len,
+    reverse=True,
+)
+_SYMBOL_ALIASES = {"->": "→", "<->": "↔", "/\\": "∧", "\\/": "∨", "<=": "≤", ">=": "≥"}
+_SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun"})
+
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
+
+
+def _ident_start(c: str) -> bool:
+    return c.isalpha() or c == "_" or c in "ℕℤℚℝℂ" or ("α" <= c <= "ω" and c != "λ")
+
+
+def _ident_rest(c: str) -> bool:
+    return c.isalnum() or c in "_'!?" or c in _SUBSCRIPTS or c in "ℕℤ"
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Splits ``text[start:end]`` into tokens, skipping white space and comments."""
+    if end is None:
+        end = len(text)
+    tokens: list[Token] = []
+    i = start
+    line_start = text.rfind("\n", 0, start) + 1
+    first = True
+    n = end
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            i += 1
+            line_start = i
+            first = True
+            continue
+        if c in " \t\r":
+            i += 1
+            continue
+        if text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 or j > n else j
+            continue
+        if text.startswith("/-", i):
+            depth = 0
+            j = i
+            while j < n:
+                if text.startswith("/-", j):
+                    depth += 1
+                    j += 2
+                elif text.startswith("-/", j):
+                    depth -= 1
+                    j += 2
+                    if depth == 0:
+                        break
+                else:
+                    if text[j] == "\n":
+                        line_start = j + 1
+                        first = True
+                    j += 1
+            if depth != 0:
+                raise ParseError("unterminated comment", i)
+            i = j
+            continue
+        col = i - line_start
+        if c.isdigit():
+            j = i
+            while j < n and (text[j].isdigit() or text[j] == "_"):
+                j += 1
+            if j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
+                raise ParseError("MiniLean: decimal literals are not supported", i)
+            tokens.append(Token("num", text[i:j].replace("_", ""), i, j, col, first))
+            i = j
+        elif _ident_start(c) or c == "«":
+            j = i
+            while True:
+                if j < n and text[j] == "«":
+                    k = text.find("»", j)
+                    if k < 0 or k >= n:
+                        raise ParseError("unterminated identifier escape", j)
+                    j = k + 1
+                elif j < n and _ident_start(text[j]):
+                    j += 1
+                    while j < n and _ident_rest(text[j]):
+                        j += 1
+                else:
+                    break
+                # A dot continues the name when a name part follows (`Nat.add_comm`, `h.mp`).
+                if (
+                    j + 1 < n
+                    and text[j] == "."
+                    and (_ident_start(text[j + 1]) or text[j + 1] == "«")
+                ):
+                    j += 1
+                    continue
+                break
+            value = text[i:j].replace("«", "").replace("»", "")
+            # `exact?`-style names keep their `?`/`!`; a trailing `?`/`!` elsewhere is a symbol.
+            tokens.append(Token("ident", value, i, j, col, first))
+            i = j
+        elif c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if j >= n:
+                raise ParseError("unterminated string literal", i)
+            tokens.append(Token("str", text[i + 1 : j], i, j + 1, col, first))
+            i = j + 1
+        else:
+            for sym in _SYMBOLS:
+                if text.startswith(sym, i):
+                    break
+            else:
+                raise ParseError(f"unexpected character '{c}'", i)
+            if sym == "?" and i + 1 < n and (text[i + 1] == "_" or _ident_start(text[i + 1])):
+                j = i + 1
+                while j < n and _ident_rest(text[j]):
+                    j += 1
+                tokens.append(Token("sym", "?" + text[i + 1 : j], i, j, col, first))
+                i = j
+            else:
+                value = _SYMBOL_ALIASES.get(sym, sym)
+                tokens.append(Token("sym", value, i, i + len(sym), col, first))
+                i += len(sym)
+        first = False
+    tokens.append(Token("eof", "", n, n, 0, True))
+    return tokens
+
+
+TACTIC_KEYWORDS = frozenset(
+    [
+        "intro",
+        "intros",
+        "exact",
+        "apply",
+        "refine",
+        "refine'",
+        "constructor",
+        "left",
+        "right",
+        "exists",
+        "use",
+        "cases",
+        "rcases",
+        "obtain",
+        "induction",
+        "exfalso",
+        "contradiction",
+        "assumption",
+        "trivial",
+        "rfl",
+        "symm",
+        "rw",
+        "rewrite",
+        "rwa",
+        "simp",
+        "simp_all",
+        "simp_arith",
+        "omega",
+        "decide",
+        "norm_num",
+        "linarith",
+        "nlinarith",
+        "positivity",
+        "have",
+        "show",
+        "from",
+        "specialize",
+        "subst",
+        "by_cases",
+        "sorry",
+        "admit",
+        "sleep",
+        "skip",
+        "done",
+        "first",
+        "try",
+        "repeat",
+        "all_goals",
+        "any_goals",
+        "next",
+        "case",
+        "focus",
+        "exact?",
+        "apply?",
+        "rfl'",
+        "ring",
+        "ring_nf",
+        "field_simp",
+        "push_neg",
+        "by_contra",
+        "contrapose",
+        "tauto",
+        "aesop",
+        "exact_mod_cast",
+        "norm_cast",
+        "push_cast",
+        "change",
+        "calc",
+        "unfold",
+        "dsimp",
+        "clear",
+        "revert",
+        "rename_i",
+        "generalize",
+        "let",
+        "suffices",
+        "at",
+        "with",
+        "fun",
+        "by",
+        "native_decide",
+        "split",
+        "iterate",
+        "exacts",
+        "constructorm",
+        "injection",
+        "nofun",
+        "nomatch",
+        "trace",
+        "fail_if_success",
+        "exists_intro",
+        "rintro",
+        "simpa",
+    ]
+)
+
+_ARITH_BINOPS = {
+    "↔": (20, 21, 21),
+    "→": (25, 26, 25),
+    "∨": (30, 31, 30),
+    "∧": (35, 36, 35),
+    "=": (50, 51, 51),
+    "≠": (50, 51, 51),
+    "<": (50, 51, 51),
+    ">": (50, 51, 51),
+    "≤": (50, 51, 51),
+    "≥": (50, 51, 51),
+    "==": (50, 51, 51),
+    "∣": (50, 51, 51),
+    "+": (65, 65, 66),
+    "-": (65, 65, 66),
+    "*": (70, 70, 71),
+    "/": (70, 70, 71),
+    "%": (70, 70, 71),
+    "^": (75, 76, 75),
+    "▸": (75, 76, 75),
+    "∘": (90, 91, 90),
+    "×": (35, 36, 35),
+    "∈": (50, 51, 51),
+    "∉": (50, 51, 51),
+    "<|": (10, 11, 10),
+    "|>": (10, 10, 11),
+    "$": (10, 11, 10),
+}
+MAX_PREC = 1024
+
+
+class Parser:
+    """A recursive-descent parser over the tokens of ``text[start:end]``."""
+
+    def __init__(self, text: str, start: int = 0, end: int | None = None):
+        self.text = text
+        self.toks = tokenize(text, start, end)
+        self.i = 0
+        self.barrier: list[int] = [-1]
+
+    # -- token helpers -------------------------------------------------------------------
+    def peek(self, k: int = 0) -> Token:
+        tok = self.toks[min(self.i + k, len(self.toks) - 1)]
+        if tok.kind != "eof" and tok.first and tok.col <= self.barrier[-1]:
+            return Token("eof", "", tok.start, tok.start, tok.col, True)
+        return tok
+
+    def at(self, value: str) -> bool:
+        tok = self.peek()
+        return tok.kind in ("sym", "ident") and tok.value == value
+
+    def at_bar(self) -> bool:
+        """A `|` of an alternative list: allowed at the enclosing tactic's own column."""
+        tok = self.toks[self.i]
+        if tok.kind != "sym" or tok.value != "|":
+            return False
+        return not tok.first or tok.col >= self.barrier[-1]
+
+    def next_raw(self) -> Token:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def next(self) -> Token:
+        tok = self.peek()
+        if tok.kind != "eof":
+            self.i += 1
+        return tok
+
+    def expect(self, value: str) -> Token:
+        tok = self.peek()
+        if tok.kind in ("sym", "ident") and tok.value == value:
+            self.i += 1
+            return tok
+        raise ParseError(self._unexpected(tok, f"'{value}'"), tok.start)
+
+    def _unexpected(self, tok: Token, expected: str) -> str:
+        if tok.kind == "eof":
+            return f"unexpected end of input; expected {expected}"
+        if tok.kind == "ident" and tok.value not in TACTIC_KEYWORDS and tok.value != "sorry":
+            return f"unexpected identifier; expected {expected}"
+        shown = tok.value if tok.kind != "str" else f'"{tok.value}"'
+        return f"unexpected token '{shown}'; expected {expected}"
+
+    def last_end(self) -> int:
+        return self.toks[self.i - 1].end if self.i > 0 else 0
+
+    def ident(self) -> Token:
+        tok = self.peek()
+        if tok.kind != "ident":
+            raise ParseError(self._unexpected(tok, "identifier"), tok.start)
+        self.i += 1
+        return tok
+
+    # -- terms ---------------------------------------------------------------------------
+    def term(self, prec: int = 0) -> Node:
+        left = self._leading(prec)
+        while True:
+            tok = self.peek()
+            if tok.kind == "sym" and tok.value in _ARITH_BINOPS:
+                p, lp, rp = _ARITH_BINOPS[tok.value]
+                if p < prec:
+                    break
+                self.i += 1
+                right = self.term(rp)
+                left = Node("binop", [tok.value, left, right], left.start, right.end)
+                continue
+            break
+        return left
+
+    def _starts_arg(self, tok: Token) -> bool:
+        if tok.kind in ("num", "str"):
+            return True
+        if tok.kind == "ident":
+            return tok.value not in ("at", "with", "from", "then", "else", "using", "generalizing")
+        return tok.kind == "sym" and (
+            tok.value in ("(", "⟨", "@", "·", "fun") or tok.value.startswith("?")
+        )
+
+    def _leading(self, prec: int) -> Node:
+        tok = self.peek()
+        v = tok.value
+        if tok.kind == "sym":
+            if v == "¬":
+                self.i += 1
+                arg = self.term(40)
+                return Node("not", [arg], tok.start, arg.end)
+            if v == "-":
+                self.i += 1
+                arg = self.term(75)
+                return Node("neg", [arg], tok.start, arg.end)
+            if v in ("∀", "∃"):
+                return self._binder_notation(tok)
+            if v == "fun":
+                return self._fun(tok)
+        if tok.kind == "ident":
+            if v == "fun":
+                return self._fun(tok)
+            if v == "by":
+                self.i += 1
+                seq = self.tactic_seq()
+                return Node("by", [seq], tok.start, seq.end)
+            if v == "show":
+                self.i += 1
+                ty = self.term()
+                if self.at("from"):
+                    self.next()
+                    body = self.term()
+                    return Node("show", [ty, body], tok.start, body.end)
+                if self.at("by"):
+                    btok = self.next()
+                    seq = self.tactic_seq()
+                    body = Node("by", [seq], btok.start, seq.end)
+                    return Node("show", [ty, body], tok.start, body.end)
+                return Node("show", [ty, None], tok.start, ty.end)
+            if v in ("have", "suffices", "let", "calc", "match", "if", "do", "let"):
+                raise ParseError(f"MiniLean: '{v}' terms are not supported", tok.start)
+        head = self._arg()
+        if prec > MAX_PREC:
+            return head
+        args: list[Node] = []
+        while self._starts_arg(self.peek()):
+            if self.at("fun"):
+                args.append(self._fun(self.peek()))
+                break
+            args.append(self._arg())
+        if args:
+            return Node("app", [head, args], head.start, args[-1].end)
+        return head
+
+    def _arg(self) -> Node:
+        """An argument-level term: an atom followed by projections."""
+        tok = self.peek()
+        node = self._atom()
+        while True:
+            nxt = self.toks[self.i] if self.i < len(self.toks) else None
+            if (
+                nxt is not None
+                and nxt.kind == "sym"
+                and nxt.value == "."
+                and nxt.start == node.end
+                and self.i + 1 < len(self.toks)
+            ):
+                field = self.toks[self.i + 1]
+                if field.start == nxt.end and field.kind in ("num", "ident"):
+                    self.i += 2
+                    for part in field.value.split("."):
+                        node = Node("proj", [node, part], tok.start, field.end)
+                    continue
+            break
+        return node
+
+    def _atom(self) -> Node:
+        tok = self.peek()
+        v = tok.value
+        if tok.kind == "num":
+            self.i += 1
+            return Node("num", [int(v)], tok.start, tok.end)
+        if tok.kind == "ident":
+            if v in TACTIC_KEYWORDS and v in ("at", "with", "from", "by", "fun", "then"):
+                raise ParseError(self._unexpected(tok, "term"), tok.start)
+            self.i += 1
+            if v == "sorry":
+                return Node("sorry", [], tok.start, tok.end)
+            return Node("ident", [v], tok.start, tok.end)
+        if tok.kind == "sym":
+            if v == "(":
+                self.i += 1
+                self.barrier.append(-1)
+                try:
+                    if self.at(")"):
+                        raise ParseError("MiniLean: the unit value () is not supported", tok.start)
+                    if self.at("·"):
+                        raise ParseError("MiniLean: (· ...) functions are not supported", tok.start)
+                    inner = self.term()
+                    if self.at(":"):
+                        self.next()
+                        ty = self.term()
+                        end = self.expect(")").end
+                        return Node("ascr", [inner, ty], tok.start, end)
+                    end = self.expect(")").end
+                finally:
+                    self.barrier.pop()
+                return Node("paren", [inner], tok.start, end)
+            if v == "⟨":
+                self.i += 1
+                self.barrier.append(-1)
+                try:
+                    elems: list[Node] = []
+                    if not self.at("⟩"):
+                        elems.append(self.term())
+                        while self.at(","):
+                            self.next()
+                            elems.append(self.term())
+                    end = self.expect("⟩").end
+                finally:
+                    self.barrier.pop()
+                return Node("anon", [elems], tok.start, end)
+            if v.startswith("?"):
+                self.i += 1
+                return Node("synth_hole", [v[1:]], tok.start, tok.end)
+            if v == "@":
+                raise ParseError("MiniLean: explicit-argument mode (@) is not supported", tok.start)
+        if tok.kind == "ident" and v == "_":
+            self.i += 1
+            return Node("hole", [], tok.start, tok.end)
+        raise ParseError(self._unexpected(tok, "term"), tok.start)
+
+    def _binder_notation(self, tok: Token) -> Node:
+        self.i += 1
+        binders = self._binders(allow_bare=True)
+        self.expect(",")
+        body = self.term()
+        kind = "forall" if tok.value == "∀" else "exists"
+        return Node(kind, [binders, body], tok.start, body.end)
+
+    def _binders(self, allow_bare: bool) -> list[tuple[list[str], Node | None, bool]]:
+        """Binder groups ``x y``, ``x y : T``, ``(x y : T)``, ``{x : T}``."""
+        groups: list[tuple[list[str], Node | None, bool]] = []
+        while True:
+            tok = self.peek()
+            if tok.kind == "sym" and tok.value in ("(", "{"):
+                close = ")" if tok.value == "(" else "}"
+                self.i += 1
+                names = [self._binder_name()]
+                while self.peek().kind == "ident" or self.at("_"):
+                    names.append(self._binder_name())
+                ty = None
+                if self.at(":"):
+                    self.next()
+                    ty = self.term()
+                self.expect(close)
+                groups.append((names, ty, tok.value == "{"))
+            elif tok.kind == "ident" and allow_bare and tok.value not in ("at", "with"):
+                names = [self._binder_name()]
+                while self.peek().kind == "ident":
+                    names.append(self._binder_name())
+                ty = None
+                if self.at(":"):
+                    self.next()
+                    ty = self.term()
+                groups.append((names, ty, False))
+                return groups
+            elif tok.kind == "sym" and tok.value == "[":
+                raise ParseError("MiniLean: instance binders are not supported", tok.start)
+            else:
+                if not groups:
+                    raise ParseError(self._unexpected(tok, "binder"), tok.start)
+                return groups
+
+    def _binder_name(self) -> str:
+        tok = self.ident()
+        return tok.value
+
+    def _fun(self, tok: Token) -> Node:
+        self.i += 1
+        params: list[Any] = []
+        while not self.at("=>"):
+            t = self.peek()
+            if t.kind == "sym" and t.value == "⟨":
+                params.append(("pat", self.rcases_pattern_atom()))
+            elif t.kind == "sym" and t.value == "(":
+                self.i += 1
+                if self.at("⟨"):
+                    pat = self.rcases_pattern_atom()
+                    if self.at(":"):
+                        self.next()
+                        self.term()
+                    self.expect(")")
+                    params.append(("pat", pat))
+                    continue
+                names = [self._binder_name()]
+                while self.peek().kind == "ident":
+                    names.append(self._binder_name())
+                ty = None
+                if self.at(":"):
+                    self.next()
+                    ty = self.term()
+                self.expect(")")
+                for name in names:
+                    params.append(("name", name, ty))
+            elif t.kind == "ident":
+                self.i += 1
+                if self.at(":"):
+                    self.next()
+                    ty = self.term()
+                    params.append(("name", t.value, ty))
+                    break
+                params.append(("name", t.value, None))
+            else:
+                raise ParseError(self._unexpected(t, "'=>'"), t.start)
+        if not params:
+            raise ParseError("expected binder", tok.end)
+        self.expect("=>")
+        body = self.term()
+        return Node("fun", [params, body], tok.start, body.end)
+
+    # -- rcases patterns -----------------------------------------------------------------
+    def rcases_pattern(self) -> Node:
+        """``pat | pat | ...`` (rcasesPatMed), optionally ``: T``."""
+        first = self.rcases_pattern_atom()
+        alts = [first]
+        while self.at("|"):
+            self.next()
+            alts.append(self.rcases_pattern_atom())
+        if len(alts) == 1:
+            return first
+        return Node("pat_alts", [alts], first.start, alts[-1].end)
+
+    def rcases_pattern_atom(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "sym" and tok.value == "⟨":
+            self.i += 1
+            elems: list[Node] = []
+            if not self.at("⟩"):
+                elems.append(self.rcases_pattern())
+                while self.at(","):
+                    self.next()
+                    elems.append(self.rcases_pattern())
+            end = self.expect("⟩").end
+            return Node("pat_tuple", [elems], tok.start, end)
+        if tok.kind == "sym" and tok.value == "(":
+            self.i += 1
+            pat = self.rcases_pattern()
+            if self.at(":"):
+                self.next()
+                self.term()
+            self.expect(")")
+            return pat
+        if tok.kind == "sym" and tok.value == "-":
+            self.i += 1
+            return Node("pat_clear", [], tok.start, tok.end)
+        if tok.kind == "ident":
+            self.i += 1
+            if tok.value == "_":
+                return Node("pat_hole", [], tok.start, tok.end)
+            if tok.value == "rfl":
+                return Node("pat_rfl", [], tok.start, tok.end)
+            return Node("pat_name", [tok.value], tok.start, tok.end)
+        raise ParseError(self._unexpected(tok, "rcases pattern"), tok.start)
+
+    # -- tactics -------------------------------------------------------------------------
+    def tactic_seq(self) -> Node:
+        """A tactic sequence: a column of tactics, or ``;``-separated ones."""
+        tok = self.peek()
+        if tok.kind == "eof":
+            return Node("seq", [[]], tok.start, tok.start)
+        col = tok.col if tok.first else self._column_of(tok)
+        tactics: list[Node] = []
+        self.barrier.append(col)
+        try:
+            while True:
+                tactics.append(self.tactic())
+                nxt = self.peek()
+                if nxt.kind == "sym" and nxt.value == ";":
+                    self.i += 1
+                    if self.peek().kind == "eof":
+                        break
+                    continue
+                raw = self.toks[self.i]
+                if raw.kind != "eof" and raw.first and raw.col == col and col > self.barrier[-2]:
+                    continue
+                break
+        finally:
+            self.barrier.pop()
+        return Node("seq", [tactics], tactics[0].start, tactics[-1].end)
+
+    def _column_of(self, tok: Token) -> int:
+        line_start = self.text.rfind("\n", 0, tok.start) + 1
+        return tok.start - line_start
+
+    def _nested_seq(self) -> Node:
+        """The tactic sequence after ``=>``, ``·``, ``try`` and similar."""
+        tok = self.peek()
+        if tok.kind == "eof":
+            raise ParseError("unexpected end of input; expected tactic", tok.start)
+        return self.tactic_seq()
+
+    def tactic(self) -> Node:
+        left = self._tactic1()
+        while self.at("<;>"):
+            self.next()
+            right = self._tactic1()
+            left = Node("then", [left, right], left.start, right.end)
+        return left
+
+    def _location(self) -> list[str] | None:
+        """``at h₁ h₂ ⊢`` / ``at *``; None when absent."""
+        if not self.at("at"):
+            return None
+        self.next()
+        locs: list[str] = []
+        while True:
+            tok = self.peek()
+            if tok.kind == "ident" or tok.kind == "sym" and tok.value in ("⊢", "*"):
+                locs.append(self.next().value)
+            else:
+                break
+        if not locs:
+            tok = self.peek()
+            raise ParseError(self._unexpected(tok, "location"), tok.start)
+        return locs
+
+    def _terms_list(self) -> list[Node]:
+        items = [self.term()]
+        while self.at(","):
+            self.next()
+            items.append(self.term())
+        return items
+
+    def _rw_rules(self) -> list[tuple[bool, Node]]:
+        self.expect("[")
+        rules: list[tuple[bool, Node]] = []
+        self.barrier.append(-1)
+        try:
+            if not self.at("]"):
+                while True:
+                    rev = False
+                    if self.at("←"):
+                        self.next()
+                        rev = True
+                    rules.append((rev, self.term()))
+                    if self.at(","):
+                        self.next()
+                        continue
+                    break
+            self.expect("]")
+        finally:
+            self.barrier.pop()
+        return rules
+
+    def _tactic1(self) -> Node:
+        # The head token of a tactic sits at the sequence's column, which the barrier (for the
+        # tactic's arguments) excludes; the sequence loop has already checked it.
+        tok = self.toks[self.i]
+        if tok.kind != "eof" and tok.first and tok.col < self.barrier[-1]:
+            tok = self.peek()
+        s = tok.start
+        v = tok.value
+        if tok.kind == "eof":
+            raise ParseError("unexpected end of input; expected tactic", tok.start)
+        if tok.kind == "sym":
+            if v in ("·", "."):
+                self.i += 1
+                seq = self._nested_seq()
+                return Node("bullet", [seq], s, seq.end)
+            if v == "(":
+                self.i += 1
+                self.barrier.append(-1)
+                try:
+                    seq = self.tactic_seq()
+                    end = self.expect(")").end
+                finally:
+                    self.barrier.pop()
+                return Node("paren", [seq], s, end)
+            if v == "{":
+                self.i += 1
+                self.barrier.append(-1)
+                try:
+                    seq = self.tactic_seq() if not self.at("}") else Node("seq", [[]], s, s)
+                    end = self.expect("}").end
+                finally:
+                    self.barrier.pop()
+                return Node("braces", [seq], s, end)
+            raise ParseError("unknown tactic", s + 1)
+        if tok.kind != "ident":
+            raise ParseError("unknown tactic", s + 1)
+        if v not in TACTIC_KEYWORDS:
+            raise ParseError("unknown tactic", s + 1)
+        self.i += 1
+        e = tok.end
+        if v in ("intro", "intros", "rename_i", "clear", "revert", "subst"):
+            names: list[Any] = []
+            while True:
+                t = self.peek()
+                if t.kind == "ident" and t.value not in ("at", "with"):
+                    names.append(self.next().value)
+                elif t.kind == "sym" and t.value == "⟨" and v == "intro":
+                    names.append(self.rcases_pattern_atom())
+                else:
+                    break
+            if v in ("clear", "revert", "subst") and not names:
+                raise ParseError(self._unexpected(self.peek(), "identifier"), self.peek().start)
+            return Node(v, [names], s, self.last_end() if names else e)
+        if v in (
+            "constructor",
+            "left",
+            "right",
+            "exfalso",
+            "contradiction",
+            "assumption",
+            "trivial",
+            "rfl",
+            "decide",
+            "skip",
+            "done",
+            "sorry",
+            "admit",
+            "omega",
+            "ring",
+            "positivity",
+            "tauto",
+            "push_neg",
+            "aesop",
+            "split",
+            "native_decide",
+            "norm_cast",
+            "ring_nf",
+            "exact?",
+            "apply?",
+            "rfl'",
+            "nofun",
+            "field_simp",
+            "dsimp",
+            "push_cast",
+            "exact_mod_cast",
+            "unfold",
+            "change",
+            "calc",
+            "generalize",
+            "by_contra",
+            "contrapose",
+            "injection",
+            "constructorm",
+            "iterate",
+            "fail_if_success",
+            "let",
+            "suffices",
+            "nomatch",
+            "exists_intro",
+            "exacts",
+            "focus",
+            "rwa",
+            "symm",
+            "linarith",
+            "nlinarith",
+            "trace",
+        ) and v not in ("linarith", "nlinarith", "symm", "focus", "rwa", "trace", "exacts"):
+            if v in ("omega", "decide") and self.at("("):
+                raise ParseError(
+                    "MiniLean: tactic configuration is not supported", self.peek().start
+                )
+            if v in (
+                "unfold",
+                "change",
+                "calc",
+                "generalize",
+                "by_contra",
+                "contrapose",
+                "injection",
+                "constructorm",
+                "iterate",
+                "fail_if_success",
+                "let",
+                "suffices",
+                "nomatch",
+                "exists_intro",
+                "field_simp",
+                "dsimp",
+                "push_cast",
+                "exact_mod_cast",
+                "norm_cast",
+                "ring_nf",
+                "split",
+                "aesop",
+                "tauto",
+                "push_neg",
+                "positivity",
+                "ring",
+                "native_decide",
+            ):
+                self._skip_rest()
+                return Node("unsupported", [v], s, self.last_end())
+            return Node(v, [], s, e)
+        if v == "symm":
+            loc = self._location()
+            return Node("symm", [loc], s, self.last_end())
+        if v == "rintro":
+            pats: list[Node] = []
+            while True:
+                t = self.peek()
+                if (t.kind == "ident" and t.value not in ("at", "with", ":")) or (
+                    t.kind == "sym" and t.value in ("⟨", "(", "-")
+                ):
+                    pats.append(self.rcases_pattern_atom())
+                else:
+                    break
+            if not pats:
+                raise ParseError(self._unexpected(self.peek(), "rintro pattern"), self.peek().start)
+            return Node("rintro", [pats], s, self.last_end())
+        if v == "simpa":
+            only = False
+            if self.at("only"):
+                self.next()
+                only = True
+            lemmas = self._simp_lemmas() if self.at("[") else []
+            using = None
+            if self.at("using"):
+                self.next()
+                using = self.term()
+            return Node("simpa", [only, lemmas, using], s, self.last_end())
+        if v in ("exact", "apply", "refine", "refine'", "specialize", "show"):
+            t = self.term()
+            return Node(v, [t], s, t.end)
+        if v == "exacts":
+            self.expect("[")
+            items = self._terms_list()
+            end = self.expect("]").end
+            return Node("exacts", [items], s, end)
+        if v in ("exists", "use"):
+            items = self._terms_list()
+            return Node(v, [items], s, items[-1].end)
+        if v in ("linarith", "nlinarith"):
+            items: list[Node] = []
+            if self.at("["):
+                self.next()
+                if not self.at("]"):
+                    items = self._terms_list()
+                self.expect("]")
+            return Node(v, [items], s, self.last_end())
+        if v in ("cases", "induction"):
+            target = self.term()
+            if self.at("using"):
+                raise ParseError(f"MiniLean: '{v} ... using' is not supported", self.peek().start)
+            if self.at("generalizing"):
+                raise ParseError("MiniLean: 'generalizing' is not supported", self.peek().start)
+            alts = None
+            if self.at("with"):
+                self.next()
+                alts = []
+                while self.at_bar():
+                    bar = self.next_raw()
+                    tag_tok = self.ident()
+                    names = []
+                    while self.peek().kind == "ident" and not self.at("=>"):
+                        names.append(self.next().value)
+                    self.expect("=>")
+                    seq = self._nested_seq()
+                    alts.append((tag_tok.value, names, seq, bar.start))
+                if not alts:
+                    t = self.peek()
+                    raise ParseError(self._unexpected(t, "'|'"), t.start)
+            return Node(v, [target, alts], s, self.last_end())
+        if v == "rcases":
+            target = self.term()
+            pat = None
+            if self.at("with"):
+                self.next()
+                pat = self.rcases_pattern()
+            return Node("rcases", [target, pat], s, self.last_end())
+        if v == "obtain":
+            pat = self.rcases_pattern() if not self.at(":") and not self.at(":=") else None
+            ty = None
+            if self.at(":"):
+                self.next()
+                ty = self.term()
+            val = None
+            if self.at(":="):
+                self.next()
+                val = self.term()
+            return Node("obtain", [pat, ty, val], s, self.last_end())
+        if v == "have":
+            name = None
+            pat = None
+            t = self.peek()
+            if t.kind == "ident" and t.value not in ("at",):
+                name = self.next().value
+            elif t.kind == "sym" and t.value == "⟨":
+                pat = self.rcases_pattern_atom()
+            ty = None
+            if self.at(":"):
+                self.next()
+                ty = self.term()
+            if not self.at(":="):
+                if ty is None:
+                    raise ParseError(self._unexpected(self.peek(), "':='"), self.peek().start)
+                return Node("have", [name, pat, ty, None], s, self.last_end())
+            self.next()
+            val = self.term()
+            return Node("have", [name, pat, ty, val], s, val.end)
+        if v in ("rw", "rewrite", "rwa"):
+            rules = self._rw_rules()
+            loc = self._location()
+            return Node("rw", [rules, loc, v], s, self.last_end())
+        if v in ("simp", "simp_all", "norm_num", "simp_arith"):
+            only = False
+            if self.at("("):
+                raise ParseError("MiniLean: simp configuration is not supported", self.peek().start)
+            if self.at("only"):
+                self.next()
+                only = True
+            lemmas: list[tuple[bool, Node]] = []
+            if self.at("["):
+                lemmas = self._simp_lemmas()
+            loc = self._location()
+            return Node(v, [only, lemmas, loc], s, self.last_end())
+        if v == "by_cases":
+            name = None
+            if (
+                self.peek().kind == "ident"
+                and self.peek(1).kind == "sym"
+                and self.peek(1).value == ":"
+            ):
+                name = self.next().value
+                self.next()
+            t = self.term()
+            return Node("by_cases", [name, t], s, t.end)
+        if v in ("first",):
+            alts = []
+            while self.at_bar():
+                self.next_raw()
+                alts.append(self._nested_seq())
+            if not alts:
+                raise ParseError(self._unexpected(self.peek(), "'|'"), self.peek().start)
+            return Node("first", [alts], s, alts[-1].end)
+        if v in ("try", "repeat", "all_goals", "any_goals", "focus"):
+            seq = self._nested_seq()
+            return Node(v, [seq], s, seq.end)
+        if v == "next":
+            names = []
+            while self.peek().kind == "ident":
+                names.append(self.next().value)
+            self.expect("=>")
+            seq = self._nested_seq()
+            return Node("next", [names, seq], s, seq.end)
+        if v == "case":
+            tag = self.ident().value
+            names = []
+            while self.peek().kind == "ident":
+                names.append(self.next().value)
+            self.expect("=>")
+            seq = self._nested_seq()
+            return Node("case", [tag, names, seq], s, seq.end)
+        if v == "sleep":
+            t = self.peek()
+            if t.kind != "num":
+                raise ParseError(self._unexpected(t, "numeral"), t.start)
+            self.next()
+            return Node("sleep", [int(t.value)], s, t.end)
+        if v == "trace":
+            t = self.peek()
+            if t.kind != "str":
+                raise ParseError(self._unexpected(t, "string literal"), t.start)
+            self.next()
+            return Node("trace", [t.value], s, t.end)
+        raise ParseError("unknown tactic", s + 1)
+
+    def _simp_lemmas(self) -> list[tuple[bool, Node]]:
+        self.expect("[")
+        items: list[tuple[bool, Node]] = []
+        self.barrier.append(-1)
+        try:
+            if not self.at("]"):
+                while True:
+                    rev = False
+                    if self.at("←"):
+                        self.next()
+                        rev = True
+                    elif self.at("-"):
+                        raise ParseError(
+                            "MiniLean: simp lemma erasure is not supported", self.peek().start
+                        )
+                    if self.at("*"):
+                        tok = self.next()
+                        items.append((False, Node("star", [], tok.start, tok.end)))
+                    else:
+                        items.append((rev, self.term()))
+                    if self.at(","):
+                        self.next()
+                        continue
+                    break
+            self.expect("]")
+        finally:
+            self.barrier.pop()
+        return items
+
+    def _skip_rest(self) -> None:
+        """Consumes the arguments of an unsupported tactic (up to the next tactic)."""
+        depth = 0
+        while True:
+            tok = self.peek()
+            if tok.kind == "eof":
+                return
+            if tok.kind == "sym" and tok.value in ("(", "[", "{", "⟨"):
+                depth += 1
+            elif tok.kind == "sym" and tok.value in (")", "]", "}", "⟩"):
+                if depth == 0:
+                    return
+                depth -= 1
+            elif depth == 0 and tok.kind == "sym" and tok.value in (";", "<;>"):
+                return
+            self.i += 1
+
+
+_WS_RE = re.compile(r"\s+")
