@@ -28,6 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate, get_template
 from lean_gym.data.trajectories import Trajectory, TrajectoryNode
+from lean_gym.types import normalize_whitespace
 
 __all__ = [
     "Segment",
@@ -236,6 +237,7 @@ def segment_rows(
                         ),
                         "completion": tmpl.completion(segment.tactics),
                         "theorem": trajectory.theorem.name,
+                        "statement": normalize_whitespace(trajectory.theorem.statement),
                         "start_depth": segment.start_depth,
                         "num_tactics": segment.num_tactics,
                         "splitter": segmenter.name,
@@ -267,9 +269,15 @@ def is_validation_theorem(name: str, val_fraction: float, seed: int = 0) -> bool
 def split_by_theorem(
     rows: Iterable[dict[str, Any]], val_fraction: float = 0.1, seed: int = 0
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(train, validation): all rows of a theorem land on the same side."""
+    """(train, validation): all rows of a theorem land on the same side.
+
+    Rows are keyed by their theorem's statement when they carry one (``segment_rows`` adds it),
+    so that two dataset entries with the same statement under different names never end up on
+    both sides of the split; otherwise by theorem name.
+    """
     train: list[dict[str, Any]] = []
     val: list[dict[str, Any]] = []
     for row in rows:
-        (val if is_validation_theorem(row["theorem"], val_fraction, seed) else train).append(row)
+        key = row.get("statement") or row["theorem"]
+        (val if is_validation_theorem(key, val_fraction, seed) else train).append(row)
     return train, val

@@ -178,6 +178,7 @@ def test_segment_rows_render_prompts_and_completions() -> None:
         "prompt": "[GOAL]\np q : Prop\nhp : p\nhq : q\n⊢ p ∧ q\n[PROOFSTEP]\n",
         "completion": "constructor",
         "theorem": "and_intro_ex",
+        "statement": AND_THEOREM.statement,
         "start_depth": 0,
         "num_tactics": 1,
         "splitter": "goal-change",
@@ -190,6 +191,7 @@ def test_segment_rows_render_prompts_and_completions() -> None:
             "prompt": f"{AND_THEOREM.formal_statement}\n",
             "completion": "  constructor\n  exact hp\n  exact hq",
             "theorem": "and_intro_ex",
+            "statement": AND_THEOREM.statement,
             "start_depth": 0,
             "num_tactics": 3,
             "splitter": "whole",
@@ -228,3 +230,16 @@ def test_split_is_by_theorem_deterministic_and_near_the_fraction() -> None:
     assert split_by_theorem(rows, 0.0)[1] == [] and split_by_theorem(rows, 1.0)[0] == []
     with pytest.raises(ValueError, match="val_fraction"):
         is_validation_theorem("x", 1.5)
+
+
+def test_split_keeps_theorems_with_one_statement_on_one_side() -> None:
+    rows = [
+        {"theorem": f"variant_{i}", "statement": "(p : Prop) (h : p) : p", "prompt": str(i)}
+        for i in range(50)
+    ] + [
+        {"theorem": f"other_{i}", "statement": f"(n : Nat) : n + {i} = {i} + n"} for i in range(50)
+    ]
+    train, val = split_by_theorem(rows, val_fraction=0.3, seed=1)
+    variant_sides = {"train" if r in train else "val" for r in rows[:50]}
+    assert len(variant_sides) == 1
+    assert train and val
