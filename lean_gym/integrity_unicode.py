@@ -14,6 +14,7 @@ letters, and folding it never spells a forbidden word.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["control_char_at", "invisible_char_at", "foreign_letter_at", "fold"]
@@ -60,6 +61,10 @@ def control_char_at(text: str) -> int | None:
     character (NUL, ESC, ...), including the tab, which Lean refuses in source anyway
     ("tabs are not allowed"), and lone surrogates.
     """
+    if text.isascii():
+        # Fast path (most tactics): the only ASCII controls are C0 and DEL.
+        m = _ASCII_CONTROL.search(text)
+        return None if m is None else m.start()
     for i, ch in enumerate(text):
         if ch == "\n":
             continue
@@ -70,6 +75,10 @@ def control_char_at(text: str) -> int | None:
     return None
 
 
+# ASCII controls other than a newline and a CR directly before one.
+_ASCII_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
+
+
 def invisible_char_at(text: str) -> int | None:
     """The offset of the first invisible format character (category Cf), or None.
 
@@ -77,6 +86,8 @@ def invisible_char_at(text: str) -> int | None:
     U+FEFF, the soft hyphen U+00AD and the bidirectional overrides are all category Cf; none has
     a use in a proof, and each can hide or split a keyword.
     """
+    if text.isascii():  # no ASCII character is of category Cf
+        return None
     for i, ch in enumerate(text):
         if unicodedata.category(ch) == "Cf":
             return i
@@ -89,7 +100,11 @@ def foreign_letter_at(code: str) -> int | None:
     ``code`` is proof text with comments and string literals blanked: these characters are fine
     in a comment, but in code they can only imitate a Latin letter or decorate one.
     """
+    if code.isascii():  # every look-alike and combining mark is outside ASCII
+        return None
     for i, ch in enumerate(code):
+        if ch < _FIRST_SUSPECT:
+            continue
         cp = ord(ch)
         if ch in _FOREIGN_SINGLES or any(lo <= cp <= hi for lo, hi in _FOREIGN_RANGES):
             return i
@@ -97,6 +112,11 @@ def foreign_letter_at(code: str) -> int | None:
             return i
     return None
 
+
+# Below this code point no character is a foreign look-alike or a combining mark.
+_FIRST_SUSPECT = chr(
+    min(0x0300, *(ord(c) for c in _FOREIGN_SINGLES), *(lo for lo, _ in _FOREIGN_RANGES))
+)
 
 # Combining marks that Lean notation uses: U+0338 (the slash of ≠ spelled with a combining mark).
 _LEAN_COMBINING = frozenset({0x0338})
@@ -108,6 +128,8 @@ def fold(text: str) -> str:
     Positions are not kept (NFKC may change lengths); use the result only to ask what words the
     text appears to spell.
     """
+    if text.isascii():  # NFKC leaves ASCII as it is, and no look-alike is ASCII
+        return text
     out: list[str] = []
     for ch in unicodedata.normalize("NFKC", text):
         if unicodedata.category(ch) in ("Mn", "Me", "Cf"):

@@ -471,3 +471,21 @@ def test_real_lean_checker_also_refuses_cheats(real_lean, attempt: Attempt) -> N
 def test_real_lean_accepts_honest_proofs(real_lean, proof: str) -> None:  # type: ignore[no-untyped-def]
     verdict = real_lean.verify(AND_SWAP, proof)
     assert verdict.ok, verdict
+
+
+def test_ascii_fast_paths_agree_with_the_general_scan() -> None:
+    import unicodedata
+
+    from lean_gym import integrity_unicode as U
+
+    for code in range(128):
+        ch = chr(code)
+        text = f"ab{ch}c"
+        slow = 2 if unicodedata.category(ch) in ("Cc", "Cs") and ch != "\n" else None
+        if ch == "\r":
+            assert U.control_char_at("ab\r\nc") is None
+        assert U.control_char_at(text) == slow, repr(ch)
+        assert U.invisible_char_at(text) is None
+        assert U.foreign_letter_at(text) is None
+        assert U.fold(text) == text
+    assert U.foreign_letter_at("exact ı") == 6  # dotless i sits below U+0300
