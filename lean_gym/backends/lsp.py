@@ -23,8 +23,6 @@ by ``timeout``.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -34,9 +32,9 @@ from lean_gym.backends.base import (
     DEFAULT_VERIFY_TIMEOUT,
     BackendBase,
     BackendError,
-    LeanNotFoundError,
     TheoremStartError,
 )
+from lean_gym.backends.lake import find_lake_project
 from lean_gym.backends.protocol import parse_axioms
 from lean_gym.types import (
     CheckOutput,
@@ -62,25 +60,6 @@ def _import_leanclient() -> Any:
     except ImportError as exc:
         raise ImportError(LSP_INSTALL_HINT) from exc
     return leanclient
-
-
-def _check_project(project: str | Path | None) -> Path:
-    if project is None:
-        project = os.environ.get("LEAN_GYM_PROJECT") or None
-    if project is None:
-        raise LeanNotFoundError(
-            "No Lean project given: pass project='/path/to/lake/project' or set LEAN_GYM_PROJECT."
-        )
-    if shutil.which("lake") is None:
-        raise LeanNotFoundError("`lake` is not on PATH, so `lake serve` cannot be started.")
-    path = Path(project).expanduser()
-    if not path.is_dir():
-        raise LeanNotFoundError(f"The Lean project directory {str(path)!r} does not exist.")
-    if not any((path / name).is_file() for name in ("lakefile.lean", "lakefile.toml")):
-        raise LeanNotFoundError(
-            f"{str(path)!r} is not a Lake project: it has no lakefile.lean or lakefile.toml."
-        )
-    return path.resolve()
 
 
 def diagnostic_to_message(diagnostic: dict[str, Any], line_offset: int = 0) -> Message:
@@ -129,7 +108,7 @@ class LspBackend(BackendBase):
         self._closed = True
         super().__init__(tactic_timeout=tactic_timeout, verify_timeout=verify_timeout)
         self._leanclient = _import_leanclient()
-        self.project = _check_project(project)
+        self.project = find_lake_project(project, "the Lean language server (`lake serve`)")
         self.max_opened_files = max_opened_files
         self._scratch = f"LeanGymScratch_{uuid.uuid4().hex[:12]}.lean"
         self._closed = False

@@ -42,7 +42,6 @@ import collections
 import itertools
 import logging
 import os
-import shutil
 import sys
 import threading
 import time
@@ -60,6 +59,7 @@ from lean_gym.backends.base import (
     LeanNotFoundError,
     TheoremStartError,
 )
+from lean_gym.backends.lake import find_lake_project
 from lean_gym.backends.protocol import (
     bare_error,
     first_error,
@@ -136,29 +136,14 @@ def _lake_command(project: str | Path | None) -> tuple[list[str], Path]:
     Raises:
         LeanNotFoundError: Naming exactly what is missing.
     """
-    if project is None:
-        project = os.environ.get("LEAN_GYM_PROJECT") or None
-    if project is None:
-        raise LeanNotFoundError(
-            "No Lean project given: pass project='/path/to/lake/project' (or command=[...]) or "
-            "set LEAN_GYM_PROJECT."
-        )
-    if shutil.which("lake") is None:
-        raise LeanNotFoundError("`lake` is not on PATH, so the Lean REPL cannot be started.")
-    path = Path(project).expanduser()
-    if not path.is_dir():
-        raise LeanNotFoundError(f"The Lean project directory {str(path)!r} does not exist.")
-    if not any((path / name).is_file() for name in ("lakefile.lean", "lakefile.toml")):
-        raise LeanNotFoundError(
-            f"{str(path)!r} is not a Lake project: it has no lakefile.lean or lakefile.toml."
-        )
+    path = find_lake_project(project, "the Lean REPL")
     if not any((path / binary).is_file() for binary in _REPL_BINARIES):
         looked = ", ".join(str(b) for b in _REPL_BINARIES)
         raise LeanNotFoundError(
             f"The REPL is not built in {str(path)!r} (looked for {looked}); run `lake build repl` "
             "there."
         )
-    return ["lake", "exe", "repl"], path.resolve()
+    return ["lake", "exe", "repl"], path
 
 
 class ReplBackend(BackendBase):
