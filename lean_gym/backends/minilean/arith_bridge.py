@@ -35,7 +35,46 @@ def term_of(e: Expr, goal: Goal, bound: list[tuple[str, str]]) -> tuple:
         return ("neg", "Int", term_of(e[1], goal, bound))
     if k == "succ":
         return ("+", "Nat", term_of(e[1], goal, bound), ("lit", 1, "Nat"))
+    if k == "call":
+        # An uninterpreted application is an atom (as omega treats `f x`): syntactically equal
+        # applications share a variable; nothing else is assumed about them.
+        sort = _call_sort(e, goal)
+        if sort not in ("Nat", "Int") or _has_bvar(e):
+            raise Untranslatable
+        return ("var", _call_name(e, goal), sort)
     raise Untranslatable
+
+
+def _call_sort(e: Expr, goal: Goal) -> str | None:
+    f = e[1]
+    if f[0] != "fvar":
+        return None
+    d = goal.decl(f[1])
+    if d is None or d.type[0] != "arrow":
+        return None
+    return d.type[2]
+
+
+def _call_name(e: Expr, goal: Goal) -> str:
+    # Keyed by the term as written (no normalization: omega's atoms are compared up to
+    # reducible unfolding only, so `f (a + 0)` and `f a` stay different atoms here).
+    from lean_gym.backends.minilean.pretty import pp_expr
+
+    return f"({pp_expr(goal, e)})"
+
+
+def _has_bvar(e: Expr) -> bool:
+    """Whether a data term mentions a bound variable (its atom would depend on a binder)."""
+    k = e[0]
+    if k == "bvar":
+        return True
+    if k == "bin":
+        return _has_bvar(e[3]) or _has_bvar(e[4])
+    if k in ("neg", "succ"):
+        return _has_bvar(e[1])
+    if k == "call":
+        return _has_bvar(e[1]) or any(_has_bvar(a) for a in e[2])
+    return False
 
 
 def formula_of(e: Expr, goal: Goal, bound: list[tuple[str, str]] | None = None) -> tuple:
@@ -52,6 +91,10 @@ def formula_of(e: Expr, goal: Goal, bound: list[tuple[str, str]] | None = None) 
         if d is None or d.type != PROP:
             raise Untranslatable
         return ("atom", f"p{e[1]}")
+    if k == "call":
+        if _call_sort(e, goal) != "Prop" or _has_bvar(e):
+            raise Untranslatable
+        return ("atom", _call_name(e, goal))
     if k == "rel":
         if e[2] not in ("Nat", "Int"):
             raise Untranslatable

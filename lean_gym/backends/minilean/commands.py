@@ -13,8 +13,9 @@ from typing import Any
 
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
-from lean_gym.backends.minilean.expr import INT, NAT, PROP, TRUE
+from lean_gym.backends.minilean.expr import INT, NAT, PROP, TRUE, Binder, Expr, abstract, lift
 from lean_gym.backends.minilean.goals import Goal
+from lean_gym.backends.minilean.lemmas import CORE_LEMMAS
 from lean_gym.backends.minilean.pretty import pp_goal
 from lean_gym.backends.minilean.syntax import Node, ParseError, Parser, Token
 from lean_gym.backends.minilean.tactics import Session, SorryEvent, unsolved_text
@@ -65,6 +66,7 @@ class DeclInfo:
 
     name: str
     axioms: frozenset[str]
+    statement: Expr | None = None  # a closed proposition; None for data definitions
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Msg:
 class TacticRecord:
     node: Node
     goals: list[Goal]
+    decls: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -310,20 +313,24 @@ class CommandRunner:
     ) -> None:
         name = name_tok.value if name_tok else None
         where = (name_tok.start, name_tok.end) if name_tok else (kw.start, kw.end)
-        if name is not None and name in self.env.decls:
+        if name is not None and (name in self.env.decls or CORE_LEMMAS.get(name)):
             self._error(f"'{name}' has already been declared", where[0], where[1])
             return
         n_messages = len(self.result.messages)
         session = Session(source=self.text, **self.session_args)
+        # The declaration itself is not in scope in its own proof.
+        session.decls = self.env.decls
         goal = Goal((), TRUE)
+        implicit_flags: list[bool] = []
         try:
             el = Elaborator(goal, session)
-            for names, ty_node, _implicit in binders:
+            for names, ty_node, implicit in binders:
                 if ty_node is None:
                     raise LeanFailure("MiniLean: binders need a type", kw.start, kw.end)
                 ty = el.type_(ty_node)
                 for n in names:
                     goal, _ = goal.add(n, ty)
+                    implicit_flags.append(bool(implicit))
                 el = Elaborator(goal, session)
             if type_node is None:
                 raise LeanFailure("MiniLean: declarations need a type", kw.start, kw.end)
@@ -371,7 +378,7 @@ class CommandRunner:
         for ev in session.sorries:
             self.result.sorries.append((ev, False))
         if records is not None:
-            self.result.tactics.extend(TacticRecord(n, g) for n, g in records)
+            self.result.tactics.extend(TacticRecord(n, g, self.env.decls) for n, g in records)
         has_error = any(m.severity == "error" for m in self.result.messages[n_messages:])
         if session.uses_sorry and not has_error:
             self.result.messages.append(
@@ -382,9 +389,21 @@ class CommandRunner:
             axioms.add("sorryAx")
         if name is not None:
             decls = dict(self.env.decls)
-            decls[name] = DeclInfo(name, frozenset(axioms))
+            statement = (
+                None if target in (NAT, INT) else _closed_statement(goal, implicit_flags, target)
+            )
+            decls[name] = DeclInfo(name, frozenset(axioms), statement)
             self.env = Environment(self.env.mathlib, decls, True)
             self.result.env = self.env
+
+
+def _closed_statement(goal: Goal, implicit_flags: list[bool], target: Expr) -> Expr:
+    """``∀ binders, target``: a declaration's statement as later commands see it."""
+    statement = target
+    for decl, implicit in zip(reversed(goal.ctx), reversed(implicit_flags), strict=True):
+        body = abstract(lift(statement, 1, 0), ("fvar", decl.fid))
+        statement = ("pi", Binder(decl.name, implicit), decl.type, body)
+    return statement
 
 
 def first_command_is_import(first_command: bool, runner: CommandRunner) -> bool:

@@ -20,7 +20,10 @@ from lean_gym.backends.minilean.expr import (
     INT,
     NAT,
     PROP,
+    SORT_OF_TYPE,
     TRUE,
+    TYPE_OF_SORT,
+    VAR_TYPES,
     Binder,
     Expr,
     has_loose_bvar,
@@ -126,8 +129,61 @@ class Elaborator:
         if node.kind == "binop" and node.args[0] == "→":
             lhs = node.args[1]
             if lhs.kind == "ident" and lhs.args[0] in ("Nat", "Int", "ℕ", "ℤ", "Prop"):
-                raise self.fail("MiniLean: function types over Nat/Int are not supported", node)
+                return self._arrow_type(node)
         return self.prop(node)
+
+    def _arrow_type(self, node: Node) -> Expr:
+        """``Nat → Nat``, ``Nat → Int → Prop``...: functions from numbers to numbers/Prop."""
+        doms: list[str] = []
+        cur = node
+        while True:
+            while cur.kind == "paren":
+                cur = cur.args[0]
+            if cur.kind == "binop" and cur.args[0] == "→":
+                dom = cur.args[1]
+                while dom.kind == "paren":
+                    dom = dom.args[0]
+                ty = self._resolve_type_name(dom.args[0], dom) if dom.kind == "ident" else None
+                if ty not in (NAT, INT):
+                    raise self.fail(
+                        "MiniLean: only functions from Nat/Int to Nat/Int/Prop are supported", node
+                    )
+                doms.append(SORT_OF_TYPE[ty])
+                cur = cur.args[2]
+                continue
+            ty = self._resolve_type_name(cur.args[0], cur) if cur.kind == "ident" else None
+            if ty is None:
+                raise self.fail(
+                    "MiniLean: only functions from Nat/Int to Nat/Int/Prop are supported", node
+                )
+            return ("arrow", tuple(doms), SORT_OF_TYPE[ty])
+
+    def _function_local(self, head: Node) -> tuple[Expr, Expr] | None:
+        """``(f, its arrow type)`` when ``head`` names a function variable."""
+        while head.kind == "paren":
+            head = head.args[0]
+        if head.kind != "ident":
+            return None
+        loc = self._lookup_local(head.args[0])
+        if loc is None or loc[1][0] != "arrow":
+            return None
+        return loc
+
+    def call(self, head: Node, args: list[Node], node: Node) -> tuple[Expr, str] | None:
+        """``f a b`` for a function variable ``f``: (the call, its result sort), or None."""
+        loc = self._function_local(head)
+        if loc is None:
+            return None
+        f, ty = loc
+        doms, cod = ty[1], ty[2]
+        if len(args) > len(doms):
+            raise self.fail(
+                f"function expected at\n  {self.source(node)}\nterm has type\n  {cod}", node
+            )
+        if len(args) < len(doms):
+            raise self.fail("MiniLean: partial applications of functions are not supported", node)
+        values = tuple(self.data_arg(a, TYPE_OF_SORT[d]) for a, d in zip(args, doms, strict=True))
+        return ("call", f, values), cod
 
     # ------------------------------------------------------------------ propositions
     def prop(self, node: Node) -> Expr:
@@ -183,6 +239,13 @@ class Elaborator:
             head = node.args[0]
             if head.kind == "ident" and head.args[0] == "Not" and len(node.args[1]) == 1:
                 return ("not", self.prop(node.args[1][0]))
+            called = self.call(head, node.args[1], node)
+            if called is not None:
+                if called[1] != "Prop":
+                    raise self.fail(
+                        f"type expected, got\n  ({self.source(node)} : {called[1]})", node
+                    )
+                return called[0]
             raise self.fail("MiniLean: this proposition is outside the fragment", node)
         if k == "num":
             raise self.fail(f"type expected, got\n  ({node.args[0]} : ?u)", node)
@@ -254,6 +317,9 @@ class Elaborator:
                 return True
             loc = self._lookup_local(name)
             return loc is not None and loc[1] == PROP
+        if k == "app":
+            loc = self._function_local(node.args[0])
+            return loc is not None and loc[1][2] == "Prop"
         return False
 
     # ------------------------------------------------------------------ data terms
@@ -301,6 +367,9 @@ class Elaborator:
             head = node.args[0]
             if head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred"):
                 out.add("Nat")
+            loc = self._function_local(head)
+            if loc is not None and loc[1][2] in ("Nat", "Int"):
+                out.add(loc[1][2])
         elif k == "proj" and node.args[1] == "succ":
             out.add("Nat")
 
@@ -324,10 +393,16 @@ class Elaborator:
                 raise self._unknown(name, node)
             e, ty = loc
             want = NAT if sort == "Nat" else INT
+            if ty[0] == "arrow":
+                raise self.fail(
+                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : Type\n"
+                    f"but is expected to have type\n  {sort} : Type",
+                    node,
+                )
             if ty != want:
                 raise self.fail(
                     f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : "
-                    f"{'Prop' if ty not in (NAT, INT, PROP) else 'Type'}\nbut is expected to have type\n  {sort} : Type",
+                    f"{'Prop' if ty not in VAR_TYPES else 'Type'}\nbut is expected to have type\n  {sort} : Type",
                     node,
                 )
             return e
@@ -361,6 +436,16 @@ class Elaborator:
             return self.term(node.args[0], sort)
         if k == "app":
             head, args = node.args
+            called = self.call(head, args, node)
+            if called is not None:
+                if called[1] != sort:
+                    raise self.fail(
+                        f"type mismatch\n  {self.source(node)}\nhas type\n  {called[1]} : "
+                        f"{'Prop' if called[1] == 'Prop' else 'Type'}\nbut is expected to have "
+                        f"type\n  {sort} : Type",
+                        node,
+                    )
+                return called[0]
             if (
                 head.kind == "ident"
                 and head.args[0] == "Nat.succ"
@@ -616,7 +701,7 @@ class Elaborator:
         loc = self._lookup_local(name)
         if loc is not None:
             e, ty = loc
-            if ty in (NAT, INT, PROP):
+            if ty in VAR_TYPES:
                 raise self.fail(
                     f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : Type\nbut is expected to have type\n  "
                     f"{self.pp(expected) if expected is not None else '?'} : Prop",
@@ -630,12 +715,18 @@ class Elaborator:
                 base_name = ".".join(parts[:cut])
                 loc = self._lookup_local(base_name)
                 if loc is not None:
-                    if loc[1] in (NAT, INT, PROP):
+                    if loc[1] in VAR_TYPES:
                         break
                     ty = loc[1]
                     for field in parts[cut:]:
                         ty = self._projection(ty, field, node, None)
                     return ty
+        info = self.session.decls.get(name) if self.session is not None else None
+        if info is not None:
+            if info.statement is None:
+                raise self.fail(f"MiniLean: the definition '{name}' is not a proof", node)
+            self.session.note_axioms(info.axioms)
+            return info.statement
         ty = lemma_type(name)
         if ty is not None:
             if self.session is not None:
@@ -756,6 +847,15 @@ class Elaborator:
             elif dom == PROP:
                 value = self.prop(arg)
                 ty = instantiate(t[3], value)
+            elif dom[0] == "arrow":
+                loc = self._function_local(arg)
+                if loc is None or loc[1] != dom:
+                    raise self.fail(
+                        f"MiniLean: expected a function of type {self.pp(dom)} here (a function "
+                        "variable of that type)",
+                        arg,
+                    )
+                ty = instantiate(t[3], loc[0])
             else:
                 dom_i = subst_mvars(dom, self._mvars)
                 if has_mvar(dom_i):
@@ -919,7 +1019,28 @@ class Elaborator:
         if name in ("absurd",):
             if n != 2:
                 raise self.fail("MiniLean: absurd takes two arguments", node)
-            a = self.proof(args[0], None)
+            try:
+                a = self.proof(args[0], None)
+            except LeanFailure as exc:
+                if not exc.message.startswith("MiniLean: cannot infer"):
+                    raise
+                # Lean postpones an argument whose type is unknown (`absurd rfl h`): the type
+                # `?a` comes from the second argument `h : ¬?a`.
+                neg = self.proof(args[1], None)
+                a = _negated(neg)
+                if a is None:
+                    raise self.fail(
+                        f"application type mismatch\n  {self.source(node)}\nargument\n  "
+                        f"{self.source(args[1])}\nhas type\n  {self.pp(neg)} : Prop\n"
+                        f"but is expected to have type\n  ¬?a : Prop",
+                        args[1],
+                    ) from None
+                self.proof(args[0], a)
+                if expected is None:
+                    raise self.fail(
+                        "MiniLean: cannot infer the type of absurd here", node
+                    ) from None
+                return expected
             self.proof(args[1], ("not", a))
             if expected is None:
                 raise self.fail("MiniLean: cannot infer the type of absurd here", node)
@@ -1076,6 +1197,21 @@ class Elaborator:
         h_t = self.proof(h_node, None)
         if h_t[0] != "rel" or h_t[1] != "=" or h_t[2] not in ("Nat", "Int"):
             raise self.fail("MiniLean: congrArg needs an equation between Nat/Int terms", h_node)
+        loc = self._function_local(f_node)
+        if loc is not None:
+            f, fty = loc
+            if fty[1] != (h_t[2],):
+                raise self.fail(
+                    f"application type mismatch\n  {self.source(node)}\nargument\n  "
+                    f"{self.source(h_node)}\nhas type\n  {self.pp(h_t)} : Prop\n"
+                    f"but is expected to have type\n  ?a₁ = ?a₂ : Prop",
+                    h_node,
+                )
+            if fty[2] == "Prop":
+                eq = ("rel", "=", "Prop", ("call", f, (h_t[3],)), ("call", f, (h_t[4],)))
+            else:
+                eq = ("rel", "=", fty[2], ("call", f, (h_t[3],)), ("call", f, (h_t[4],)))
+            return self._check(eq, expected, node)
         if f_node.kind != "fun" or len(f_node.args[0]) != 1 or f_node.args[0][0][0] != "name":
             raise self.fail("MiniLean: congrArg needs a `fun x => ...` function", f_node)
         param = f_node.args[0][0]
@@ -1089,6 +1225,17 @@ class Elaborator:
         lhs = instantiate(body, h_t[3])
         rhs = instantiate(body, h_t[4])
         return self._check(("rel", "=", out_sort, lhs, rhs), expected, node)
+
+
+def _negated(t: Expr) -> Expr | None:
+    """``a`` when ``t`` is (definitionally) ``¬a``: ``¬a``, ``x ≠ y`` or ``a → False``."""
+    if t[0] == "not":
+        return t[1]
+    if t[0] == "rel" and t[1] == "≠":
+        return ("rel", "=", t[2], t[3], t[4])
+    if t[0] == "pi" and t[3] == FALSE and not has_loose_bvar(t[3], 0):
+        return t[2]
+    return None
 
 
 _SPECIAL = {

@@ -21,6 +21,12 @@ Kinds:
     ``("ex", binder, dom, body)``     ``∃``
     ``("lam", binder, dom, body)``    a data function (only as ``congrArg``'s argument)
     ``("app", f, a)``                 application of a ``lam`` (beta-reduced on construction)
+    ``("arrow", doms, cod)``          a function type ``Nat → Int → Prop`` (``doms`` a tuple of
+                                      ``"Nat"``/``"Int"``, ``cod`` ``"Nat"``/``"Int"``/``"Prop"``)
+    ``("call", f, args)``             ``f a b``: a function variable (``fvar``/``bvar`` of an
+                                      ``arrow`` type) applied to all its arguments (a tuple);
+                                      uninterpreted: a data term, or a proposition when ``cod`` is
+                                      ``Prop``
 """
 
 from __future__ import annotations
@@ -41,6 +47,21 @@ TYPE_OF_SORT = {"Nat": NAT, "Int": INT, "Prop": PROP}
 ARITH_OPS = ("+", "-", "*", "/", "%", "^")
 REL_OPS = ("=", "≠", "<", "≤", ">", "≥")
 PROP_KINDS = frozenset({"rel", "true", "false", "not", "and", "or", "iff", "pi", "ex"})
+
+
+def is_arrow(ty: Expr) -> bool:
+    return ty[0] == "arrow"
+
+
+class _VariableTypes:
+    """``ty in VAR_TYPES``: ``ty`` is the type of a variable (data, ``Prop`` or a function), not
+    a proposition (the type of a hypothesis)."""
+
+    def __contains__(self, ty: object) -> bool:
+        return ty in (NAT, INT, PROP) or (isinstance(ty, tuple) and ty[0] == "arrow")
+
+
+VAR_TYPES = _VariableTypes()
 
 
 class Binder:
@@ -86,6 +107,8 @@ def has_loose_bvar(e: Expr, idx: int = 0) -> bool:
     k = e[0]
     if k == "bvar":
         return e[1] == idx
+    if k == "call":
+        return has_loose_bvar(e[1], idx) or any(has_loose_bvar(a, idx) for a in e[2])
     if k in ("fvar", "const", "lit", "true", "false", "mvar"):
         return False
     if k in ("pi", "ex", "lam"):
@@ -106,6 +129,8 @@ def lift(e: Expr, by: int, cutoff: int) -> Expr:
     k = e[0]
     if k == "bvar":
         return ("bvar", e[1] + by) if e[1] >= cutoff else e
+    if k == "call":
+        return (k, lift(e[1], by, cutoff), tuple(lift(a, by, cutoff) for a in e[2]))
     if k in ("fvar", "const", "lit", "true", "false", "mvar"):
         return e
     if k in ("pi", "ex", "lam"):
@@ -129,6 +154,12 @@ def instantiate(body: Expr, value: Expr, depth: int = 0) -> Expr:
         if i > depth:
             return ("bvar", i - 1)
         return body
+    if k == "call":
+        return (
+            k,
+            instantiate(body[1], value, depth),
+            tuple(instantiate(a, value, depth) for a in body[2]),
+        )
     if k in ("fvar", "const", "lit", "true", "false", "mvar"):
         return body
     if k in ("pi", "ex", "lam"):
@@ -166,6 +197,8 @@ def abstract(e: Expr, target: Expr, depth: int = 0) -> Expr:
     if e == target:
         return ("bvar", depth)
     k = e[0]
+    if k == "call":
+        return (k, abstract(e[1], target, depth), tuple(abstract(a, target, depth) for a in e[2]))
     if k in ("bvar", "fvar", "const", "lit", "true", "false", "mvar"):
         return e
     if k in ("pi", "ex", "lam"):
@@ -188,6 +221,8 @@ def occurs(e: Expr, target: Expr) -> bool:
     if e == target:
         return True
     k = e[0]
+    if k == "call":
+        return occurs(e[1], target) or any(occurs(a, target) for a in e[2])
     if k in ("bvar", "fvar", "const", "lit", "true", "false", "mvar"):
         return False
     if k in ("pi", "ex", "lam"):
@@ -208,6 +243,10 @@ def fvars_of(e: Expr, out: set[int] | None = None) -> set[int]:
     k = e[0]
     if k == "fvar":
         out.add(e[1])
+    elif k == "call":
+        fvars_of(e[1], out)
+        for a in e[2]:
+            fvars_of(a, out)
     elif k in ("pi", "ex", "lam"):
         fvars_of(e[2], out)
         fvars_of(e[3], out)
@@ -226,6 +265,8 @@ def has_mvar(e: Expr) -> bool:
     k = e[0]
     if k == "mvar":
         return True
+    if k == "call":
+        return has_mvar(e[1]) or any(has_mvar(a) for a in e[2])
     if k in ("bvar", "fvar", "const", "lit", "true", "false"):
         return False
     if k in ("pi", "ex", "lam"):
@@ -244,6 +285,8 @@ def subst_mvars(e: Expr, assignment: dict[int, Expr]) -> Expr:
     if k == "mvar":
         v = assignment.get(e[1])
         return subst_mvars(v, assignment) if v is not None else e
+    if k == "call":
+        return (k, subst_mvars(e[1], assignment), tuple(subst_mvars(a, assignment) for a in e[2]))
     if k in ("bvar", "fvar", "const", "lit", "true", "false"):
         return e
     if k in ("pi", "ex", "lam"):
@@ -261,7 +304,7 @@ def subst_mvars(e: Expr, assignment: dict[int, Expr]) -> Expr:
 
 def is_prop(e: Expr) -> bool:
     """True when ``e`` is a proposition (a type whose elements are proofs)."""
-    return e[0] in PROP_KINDS or e[0] == "fvar" or e[0] == "app"
+    return e[0] in PROP_KINDS or e[0] in ("fvar", "app", "call")
 
 
 def sort_of_term(e: Expr) -> str | None:

@@ -112,6 +112,13 @@ class Printer:
             name = e[1].name
             text = f"fun {name} => {self._fmt(e[3], bound + [name], 0, True)}"
             return self._paren(text, not trailing or prec > LEAD_PREC)
+        if k == "call":
+            f = self._fmt(e[1], bound, MAX_PREC, False)
+            args = " ".join(self._fmt(a, bound, MAX_PREC, False) for a in e[2])
+            return self._paren(f"{f} {args}", prec > MAX_PREC - 1)
+        if k == "arrow":
+            names = [self._fmt(("const", d), bound, 0, False) for d in (*e[1], e[2])]
+            return self._paren(" → ".join(names), prec > 25)
         if k == "app":
             f = self._fmt(e[1], bound, MAX_PREC, False)
             a = self._fmt(e[2], bound, MAX_PREC, trailing)

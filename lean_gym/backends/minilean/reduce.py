@@ -84,6 +84,8 @@ def norm_term(e: Expr) -> Expr:
         return e
     if k == "succ":
         return norm_term(("bin", "+", "Nat", e[1], ("lit", 1, "Nat")))
+    if k == "call":
+        return (k, e[1], tuple(norm_term(a) for a in e[2]))
     if k == "neg":
         inner = norm_term(e[1])
         v = eval_closed(inner)
@@ -140,6 +142,8 @@ def norm_prop(e: Expr) -> Expr:
         return ("rel", op, sort, a, b)
     if k in ("and", "or", "iff"):
         return (k, norm_prop(e[1]), norm_prop(e[2]))
+    if k == "call":
+        return (k, e[1], tuple(norm_term(a) for a in e[2]))
     if k in ("pi", "ex"):
         dom = e[2]
         dom_n = dom if dom[0] == "const" else norm_prop(dom)
@@ -147,18 +151,14 @@ def norm_prop(e: Expr) -> Expr:
     return e
 
 
+_TERM_KINDS = frozenset({"lit", "bin", "neg", "succ", "fvar", "bvar", "call"})
+
+
 def defeq(a: Expr, b: Expr) -> bool:
     """Conservative definitional equality of two propositions (or two data terms)."""
     if a == b:
         return True
-    if a[0] in ("lit", "bin", "neg", "succ", "fvar", "bvar") and b[0] in (
-        "lit",
-        "bin",
-        "neg",
-        "succ",
-        "fvar",
-        "bvar",
-    ):
+    if a[0] in _TERM_KINDS and b[0] in _TERM_KINDS:
         return norm_term(a) == norm_term(b)
     return norm_prop(a) == norm_prop(b)
 

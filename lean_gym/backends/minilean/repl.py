@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lean_gym.backends.minilean.commands import CommandRunner, Environment, LineIndex
@@ -36,6 +36,7 @@ class StoredProofState:
     mathlib: bool
     uses_sorry: bool = False
     axioms: frozenset[str] = frozenset()
+    decls: dict[str, Any] = field(default_factory=dict)  # the environment's declarations
 
 
 class MiniLeanRepl:
@@ -133,9 +134,15 @@ class MiniLeanRepl:
         return k
 
     def _sorry_entry(
-        self, goal: Goal, mathlib: bool, index: LineIndex | None, start: int | None, end: int | None
+        self,
+        goal: Goal,
+        mathlib: bool,
+        index: LineIndex | None,
+        start: int | None,
+        end: int | None,
+        decls: dict[str, Any],
     ) -> dict[str, Any]:
-        k = self._store(StoredProofState((goal.with_tag(goal.tag),), mathlib))
+        k = self._store(StoredProofState((goal.with_tag(goal.tag),), mathlib, decls=decls))
         entry: dict[str, Any] = {"proofState": k}
         if index is not None and start is not None:
             entry["pos"] = index.pos(start)
@@ -194,10 +201,10 @@ class MiniLeanRepl:
         regular = [ev for ev, is_root in result.sorries if not is_root]
         roots = [ev for ev, is_root in result.sorries if is_root]
         for ev in regular + roots:
-            sorries.append(self._sorry_entry(ev.goal, mathlib, index, ev.start, ev.end))
+            sorries.append(self._sorry_entry(ev.goal, mathlib, index, ev.start, ev.end, ev.decls))
         tactics = []
         for rec in result.tactics:
-            k = self._store(StoredProofState(tuple(rec.goals), mathlib))
+            k = self._store(StoredProofState(tuple(rec.goals), mathlib, decls=rec.decls))
             tactics.append(
                 {
                     "tactic": cmd[rec.node.start : rec.node.end],
@@ -253,7 +260,11 @@ class MiniLeanRepl:
             pos = LineIndex(text).pos(min(exc.offset, len(text)))
             return {"message": f"Lean error:\n<input>:{pos['line']}:{pos['column']}: {exc.message}"}
         session = Session(
-            mathlib=state.mathlib, deadline=deadline, timeout_s=timeout_s, source=text
+            mathlib=state.mathlib,
+            deadline=deadline,
+            timeout_s=timeout_s,
+            source=text,
+            decls=state.decls,
         )
         try:
             goals = session.run_seq(seq, list(state.goals))
@@ -265,13 +276,15 @@ class MiniLeanRepl:
         except LeanFailure as exc:
             return {"message": f"Lean error:\n{exc.message}"}
         sorries = [
-            self._sorry_entry(ev.goal, state.mathlib, None, None, None) for ev in session.sorries
+            self._sorry_entry(ev.goal, state.mathlib, None, None, None, state.decls)
+            for ev in session.sorries
         ]
         new_state = StoredProofState(
             tuple(goals),
             state.mathlib,
             state.uses_sorry or session.uses_sorry or session.synthetic_sorry,
             state.axioms | frozenset(session.axioms),
+            state.decls,
         )
         k = self._store(new_state)
         out: dict[str, Any] = {}

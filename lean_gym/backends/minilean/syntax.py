@@ -183,7 +183,10 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
             j = i
             while j < n and (text[j].isdigit() or text[j] == "_"):
                 j += 1
-            if j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
+            # After `h.` (a dot glued to the previous token) the digits are a projection index:
+            # Lean lexes `h.2.1` as `h`, `.2`, `.1`, never as the decimal `2.1`.
+            is_field = bool(tokens) and tokens[-1].value == "." and tokens[-1].end == i
+            if not is_field and j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
                 raise ParseError("MiniLean: decimal literals are not supported", i)
             tokens.append(Token("num", text[i:j].replace("_", ""), i, j, col, first))
             i = j
@@ -455,7 +458,17 @@ class Parser:
         if tok.kind in ("num", "str"):
             return True
         if tok.kind == "ident":
-            return tok.value not in ("at", "with", "from", "then", "else", "using", "generalizing")
+            # `by` is a leading term at `leadPrec`: never an application argument.
+            return tok.value not in (
+                "at",
+                "with",
+                "from",
+                "then",
+                "else",
+                "using",
+                "generalizing",
+                "by",
+            )
         return tok.kind == "sym" and (
             tok.value in ("(", "⟨", "@", "·", "fun") or tok.value.startswith("?")
         )

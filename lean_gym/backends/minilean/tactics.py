@@ -22,6 +22,7 @@ from lean_gym.backends.minilean.expr import (
     NAT,
     PROP,
     TRUE,
+    VAR_TYPES,
     Binder,
     Expr,
     abstract,
@@ -59,6 +60,7 @@ class SorryEvent:
     goal: Goal
     start: int | None
     end: int | None
+    decls: dict[str, Any] = field(default_factory=dict)  # the environment's declarations
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Session:
     recover: bool = True
     new_goals: list[Goal] | None = None
     tactic_records: list[Any] | None = None
+    decls: dict[str, Any] = field(default_factory=dict)  # earlier declarations (name -> DeclInfo)
 
     # -- bookkeeping -------------------------------------------------------------------
     def check_deadline(self) -> None:
@@ -127,7 +130,7 @@ class Session:
     def record_sorry(self, goal: Goal, node: Node | None) -> None:
         self.uses_sorry = True
         self.sorries.append(
-            SorryEvent(goal, node.start if node else None, node.end if node else None)
+            SorryEvent(goal, node.start if node else None, node.end if node else None, self.decls)
         )
 
     def note_axioms(self, axioms: tuple[str, ...] | frozenset[str] | set[str]) -> None:
@@ -313,7 +316,7 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         t = whnf_pi(subst_mvars(ty, el._mvars))
         if t[0] != "pi":
             break
-        if t[2] in (NAT, INT, PROP) or t[1].implicit:
+        if t[2] in VAR_TYPES or t[1].implicit:
             mv = el.fresh_mvar()
             premises.append((t[1], mv))
             ty = instantiate(t[3], mv)
@@ -490,7 +493,7 @@ def _trivial(s: Session, goal: Goal, tac: Node) -> list[Goal]:
     if t == TRUE:
         return []
     for d in reversed(goal.ctx):
-        if d.type not in (NAT, INT, PROP) and defeq(d.type, t):
+        if d.type not in VAR_TYPES and defeq(d.type, t):
             return []
     if t[0] == "rel" and t[1] == "=" and defeq(t[3], t[4]):
         return []
@@ -519,7 +522,7 @@ def t_exfalso(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
 def t_assumption(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
     for d in reversed(goal.ctx):
-        if d.type not in (NAT, INT, PROP) and defeq(d.type, goal.target):
+        if d.type not in VAR_TYPES and defeq(d.type, goal.target):
             return goals[1:]
     raise LeanFailure(f"Tactic `assumption` failed\n\n{s.goal_text(goal)}")
 
@@ -543,7 +546,7 @@ def _is_false_hyp(t: Expr) -> bool:
 
 def t_contradiction(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    hyps = [d.type for d in goal.ctx if d.type not in (NAT, INT, PROP)]
+    hyps = [d.type for d in goal.ctx if d.type not in VAR_TYPES]
     for t in hyps:
         if _is_false_hyp(t):
             return goals[1:]
@@ -961,9 +964,7 @@ def revert(goal: Goal, d: LocalDecl) -> Goal:
 
 def _pi_over(d: LocalDecl, body: Expr) -> Expr:
     abstracted = (
-        abstract(lift(body, 1, 0), ("fvar", d.fid))
-        if d.type in (NAT, INT, PROP)
-        else lift(body, 1, 0)
+        abstract(lift(body, 1, 0), ("fvar", d.fid)) if d.type in VAR_TYPES else lift(body, 1, 0)
     )
     return ("pi", Binder(d.name), d.type, abstracted)
 
@@ -976,7 +977,7 @@ def _clear_decl(goal: Goal, fid: int) -> Goal:
 def _subst_everywhere(goal: Goal, old: Expr, new: Expr) -> Goal:
     ctx = tuple(
         LocalDecl(d.fid, d.name, replace_term(d.type, old, new), d.inaccessible)
-        if d.type not in (NAT, INT, PROP)
+        if d.type not in VAR_TYPES
         else d
         for d in goal.ctx
     )
@@ -1228,7 +1229,7 @@ def t_rcases(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         pat = Node("pat_hole", [], tac.start, tac.end)
     if target_node.kind == "ident":
         d = goal.lookup(target_node.args[0])
-        if d is not None and d.type not in (NAT, INT, PROP):
+        if d is not None and d.type not in VAR_TYPES:
             return rcases_intro(s, goal, d.type, pat, d.fid) + goals[1:]
         if d is not None and d.type == NAT:
             cases = _nat_cases(s, goal, d, None, induction=False)
@@ -1250,7 +1251,7 @@ def t_obtain(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         return [Goal(goal.ctx, ty, ""), *rcases_intro(s, goal, ty, pat), *goals[1:]]
     if val.kind == "ident" and ty is None:
         d = goal.lookup(val.args[0])
-        if d is not None and d.type not in (NAT, INT, PROP):
+        if d is not None and d.type not in VAR_TYPES:
             return rcases_intro(s, goal, d.type, pat, d.fid) + goals[1:]
     ty = el.proof(val, ty)
     return rcases_intro(s, goal, ty, pat) + goals[1:]
@@ -1305,7 +1306,7 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         bound = assignment.get(pattern[1])
         if bound is not None:
             return bound == e
-        if e[0] in ("lit", "bin", "neg", "succ", "fvar") or e[0] in (
+        if e[0] in ("lit", "bin", "neg", "succ", "fvar", "call") or e[0] in (
             "rel",
             "and",
             "or",
@@ -1318,6 +1319,13 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         ):
             assignment[pattern[1]] = e
             return True
+        return False
+    if pattern[0] == "succ" and e[0] != "succ":
+        # `Nat.succ ?m` unifies with `t + 1` and with a positive literal (Nat offset terms).
+        if e[0] == "bin" and e[1] == "+" and e[2] == "Nat" and e[4] == ("lit", 1, "Nat"):
+            return _match(pattern[1], e[3], assignment)
+        if e[0] == "lit" and e[2] == "Nat" and e[1] > 0:
+            return _match(pattern[1], ("lit", e[1] - 1, "Nat"), assignment)
         return False
     if pattern[0] != e[0] or len(pattern) != len(e):
         return False
@@ -1333,15 +1341,25 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         return _match(pattern[1], e[1], assignment) and _match(pattern[2], e[2], assignment)
     if k in ("not", "neg", "succ"):
         return _match(pattern[1], e[1], assignment)
+    if k == "call":
+        return (
+            _match(pattern[1], e[1], assignment)
+            and len(pattern[2]) == len(e[2])
+            and all(_match(p, a, assignment) for p, a in zip(pattern[2], e[2], strict=True))
+        )
     return pattern == e
 
 
-def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> dict[int, Expr] | None:
-    """The first (pre-order, left to right) subterm matching ``pattern`` (kabstract's order)."""
+def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> tuple[dict[int, Expr], Expr] | None:
+    """The first (pre-order, left to right) subterm matching ``pattern`` (kabstract's order).
+
+    Returns the assignment and the matched subterm itself (which may differ syntactically from
+    the instantiated pattern, e.g. ``k + 1`` for ``Nat.succ ?m``).
+    """
     if depth == 0 or not _has_bvar_any(e):
         assignment: dict[int, Expr] = {}
         if _match(pattern, e, assignment):
-            return assignment
+            return assignment, e
     k = e[0]
     children: list[tuple[Expr, int]] = []
     if k in ("bin", "rel"):
@@ -1352,6 +1370,8 @@ def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> dict[int, Expr] | 
         children = [(e[1], depth)]
     elif k in ("pi", "ex"):
         children = [(e[2], depth), (e[3], depth + 1)]
+    elif k == "call":
+        children = [(a, depth) for a in e[2]]
     for child, d in children:
         if _has_bvar_any(child):
             # Subterms mentioning bound variables are skipped, but their closed parts are not.
@@ -1377,6 +1397,8 @@ def _has_bvar_any(e: Expr) -> bool:
         return _has_bvar_any(e[1]) or _has_bvar_any(e[2])
     if k in ("not", "neg", "succ"):
         return _has_bvar_any(e[1])
+    if k == "call":
+        return _has_bvar_any(e[1]) or any(_has_bvar_any(a) for a in e[2])
     return False
 
 
@@ -1394,6 +1416,8 @@ def _has_loose_above(e: Expr, cutoff: int) -> bool:
         return _has_loose_above(e[1], cutoff) or _has_loose_above(e[2], cutoff)
     if k in ("not", "neg", "succ"):
         return _has_loose_above(e[1], cutoff)
+    if k == "call":
+        return _has_loose_above(e[1], cutoff) or any(_has_loose_above(a, cutoff) for a in e[2])
     return False
 
 
@@ -1415,7 +1439,7 @@ def _rewrite_rule(
     premises: list[Expr] = []
     while True:
         t = ty
-        if t[0] == "pi" and (t[2] in (NAT, INT, PROP) or t[1].implicit):
+        if t[0] == "pi" and (t[2] in VAR_TYPES or t[1].implicit):
             ty = instantiate(t[3], el.fresh_mvar())
             continue
         if t[0] == "pi" and not has_loose_bvar(t[3], 0) and t[3][0] in ("rel", "iff", "pi"):
@@ -1440,12 +1464,13 @@ def rewrite_expr(s: Session, goal: Goal, e: Expr, rev: bool, term: Node) -> tupl
         raise LeanFailure(
             "Tactic `rewrite` failed: pattern is a metavariable\n  " + s.pp(goal, lhs)
         )
-    assignment = _find_instance(lhs, e)
-    if assignment is None:
+    found = _find_instance(lhs, e)
+    if found is None:
         raise LeanFailure(
             f"Tactic `rewrite` failed: did not find instance of the pattern in the target expression\n  "
             f"{s.pp(goal, subst_mvars(lhs, el._mvars))}\n\n{s.goal_text(goal.with_target(e) if e is not goal.target else goal)}"
         )
+    assignment, instance = found
     pat = subst_mvars(lhs, assignment)
     new_rhs = subst_mvars(rhs, assignment)
     if has_mvar(new_rhs) or has_mvar(pat):
@@ -1457,6 +1482,8 @@ def rewrite_expr(s: Session, goal: Goal, e: Expr, rev: bool, term: Node) -> tupl
         raise LeanFailure(
             "MiniLean: rewrite left a metavariable; give the lemma's arguments explicitly"
         )
+    if instance != pat:
+        e = replace_term(e, instance, pat)
     return replace_term(e, pat, new_rhs), new_premises
 
 
@@ -1628,7 +1655,7 @@ def _simp_prop(e: Expr, rules: list[tuple[Expr, Expr]], fuel: list[int]) -> Expr
         e = (k, a, b)
     elif k == "not":
         e = ("not", _simp_prop(e[1], rules, fuel))
-    elif k == "pi" and not has_loose_bvar(e[3], 0) and e[2] not in (NAT, INT, PROP):
+    elif k == "pi" and not has_loose_bvar(e[3], 0) and e[2] not in VAR_TYPES:
         a = _simp_prop(e[2], rules, fuel)
         b = _simp_prop(e[3], rules, fuel)
         e = ("pi", e[1], a, b)
@@ -1750,7 +1777,7 @@ def _core_simp_prop(e: Expr) -> Expr:
         if a == FALSE:
             return ("not", b)
         return e
-    if k == "pi" and not has_loose_bvar(e[3], 0) and e[2] not in (NAT, INT, PROP):
+    if k == "pi" and not has_loose_bvar(e[3], 0) and e[2] not in VAR_TYPES:
         a, b = e[2], e[3]
         if a == FALSE or b == TRUE:
             return TRUE
@@ -1771,14 +1798,14 @@ def _simp_rules(
     entries: list[Expr] = []
     for rev, node in lemmas:
         if node.kind == "star":
-            entries.extend(d.type for d in goal.ctx if d.type not in (NAT, INT, PROP))
+            entries.extend(d.type for d in goal.ctx if d.type not in VAR_TYPES)
             continue
         el = s.elab(goal)
         if node.kind == "ident" and goal.lookup(node.args[0]) is None:
             ty = el._head_type(node, None, [])
             if ty[0] in ("special", "method"):
                 raise LeanFailure(f"MiniLean: `{node.args[0]}` cannot be used as a simp lemma")
-            if ty[0] == "pi" and (ty[2] in (NAT, INT, PROP) or ty[1].implicit):
+            if ty[0] == "pi" and (ty[2] in VAR_TYPES or ty[1].implicit):
                 raise LeanFailure(
                     f"MiniLean: quantified simp lemma `{node.args[0]}` is not supported"
                 )
@@ -1791,9 +1818,9 @@ def _simp_rules(
                 ty = ("iff", ty[2], ty[1])
         entries.append(ty)
     if use_all_hyps:
-        entries.extend(d.type for d in goal.ctx if d.type not in (NAT, INT, PROP))
+        entries.extend(d.type for d in goal.ctx if d.type not in VAR_TYPES)
     for ty in entries:
-        if ty[0] == "pi" and (ty[2] in (NAT, INT, PROP)):
+        if ty[0] == "pi" and (ty[2] in VAR_TYPES):
             continue
         if ty[0] == "rel" and ty[1] == "=" and ty[3] != ty[4]:
             rules.append((ty[3], ty[4]))
@@ -1828,9 +1855,9 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     s.note_axioms(("propext",))
     targets = loc or ["⊢"]
     if "*" in targets:
-        targets = [
-            d.name for d in goal.ctx if d.type not in (NAT, INT, PROP) and not d.inaccessible
-        ] + ["⊢"]
+        targets = [d.name for d in goal.ctx if d.type not in VAR_TYPES and not d.inaccessible] + [
+            "⊢"
+        ]
     progress = False
     new_goal = goal
     for where in targets:
@@ -1947,7 +1974,7 @@ def t_simpa(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             f"{s.pp(goal, target)} : Prop"
         )
     for d in reversed(goal.ctx):
-        if d.type in (NAT, INT, PROP):
+        if d.type in VAR_TYPES:
             continue
         simp_ty = _simp_fixpoint(s, d.type, rules)
         if simp_ty == FALSE or defeq(simp_ty, target):
