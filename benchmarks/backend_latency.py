@@ -52,12 +52,15 @@ class Args:
         theorems: How many dataset theorems to walk for the latency table.
         calls: Tactic calls per backend for the memory measurement.
         kills: How many kill-and-replay rounds to time.
+        rounds: How many times the latency walk goes over the theorems; each theorem is walked
+            on the in-process backend and then on the subprocess one, so both see the same load.
         dataset: The jsonl file of theorems (rows with formal_statement, header, proof).
     """
 
     theorems: int = 60
     calls: int = 100_000
     kills: int = 5
+    rounds: int = 5
     dataset: str = str(DATASET)
 
 
@@ -175,8 +178,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         walk(inproc, theorems[:5])  # warm caches and imports on both sides
         walk(sub, theorems[:5])
-        t_in, _, fail_in = walk(inproc, theorems)
-        t_sub, _, fail_sub = walk(sub, theorems)
+        t_in: list[float] = []
+        t_sub: list[float] = []
+        fail_in = fail_sub = 0
+        for _ in range(args.rounds):
+            for theorem in theorems:  # interleaved, so machine noise hits both alike
+                times, _, failed = walk(inproc, [theorem])
+                t_in += times
+                fail_in += failed
+                times, _, failed = walk(sub, [theorem])
+                t_sub += times
+                fail_sub += failed
         med_in, med_sub = statistics.median(t_in), statistics.median(t_sub)
         p90_in, p90_sub = percentile(t_in, 0.9), percentile(t_sub, 0.9)
         print("\n== tactic round trip ==")

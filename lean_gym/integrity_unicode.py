@@ -61,22 +61,14 @@ def control_char_at(text: str) -> int | None:
     character (NUL, ESC, ...), including the tab, which Lean refuses in source anyway
     ("tabs are not allowed"), and lone surrogates.
     """
-    if text.isascii():
-        # Fast path (most tactics): the only ASCII controls are C0 and DEL.
-        m = _ASCII_CONTROL.search(text)
-        return None if m is None else m.start()
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            continue
-        if ch == "\r" and text.startswith("\n", i + 1):
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            return i
-    return None
+    m = _CONTROL.search(text)
+    return None if m is None else m.start()
 
 
-# ASCII controls other than a newline and a CR directly before one.
-_ASCII_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
+# Category Cc is exactly U+0000-U+001F and U+007F-U+009F, category Cs the surrogates; a newline
+# and a CR directly before one are allowed.
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\r(?!\n)")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def invisible_char_at(text: str) -> int | None:
@@ -86,11 +78,9 @@ def invisible_char_at(text: str) -> int | None:
     U+FEFF, the soft hyphen U+00AD and the bidirectional overrides are all category Cf; none has
     a use in a proof, and each can hide or split a keyword.
     """
-    if text.isascii():  # no ASCII character is of category Cf
-        return None
-    for i, ch in enumerate(text):
-        if unicodedata.category(ch) == "Cf":
-            return i
+    for m in _NON_ASCII.finditer(text):  # no ASCII character is of category Cf
+        if unicodedata.category(m.group()) == "Cf":
+            return m.start()
     return None
 
 
@@ -100,9 +90,8 @@ def foreign_letter_at(code: str) -> int | None:
     ``code`` is proof text with comments and string literals blanked: these characters are fine
     in a comment, but in code they can only imitate a Latin letter or decorate one.
     """
-    if code.isascii():  # every look-alike and combining mark is outside ASCII
-        return None
-    for i, ch in enumerate(code):
+    for m in _NON_ASCII.finditer(code):  # every look-alike and combining mark is outside ASCII
+        ch, i = m.group(), m.start()
         if ch < _FIRST_SUSPECT:
             continue
         cp = ord(ch)

@@ -489,3 +489,19 @@ def test_ascii_fast_paths_agree_with_the_general_scan() -> None:
         assert U.foreign_letter_at(text) is None
         assert U.fold(text) == text
     assert U.foreign_letter_at("exact ı") == 6  # dotless i sits below U+0300
+
+
+def test_control_regex_is_exactly_categories_cc_and_cs() -> None:
+    import sys
+    import unicodedata
+
+    from lean_gym import integrity_unicode as U
+
+    expected = {
+        cp
+        for cp in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) in ("Cc", "Cs") and cp != 0x0A  # a lone CR counts
+    }
+    found = {cp for cp in range(sys.maxunicode + 1) if U._CONTROL.match(chr(cp))}
+    assert found == expected
+    assert U.control_char_at("a\rb") == 1 and U.control_char_at("a\r\nb") is None
