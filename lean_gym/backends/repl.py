@@ -46,10 +46,10 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lean_gym.backends.base import (
     DEFAULT_TACTIC_TIMEOUT,
@@ -98,6 +98,7 @@ _REPL_BINARIES = (
     Path(".lake/packages/REPL/.lake/build/bin/repl"),
 )
 _tokens = itertools.count(1)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -306,45 +307,87 @@ class ReplBackend(BackendBase):
         ``#print axioms`` is skipped (``axioms=None``) when the declaration has an error: it
         may not exist then. Judging the output is integrity.py's job.
         """
-        self._check_open()
         timeout = self.verify_timeout if timeout is None else timeout
+
+        def check(proc: ReplProcess, deadline: float) -> CheckOutput:
+            first = self._request(
+                proc, {"cmd": text, "env": proc.header_env}, max(0.0, deadline - time.monotonic())
+            )
+            err = bare_error(first)
+            if err is not None:
+                return CheckOutput(error=err)
+            messages = messages_of(first)
+            env_id = first.get("env")
+            if first_error(messages) is not None or not isinstance(env_id, int):
+                return CheckOutput(messages=messages, axioms=None)
+            # A floor so that a check finishing right at its deadline still gets its axioms.
+            second = self._request(
+                proc,
+                {"cmd": f"#print axioms {theorem.name}", "env": env_id},
+                max(min(timeout, 2.0), deadline - time.monotonic()),
+            )
+            axioms = None if bare_error(second) else parse_axioms(messages_of(second), theorem.name)
+            return CheckOutput(messages=messages, axioms=axioms)
+
+        outcome = self._on_header_process(theorem, timeout, "the check", check)
+        return CheckOutput(error=outcome) if isinstance(outcome, LeanError) else outcome
+
+    def all_tactics(
+        self, theorem: Theorem, proof: str, timeout: float | None = None
+    ) -> list[dict[str, Any]] | None:
+        """The REPL's ``allTactics`` answer for ``theorem.declaration(proof)``.
+
+        Each entry has the tactic's text, its position in the declaration and the goals before
+        it: what turns a known proof into a trajectory in one command
+        (:func:`lean_gym.data.trajectories.build_trajectory` uses it). None when the declaration
+        has an error, the answer has no ``tactics``, or the call failed.
+        """
+        timeout = self.verify_timeout if timeout is None else timeout
+        text = theorem.declaration(proof)
+
+        def run(proc: ReplProcess, deadline: float) -> list[dict[str, Any]] | None:
+            answer = self._request(
+                proc,
+                {"cmd": text, "env": proc.header_env, "allTactics": True},
+                max(0.0, deadline - time.monotonic()),
+            )
+            if bare_error(answer) is not None or first_error(messages_of(answer)) is not None:
+                return None
+            tactics = answer.get("tactics")
+            return (
+                [t for t in tactics if isinstance(t, dict)] if isinstance(tactics, list) else None
+            )
+
+        outcome = self._on_header_process(theorem, timeout, "allTactics", run)
+        return None if isinstance(outcome, LeanError) else outcome
+
+    def _on_header_process(
+        self,
+        theorem: Theorem,
+        timeout: float,
+        what: str,
+        work: Callable[[ReplProcess, float], _T],
+    ) -> _T | LeanError:
+        """Runs ``work(process, deadline)`` on a locked process of the theorem's header.
+
+        A process that dies during the work is replaced and the work tried once more; a timeout
+        or a second death comes back as a LeanError, as does a failing header.
+        """
+        self._check_open()
         deadline = time.monotonic() + timeout
         for attempt in range(2):
             try:
                 proc = self._acquire(theorem.header)
             except _HeaderFailure as failure:
-                return CheckOutput(error=failure.error)
+                return failure.error
             try:
-                first = self._request(
-                    proc,
-                    {"cmd": text, "env": proc.header_env},
-                    max(0.0, deadline - time.monotonic()),
-                )
-                err = bare_error(first)
-                if err is not None:
-                    return CheckOutput(error=err)
-                messages = messages_of(first)
-                env_id = first.get("env")
-                if first_error(messages) is not None or not isinstance(env_id, int):
-                    return CheckOutput(messages=messages, axioms=None)
-                # A floor so that a check finishing right at its deadline still gets its axioms.
-                second = self._request(
-                    proc,
-                    {"cmd": f"#print axioms {theorem.name}", "env": env_id},
-                    max(min(timeout, 2.0), deadline - time.monotonic()),
-                )
-                axioms = (
-                    None if bare_error(second) else parse_axioms(messages_of(second), theorem.name)
-                )
-                return CheckOutput(messages=messages, axioms=axioms)
+                return work(proc, deadline)
             except ReplTimeout:
-                return CheckOutput(
-                    error=LeanError("timeout", self._timeout_text("the check", timeout, True))
-                )
+                return LeanError("timeout", self._timeout_text(what, timeout, True))
             except ReplDied as died:
                 if attempt == 0:
                     continue
-                return CheckOutput(error=LeanError("crash", str(died)))
+                return LeanError("crash", str(died))
             finally:
                 proc.lock.release()
         raise AssertionError("unreachable")  # pragma: no cover

@@ -83,3 +83,23 @@ def test_cli_pipeline_on_minilean(tmp_path: Path, capsys) -> None:
                                    "start_depth", "num_tactics", "splitter"} for r in rows)  # fmt: skip
     out = capsys.readouterr().out
     assert "trajectories:" in out and "tactics per segment:" in out
+
+
+def test_all_tactics_and_replay_give_the_same_trajectories() -> None:
+    """The REPL client's allTactics path (one command) and step-by-step replay agree."""
+    from lean_gym.backends.minilean.backend import MiniLeanBackend
+    from lean_gym.backends.repl import minilean_subprocess_backend
+    from lean_gym.data import build_trajectory, load_theorems
+
+    theorems = load_theorems("smoke")
+    with minilean_subprocess_backend() as repl, MiniLeanBackend() as inproc:
+        for theorem in theorems:
+            entries = repl.all_tactics(theorem, theorem.proof)
+            assert entries, theorem.name
+            one_command = build_trajectory(repl, theorem)
+            replayed = build_trajectory(inproc, theorem)
+            assert one_command.origin == "allTactics" and replayed.origin == "replay"
+            assert [(n.tactic, n.state) for n in one_command.nodes] == [
+                (n.tactic, n.state) for n in replayed.nodes
+            ], theorem.name
+        assert repl.all_tactics(theorems[0], "exact nonsense_xyz") is None
