@@ -1080,6 +1080,9 @@ class Parser:
             return Node("rw", [rules, loc, v], s, self.last_end())
         if v in ("simp", "simp_all", "norm_num", "simp_arith"):
             only = False
+            arith = False
+            if v in ("simp", "simp_all"):
+                arith = self._simp_arith_config()
             if self.at("("):
                 raise ParseError("MiniLean: simp configuration is not supported", self.peek().start)
             if self.at("only"):
@@ -1089,7 +1092,7 @@ class Parser:
             if self.at("["):
                 lemmas = self._simp_lemmas()
             loc = self._location()
-            return Node(v, [only, lemmas, loc], s, self.last_end())
+            return Node(v, [only, lemmas, loc, arith], s, self.last_end())
         if v == "by_cases":
             name = None
             if (
@@ -1140,6 +1143,27 @@ class Parser:
             self.next()
             return Node("trace", [t.value], s, t.end)
         raise ParseError("unknown tactic", s + 1)
+
+    def _simp_arith_config(self) -> bool:
+        """Consumes ``+arith`` or ``(config := { arith := true })``; whether one was there.
+
+        Other configurations are left for the caller to reject.
+        """
+        t, t1 = self.peek(), self.peek(1)
+        if (
+            t.kind == "sym"
+            and t.value == "+"
+            and t1.kind == "ident"
+            and t1.value == "arith"
+            and t1.start == t.end
+        ):
+            self.i += 2
+            return True
+        spelled = ["(", "config", ":=", "{", "arith", ":=", "true", "}", ")"]
+        if all(self.peek(j).value == spelled[j] for j in range(len(spelled))):
+            self.i += len(spelled)
+            return True
+        return False
 
     def _simp_lemmas(self) -> list[tuple[bool, Node]]:
         self.expect("[")
