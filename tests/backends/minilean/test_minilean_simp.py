@@ -128,3 +128,26 @@ def test_mathlib_tactics_are_unknown_without_mathlib(repl: MiniLeanRepl, tactic:
     out = check(repl, "(a b : Nat) : a + b = b + a", tactic)
     assert not accepted(out)
     assert "unknown tactic" in (out.get("message", "") + "".join(errors(out)))
+
+
+def _mathlib_errors(statement: str, tactic: str) -> list[str]:
+    from lean_gym.backends.minilean.repl import MiniLeanRepl
+
+    repl = MiniLeanRepl()
+    env = repl.handle({"cmd": "import Mathlib"})["env"]
+    out = repl.handle({"cmd": f"theorem t {statement} := by\n  {tactic}", "env": env})
+    return [m["data"] for m in out.get("messages", []) if m["severity"] == "error"]
+
+
+def test_norm_num_is_no_stronger_than_simp() -> None:
+    # Mathlib's norm_num does not do linear arithmetic over hypotheses (that is linarith).
+    assert _mathlib_errors("(x : Nat) (h : x < 3) : x < 5", "norm_num [h]")
+    assert _mathlib_errors("(x : Nat) (h : x < 3) : x < 5", "norm_num") == [
+        "norm_num failed to simplify"
+    ]
+    assert _mathlib_errors("(x y : Nat) : x * y = y * x", "norm_num")
+    assert _mathlib_errors("(x : Nat) (h : x < 3) : x < 5", "linarith") == []
+    assert _mathlib_errors("(x : Nat) : x + 0 = x", "norm_num") == []
+    assert _mathlib_errors(": (2 : Nat) + 3 = 5", "norm_num") == []
+    assert _mathlib_errors(": (7 : Nat) < 10", "norm_num") == []
+    assert _mathlib_errors(": (2 : Nat) + 2 = 5", "norm_num")
