@@ -1,0 +1,1 @@
+"""Agents: policies and search algorithms that decide what to try (they depend on lean_gym)."""

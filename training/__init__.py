@@ -1,0 +1,1 @@
+"""Training loops: segment SFT, verifier-rewarded RL, value models (they depend on agents)."""
