@@ -191,7 +191,27 @@ def decide(goal: Any) -> bool | None:
     validate_formula(goal)
     if formula_has_quantifier_or_atom(goal) or next(formula_free_vars(goal), None) is not None:
         return None
+    if _has_unreducible_power(goal):
+        return None
     return evaluate_closed_formula(goal)
+
+
+def _has_unreducible_power(node: Any) -> bool:
+    """Whether a power in the formula is one Lean's ``decide`` cannot evaluate.
+
+    ``decide`` reduces the ``Decidable`` instance with ``whnf``, which leaves ``b ^ n`` alone
+    when ``n`` exceeds ``exponentiation.threshold`` (256); ``Int`` powers recurse once per step.
+    """
+    from lean_gym.backends.minilean.reduce import MAX_INT_POW_EXPONENT, MAX_NAT_POW_EXPONENT
+
+    if not isinstance(node, tuple) or not node:
+        return False
+    if node[0] == "^" and len(node) == 4:
+        exponent = evaluate_term(node[3])
+        limit = MAX_NAT_POW_EXPONENT if node[1] == "Nat" else MAX_INT_POW_EXPONENT
+        if exponent is None or exponent > limit:
+            return True
+    return any(_has_unreducible_power(child) for child in node[1:])
 
 
 def evaluate(term: Any) -> int | None:

@@ -11,11 +11,27 @@ propositional structure, is decided by z3:
 - Nat ``a - b`` is an atom ``t`` with ``b ≤ a ∧ t = a - b ∨ a < b ∧ t = 0``.
 - ``b ^ e`` is computed when both are numerals, ``b ^ (e + 1)`` is ``b ^ e * b`` for a numeral
   ``b``, anything else is an atom (``x ^ 2`` included, as in Lean).
+- ``x % k`` is unfolded only for a modulus ``groundNat?`` reads (no negation): ``x % -3`` is an
+  atom, as in Lean.
 - Only arithmetic facts are used: opaque propositions, ``True``/``False`` and ``∀`` facts are
   ignored; ``∃`` facts give a fresh witness; the goal's leading ``∀ → ¬`` are introduced.
 
-z3 decides the problem completely, whereas Lean's implementation omits the omega test's "dark and
-grey shadows"; on the rare problems needing them MiniLean proves what Lean's ``omega`` cannot.
+Known gap (MiniLean can be STRONGER than Lean here): z3 decides the linear problem completely,
+whereas Lean's implementation omits the omega test's "dark and grey shadows"
+(``Lean/Elab/Tactic/Omega.lean``: "Currently we do not implement either the dark or grey
+shadows, and thus if the real shadow is satisfiable we must fail"). Lean still proves every
+problem whose rational relaxation (after its exact equality solving and bound tightening) is
+infeasible, and every problem where each Fourier-Motzkin step can be exact (a variable whose
+lower or upper bounds all have unit coefficients). Only problems that need an inexact
+elimination with a satisfiable real shadow but no integer solution (non-unit coefficients on
+both sides, e.g. ``2 ≤ 3x - 2y ≤ 3 ∧ ...`` shapes) are proved here and not by Lean. Lean also
+skips a disjunction whose first branch yields no new fact; MiniLean drops such hypotheses
+entirely (facts with opaque propositions), which only makes it weaker.
+
+Atom facts follow ``OmegaM.analyzeAtom`` exactly: a Nat atom ``↑t`` is non-negative; ``x / k``
+(numeral ``k > 0``) has its two bounds and no sign fact; Nat ``x / y`` (non-numeral ``y``) is the
+Int ``↑x / ↑y`` with no fact, Nat ``x % y`` gets ``0 ≤ ↑x % ↑y``; a power with a numeral base
+(``2 ^ n``) is an atom with no fact at all.
 """
 
 from __future__ import annotations
@@ -23,7 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from lean_gym.backends.minilean.arith_eval import evaluate_term
+from lean_gym.backends.minilean.arith_eval import apply_op
 from lean_gym.backends.minilean.arith_messages import NO_CONSTRAINTS, OMEGA_FAILURE, timeout_message
 from lean_gym.backends.minilean.arith_nnf import Node, Refutation
 from lean_gym.backends.minilean.arith_solver import check_sat, z3mod
@@ -96,7 +112,7 @@ class Linearizer:
         if tag == "var":
             index, _ = self._atom(("var", term[1], term[2]), term, term[2] == "Nat")
             return _lin_atom(index)
-        value = evaluate_term(term)
+        value = _ground(term)
         if value is not None:
             return _lin_const(value)
         if tag == "neg":
@@ -112,7 +128,7 @@ class Linearizer:
         if op == "*":
             return self._mul(term)
         if op in ("/", "%"):
-            divisor = evaluate_term(right)
+            divisor = _ground(right) if op == "/" else _ground_modulus(right, sort)
             if divisor is None:
                 return self._opaque(term)
             if op == "/":
@@ -123,7 +139,11 @@ class Linearizer:
         return self._pow(term)
 
     def _opaque(self, term: Term) -> Linear:
-        index, _ = self._atom(("term", term), term, term[1] == "Nat")
+        # Lean pushes `↑` through Nat `/` and `%` (`Int.ofNat_ediv`, `Int.ofNat_emod`), so the
+        # atom of `x / y` is the Int `↑x / ↑y`, with no sign fact; `↑x % ↑y` gets
+        # `Int.emod_ofNat_nonneg` (OmegaM.analyzeAtom). Other Nat atoms are casts: `0 ≤ ↑t`.
+        nat = term[1] == "Nat" and term[0] != "/"
+        index, _ = self._atom(("term", term), term, nat)
         return _lin_atom(index)
 
     def _nat_sub(self, term: Term) -> Linear:
@@ -173,7 +193,8 @@ class Linearizer:
         if divisor < 0:  # Int.ediv_neg: x / -k = -(x / k)
             return _lin_scale(self._div(dividend, -divisor, sort), -1)
         display = ("/", sort, dividend, ("lit", divisor, sort))
-        index, new = self._atom(("div", dividend, divisor, sort), display, sort == "Nat")
+        # The atom is the Int `↑x / k`: only the two bounds below are known about it.
+        index, new = self._atom(("div", dividend, divisor, sort), display, False)
         if new:
             x = self.linearize(dividend)
             a = _lin_atom(index)
@@ -186,13 +207,15 @@ class Linearizer:
 
     def _pow(self, term: Term) -> Linear:
         _, sort, base, exponent = term
-        base_value = evaluate_term(base)
+        base_value = _ground(base)
         if base_value is not None and exponent[0] == "+" and exponent[3] == ("lit", 1, "Nat"):
             # Int.pow_succ: b ^ (e + 1) = b ^ e * b
             return _lin_scale(self.linearize(("^", sort, base, exponent[2])), base_value)
-        index, new = self._atom(("term", term), term, sort == "Nat")
-        if new and base_value is not None and base_value > 0:
-            self.facts.append(("le", (1, {index: -1})))  # 0 < b ^ e
+        # A Nat power with a numeral base becomes the Int `↑b ^ e` (`Int.ofNat_pow`): an atom
+        # with no facts at all (omega does not know `0 < 2 ^ n`). Other Nat powers stay casts
+        # `↑(x ^ e)`, which are non-negative; Int powers are atoms without facts.
+        nat = sort == "Nat" and base_value is None
+        index, _ = self._atom(("term", term), term, nat)
         return _lin_atom(index)
 
     def literal(self, node: Node) -> tuple:
@@ -217,6 +240,59 @@ class Linearizer:
         if tag == "const":
             return node
         raise ValueError(f"unexpected node in omega problem: {node!r}")
+
+
+def _ground(term: Term) -> int | None:
+    """The value of a ground term as omega's ``groundInt?``/``groundNat?`` see it, else None.
+
+    Lean's ground evaluation covers numerals, ``+ - * / ^`` and negation; ``%`` is only
+    unfolded (``Int.emod_def``) when its modulus is a ``groundNat?`` (see ``_ground_modulus``).
+    """
+    tag = term[0]
+    if tag == "lit":
+        return term[1]
+    if tag == "var":
+        return None
+    if tag == "neg":
+        value = _ground(term[2])
+        return None if value is None else -value
+    op, sort, left, right = term
+    if op == "%":
+        modulus = _ground_modulus(right, sort)
+        dividend = _ground(left)
+        if modulus is None or dividend is None:
+            return None
+        return apply_op("%", sort, dividend, modulus)
+    a = _ground(left)
+    if a is None:
+        return None
+    b = _ground(right)
+    if b is None:
+        return None
+    return apply_op(op, sort, a, b)
+
+
+def _ground_modulus(term: Term, sort: str) -> int | None:
+    """The modulus ``k`` of ``x % k`` when omega unfolds it: ``groundNat? k`` succeeds.
+
+    ``groundNat?`` reads numerals, ``+ * / ^`` (and ``-``, with Nat's truncation) but not
+    negation, so ``x % -3`` and an Int ``x % (2 - 5)`` stay atoms (MiniLean keeps every Int
+    modulus with a subtraction opaque rather than reproduce Lean's Nat arithmetic on it).
+    """
+    if _has_op(term, ("neg", "%") if sort == "Nat" else ("neg", "%", "-")):
+        return None
+    return _ground(term)
+
+
+def _has_op(term: Term, ops: tuple[str, ...]) -> bool:
+    tag = term[0]
+    if tag in ("lit", "var"):
+        return False
+    if tag in ops:
+        return True
+    if tag == "neg":
+        return _has_op(term[2], ops)
+    return _has_op(term[2], ops) or _has_op(term[3], ops)
 
 
 def _to_z3(formula: tuple, variables: list) -> object:

@@ -27,13 +27,15 @@ from lean_gym.backends.minilean.expr import (
     Binder,
     Expr,
     has_loose_bvar,
+    has_loose_bvars,
     has_mvar,
     instantiate,
     lift,
+    mentions_mvar,
     subst_mvars,
 )
 from lean_gym.backends.minilean.goals import Goal
-from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS
+from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS, MATHLIB_ONLY_LEMMAS
 from lean_gym.backends.minilean.pretty import pp_expr
 from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, whnf_pi
 from lean_gym.backends.minilean.syntax import Node, Parser
@@ -78,6 +80,7 @@ class Elaborator:
         self.scope: list[tuple[str, Expr]] = []  # bound variables, innermost last
         self._mvars: dict[int, Expr] = {}
         self._next_mvar = 0
+        self._untyped: frozenset[str] = frozenset()  # untyped binders being elaborated
         self.mathlib = bool(session and session.mathlib)
 
     # ------------------------------------------------------------------ helpers
@@ -258,7 +261,13 @@ class Elaborator:
         for names, ty, implicit in groups:
             for name in names:
                 binders.append((name, ty, implicit))
-        return self._binder_chain(kind, binders, body_node)
+        untyped = frozenset(name for name, ty, _ in binders if ty is None)
+        saved = self._untyped
+        self._untyped = saved | untyped
+        try:
+            return self._binder_chain(kind, binders, body_node)
+        finally:
+            self._untyped = saved
 
     def _binder_chain(
         self, kind: str, binders: list[tuple[str, Node | None, bool]], body: Node
@@ -280,19 +289,66 @@ class Elaborator:
                 continue
             finally:
                 self.scope.pop()
-            if ty_node is None and not self._binder_type_determined(dom, inner):
+            if ty_node is None and not self._binder_type_determined(name, dom, inner, body):
                 last_error = self.fail("failed to infer binder type", body)
                 continue
             return (kind, Binder(name, implicit), dom, inner)
         assert last_error is not None
         raise last_error
 
-    def _binder_type_determined(self, dom: Expr, body: Expr) -> bool:
+    def _binder_type_determined(self, name: str, dom: Expr, body: Expr, body_node: Node) -> bool:
         """Whether Lean would infer ``dom`` for an untyped binder used as in ``body``."""
         if dom == PROP:
+            # `Prop` is inferred only where a proposition is required (`∀ p, p ∨ ¬p`); in
+            # `∀ x, x = x` or an unused binder the type stays a metavariable.
+            return _prop_use(body, 0)
+        # A numeric binder's type is a metavariable that only unification fixes: the binder
+        # must share an arithmetic tree (`binop%`/`binrel%`) with a numeral (default `Nat`), a
+        # typed Nat/Int term, or be a function's argument. `∀ x, x = x` and
+        # `∀ x y, x + y = y + x` fail in Lean with "failed to infer binder type".
+        return has_loose_bvar(body, 0) and self._sort_fixed(name, body_node)
+
+    def _sort_fixed(self, name: str, node: Node) -> bool:
+        """Whether some use of the untyped binder ``name`` in ``node`` fixes its sort."""
+        k = node.kind
+        if k in ("forall", "exists"):
+            if any(name in names for names, _ty, _imp in node.args[0]):
+                return False  # shadowed below
+            return self._sort_fixed(name, node.args[1])
+        if k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
+            leaves: list[Node] = []
+            nested: list[Node] = []
+            _tree_leaves(node, leaves, nested)
+            if any(leaf.kind == "ident" and leaf.args[0] == name for leaf in leaves) and any(
+                self._leaf_fixes_sort(leaf) for leaf in leaves
+            ):
+                return True
+            return any(self._sort_fixed(name, child) for child in nested)
+        if k == "app":
+            head, args = node.args
+            fixed_head = self._function_local(head) is not None or (
+                head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred")
+            )
+            if fixed_head and any(a.kind == "ident" and a.args[0] == name for a in args):
+                return True
+        return any(self._sort_fixed(name, child) for child in _child_nodes(node))
+
+    def _leaf_fixes_sort(self, leaf: Node) -> bool:
+        k = leaf.kind
+        if k in ("num", "ascr"):
             return True
-        # A numeric binder's type is fixed by a numeral (default Nat) or by an Int/Nat term.
-        return has_loose_bvar(body, 0) or dom == NAT
+        if k == "ident":
+            if leaf.args[0] in self._untyped:
+                return False
+            loc = self._lookup_local(leaf.args[0])
+            return loc is not None and loc[1] in (NAT, INT)
+        if k == "app":
+            head = leaf.args[0]
+            loc = self._function_local(head)
+            if loc is not None:
+                return loc[1][2] in ("Nat", "Int")
+            return head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred")
+        return False
 
     def relation(self, op: str, lhs: Node, rhs: Node, node: Node) -> Expr:
         # Prop equality / iff-like comparisons of propositions.
@@ -727,7 +783,7 @@ class Elaborator:
                 raise self.fail(f"MiniLean: the definition '{name}' is not a proof", node)
             self.session.note_axioms(info.axioms)
             return info.statement
-        ty = lemma_type(name)
+        ty = lemma_type(name) if name not in MATHLIB_ONLY_LEMMAS or self.mathlib else None
         if ty is not None:
             if self.session is not None:
                 self.session.note_axioms(LEMMA_AXIOMS.get(name, ()))
@@ -758,7 +814,14 @@ class Elaborator:
             return ("or", ty[2], ty[1])
         if k == "rel" and field == "symm" and ty[1] in ("=", "≠"):
             return ("rel", ty[1], ty[2], ty[4], ty[3])
-        if k == "rel" and field == "le" and ty[1] == "=" and ty[2] in ("Nat", "Int"):
+        if (
+            k == "rel"
+            and field == "le"
+            and ty[1] == "="
+            and ty[2] in ("Nat", "Int")
+            and self.mathlib
+        ):
+            # `Eq.le` is Mathlib's (`Mathlib/Order/Basic.lean`); core Lean has `Nat.le_of_eq`.
             return ("rel", "≤", ty[2], ty[3], ty[4])
         if (
             k == "rel"
@@ -900,11 +963,13 @@ class Elaborator:
         b = subst_mvars(b, self._mvars)
         if a == b:
             return True
-        if a[0] == "mvar":
-            self._mvars[a[1]] = b
-            return True
-        if b[0] == "mvar":
-            self._mvars[b[1]] = a
+        if a[0] == "mvar" or b[0] == "mvar":
+            mvar, value = (a, b) if a[0] == "mvar" else (b, a)
+            # An implicit argument is a closed term: it cannot be a variable bound inside the
+            # types being unified (no capture), nor contain itself (occurs check).
+            if has_loose_bvars(value) or mentions_mvar(value, mvar[1]):
+                return False
+            self._mvars[mvar[1]] = value
             return True
         if a[0] != b[0]:
             na, nb = (
@@ -1070,8 +1135,22 @@ class Elaborator:
         ):
             if n < 1:
                 raise self.fail(f"MiniLean: {name} needs an argument", node)
+            if name == "And.elim":
+                # `And.elim (f : a → b → α) (h : a ∧ b) : α`: the function comes first.
+                if n != 2:
+                    raise self.fail("MiniLean: And.elim takes a function and a conjunction", node)
+                base_t = self.proof(args[1], None)
+                if base_t[0] != "and":
+                    raise self.fail(self._namespace_mismatch(args[1], base_t, "?a ∧ ?b"), args[1])
+                return self._method("elim", base_t, head, args[:1], expected, args[1])
             base_t = self.proof(args[0], None)
             field = name.split(".")[1]
+            wanted = _NAMESPACE_SHAPE[name.split(".")[0]]
+            if not _has_shape(base_t, name.split(".")[0]):
+                raise self.fail(self._namespace_mismatch(args[0], base_t, wanted), args[0])
+            if base_t[0] == "not":  # `Ne.symm` on `¬a = b`
+                eq = base_t[1]
+                base_t = ("rel", "≠", eq[2], eq[3], eq[4])
             if field in ("symm", "left", "right") and n == 1:
                 return self._check(self._projection(base_t, field, head, args[0]), expected, node)
             return (
@@ -1084,9 +1163,13 @@ class Elaborator:
         if name in ("Eq.trans", "Iff.trans"):
             if n != 2:
                 raise self.fail(f"MiniLean: {name} takes two arguments", node)
-            return self._method(
-                "trans", self.proof(args[0], None), head, args[1:], expected, args[0]
-            )
+            base_t = self.proof(args[0], None)
+            namespace = name.split(".")[0]
+            if not _has_shape(base_t, namespace):
+                raise self.fail(
+                    self._namespace_mismatch(args[0], base_t, _NAMESPACE_SHAPE[namespace]), args[0]
+                )
+            return self._method("trans", base_t, head, args[1:], expected, args[0])
         if name == "congrArg":
             return self._congr_arg(node, args, expected)
         if name == "id":
@@ -1096,6 +1179,12 @@ class Elaborator:
         if name in ("Nat.lt_irrefl", "Int.lt_irrefl"):
             pass
         raise self.fail(f"MiniLean: '{name}' is not supported in this form", node)
+
+    def _namespace_mismatch(self, arg: Node, got: Expr, wanted: str) -> str:
+        return (
+            f"application type mismatch\n  {self.source(arg)}\nargument has type\n  "
+            f"{self.pp(got)} : Prop\nbut is expected to have type\n  {wanted} : Prop"
+        )
 
     def _rfl_mismatch(self, node: Node, e: Expr) -> str:
         if e[0] == "rel" and e[1] == "=":
@@ -1145,6 +1234,10 @@ class Elaborator:
                     raise self.fail("MiniLean: Not.elim takes one argument", node)
                 pos = base_t[1] if k == "not" else ("rel", "=", base_t[2], base_t[3], base_t[4])
                 self.proof(args[0], pos)
+                if k == "rel":
+                    # `Ne.elim (h : a ≠ b) : a = b → False` proves `False`, not any goal
+                    # (`Not.elim` is the one with an arbitrary result type).
+                    return self._check(FALSE, expected, node)
                 if expected is None:
                     raise self.fail("MiniLean: cannot infer the type of Not.elim here", node)
                 return expected
@@ -1225,6 +1318,79 @@ class Elaborator:
         lhs = instantiate(body, h_t[3])
         rhs = instantiate(body, h_t[4])
         return self._check(("rel", "=", out_sort, lhs, rhs), expected, node)
+
+
+def _prop_use(e: Expr, idx: int) -> bool:
+    """Whether bound variable ``idx`` of ``e`` is used where a proposition is required."""
+    k = e[0]
+    if k == "bvar":
+        return e[1] == idx
+    if k in ("and", "or", "iff"):
+        return _prop_use(e[1], idx) or _prop_use(e[2], idx)
+    if k == "not":
+        return _prop_use(e[1], idx)
+    if k in ("pi", "ex"):
+        dom_use = e[2] not in (NAT, INT, PROP) and _prop_use(e[2], idx)
+        return dom_use or _prop_use(e[3], idx + 1)
+    if k == "rel" and e[2] == "Prop":
+        a, b = e[3], e[4]
+        # `x = q` fixes `x : Prop` through `q`; `x = x` (or `x = y` of untyped) does not.
+        if a == ("bvar", idx) and b[0] != "bvar":
+            return True
+        if b == ("bvar", idx) and a[0] != "bvar":
+            return True
+        return any(side[0] != "bvar" and _prop_use(side, idx) for side in (a, b))
+    return False
+
+
+def _tree_leaves(node: Node, leaves: list[Node], nested: list[Node]) -> None:
+    """The leaves of one `binop%` tree (one sort); exponents and arguments are other trees."""
+    k = node.kind
+    if k == "paren":
+        _tree_leaves(node.args[0], leaves, nested)
+    elif k == "binop" and node.args[0] == "^":
+        _tree_leaves(node.args[1], leaves, nested)
+        nested.append(node.args[2])
+    elif k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
+        _tree_leaves(node.args[1], leaves, nested)
+        _tree_leaves(node.args[2], leaves, nested)
+    elif k == "neg":
+        _tree_leaves(node.args[0], leaves, nested)
+    else:
+        leaves.append(node)
+        nested.append(node)
+
+
+def _child_nodes(node: Node) -> list[Node]:
+    out: list[Node] = []
+    stack: list[Any] = list(node.args)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Node):
+            out.append(item)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return out
+
+
+# What the explicit argument of `Eq.symm`, `Ne.symm`, `Iff.mp`, `And.left`... must be.
+_NAMESPACE_SHAPE = {"Eq": "?a = ?b", "Ne": "?a ≠ ?b", "Iff": "?a ↔ ?b", "And": "?a ∧ ?b"}
+
+
+def _has_shape(t: Expr, namespace: str) -> bool:
+    """Whether ``t`` is (up to reducible unfolding) the type the namespace's lemmas take."""
+    if namespace == "Eq":
+        return t[0] == "rel" and t[1] == "="
+    if namespace == "Ne":
+        # `Ne a b` unfolds to `¬a = b` (Ne is reducible), so both spellings are accepted.
+        return (t[0] == "rel" and t[1] == "≠") or (
+            t[0] == "not" and t[1][0] == "rel" and t[1][1] == "="
+        )
+    if namespace == "Iff":
+        return t[0] == "iff"
+    if namespace == "And":
+        return t[0] == "and"
+    return False
 
 
 def _negated(t: Expr) -> Expr | None:

@@ -122,6 +122,35 @@ def has_loose_bvar(e: Expr, idx: int = 0) -> bool:
     return False
 
 
+def has_loose_bvars(e: Expr, depth: int = 0) -> bool:
+    """True when ``e`` mentions a bound variable not bound inside ``e`` itself."""
+    k = e[0]
+    if k == "bvar":
+        return e[1] >= depth
+    if k == "call":
+        return has_loose_bvars(e[1], depth) or any(has_loose_bvars(a, depth) for a in e[2])
+    if k in ("fvar", "const", "lit", "true", "false", "mvar"):
+        return False
+    if k in ("pi", "ex", "lam"):
+        return has_loose_bvars(e[2], depth) or has_loose_bvars(e[3], depth + 1)
+    if k in ("bin", "rel"):
+        return has_loose_bvars(e[3], depth) or has_loose_bvars(e[4], depth)
+    if k in ("and", "or", "iff", "app"):
+        return has_loose_bvars(e[1], depth) or has_loose_bvars(e[2], depth)
+    if k in ("not", "neg", "succ"):
+        return has_loose_bvars(e[1], depth)
+    return False
+
+
+def mentions_mvar(e: Expr, index: int) -> bool:
+    """True when ``e`` contains the unification variable ``("mvar", index)``."""
+    if not isinstance(e, tuple):
+        return False
+    if e and e[0] == "mvar":
+        return e[1] == index
+    return any(mentions_mvar(c, index) for c in e)
+
+
 def lift(e: Expr, by: int, cutoff: int) -> Expr:
     """Shifts bound variables ``>= cutoff`` by ``by``."""
     if by == 0:

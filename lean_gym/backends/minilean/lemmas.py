@@ -1,7 +1,10 @@
 """The core Lean 4 lemmas MiniLean knows, with their statements as Lean states them.
 
 Every entry is a true statement, written with Lean's binders (implicit ``{}`` where Lean has
-them), so that ``exact Nat.le_of_lt h`` and ``Nat.add_comm a b`` elaborate as in Lean. The texts
+them), so that ``exact Nat.le_of_lt h`` and ``Nat.add_comm a b`` elaborate as in Lean. The Nat
+entries were checked against ``src/Init/Data/Nat/Basic.lean`` of Lean 4 (2025): for example
+``Nat.add_sub_cancel (n m : Nat)`` and ``Nat.pow_succ (n m : Nat) : n ^ succ m = n ^ m * n`` take
+explicit arguments there, so ``exact Nat.add_sub_cancel`` is an error, as in Lean. The texts
 are parsed with MiniLean's own parser on first use.
 """
 
@@ -26,19 +29,19 @@ CORE_LEMMAS: dict[str, str] = {
     "Nat.right_distrib": "∀ (n m k : Nat), (n + m) * k = n * k + m * k",
     "Nat.add_mul": "∀ (n m k : Nat), (n + m) * k = n * k + m * k",
     "Nat.sub_self": "∀ (n : Nat), n - n = 0",
-    "Nat.add_sub_cancel": "∀ {n m : Nat}, n + m - m = n",
+    "Nat.add_sub_cancel": "∀ (n m : Nat), n + m - m = n",
     "Nat.succ_ne_zero": "∀ (n : Nat), n.succ ≠ 0",
     "Nat.mul_succ": "∀ (n m : Nat), n * m.succ = n * m + n",
     "Nat.succ_mul": "∀ (n m : Nat), n.succ * m = n * m + m",
     "Nat.add_succ": "∀ (n m : Nat), n + m.succ = (n + m).succ",
     "Nat.succ_add": "∀ (n m : Nat), n.succ + m = (n + m).succ",
     "Nat.succ_eq_add_one": "∀ (n : Nat), n.succ = n + 1",
-    "Nat.pow_succ": "∀ {b n : Nat}, b ^ (n + 1) = b ^ n * b",
+    "Nat.pow_succ": "∀ (n m : Nat), n ^ m.succ = n ^ m * n",
     "Nat.pow_zero": "∀ (b : Nat), b ^ 0 = 1",
     "Nat.two_mul": "∀ (n : Nat), 2 * n = n + n",
     "Nat.mul_two": "∀ (n : Nat), n * 2 = n + n",
     "Nat.sub_add_cancel": "∀ {n m : Nat}, m ≤ n → n - m + m = n",
-    "Nat.add_sub_cancel_left": "∀ {n m : Nat}, n + m - n = m",
+    "Nat.add_sub_cancel_left": "∀ (n m : Nat), n + m - n = m",
     "Nat.sub_le": "∀ (n m : Nat), n - m ≤ n",
     "Nat.succ_sub_one": "∀ (n : Nat), n.succ - 1 = n",
     # Nat: order
@@ -120,6 +123,10 @@ CORE_LEMMAS: dict[str, str] = {
     "not_false": "¬False",
     "Nat.lt_irrefl'": "",
 }
+
+# Root-namespace names that Mathlib provides (`Mathlib/Logic/Basic.lean`) and core Lean 4 does
+# not (core has `Classical.not_not`, `Classical.em`): unknown identifiers without Mathlib.
+MATHLIB_ONLY_LEMMAS = frozenset({"not_not", "em"})
 
 # Lemmas whose proofs (transitively) use classical axioms, as `#print axioms` reports them.
 CLASSICAL_AXIOMS = ("propext", "Classical.choice", "Quot.sound")

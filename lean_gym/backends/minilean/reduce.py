@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from lean_gym.backends.minilean.expr import FALSE, Binder, Expr
 
-_MAX_POW_EXPONENT = 4096
+# Lean's `whnf`/`isDefEq` do not evaluate `b ^ n` on literals when `n` exceeds the option
+# `exponentiation.threshold` (default 256; lean4 PR #4637), so `rfl`/`decide` fail there. `Int`
+# powers unfold `Int.pow` by structural recursion, one `whnf` level per step: kept well below
+# `maxRecDepth`.
+MAX_NAT_POW_EXPONENT = 256
+MAX_INT_POW_EXPONENT = 64
 _MAX_LITERAL_BITS = 1 << 16
 
 
@@ -63,7 +68,8 @@ def eval_closed(e: Expr) -> int | None:
         else:
             r = a % abs(b)
     elif op == "^":
-        if b < 0 or b > _MAX_POW_EXPONENT:
+        limit = MAX_NAT_POW_EXPONENT if sort == "Nat" else MAX_INT_POW_EXPONENT
+        if b < 0 or b > limit:
             return None
         r = a**b
     else:

@@ -576,8 +576,11 @@ def t_rfl(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             f"Tactic `rfl` failed: The left-hand side\n  {s.pp(goal, t[1])}\nis not definitionally equal "
             f"to the right-hand side\n  {s.pp(goal, t[2])}\n\n{s.goal_text(goal)}"
         )
+    # `≤` is reflexive for `rfl` only through an `@[refl]` lemma: core Lean tags none for
+    # `Nat.le`/`Int.le` (Mathlib tags `le_refl`), so without Mathlib `rfl` fails on `a ≤ a`.
     if (
-        t[0] == "rel"
+        s.mathlib
+        and t[0] == "rel"
         and t[1] in ("≤", "≥")
         and t[2] in ("Nat", "Int")
         and norm_term(t[3]) == norm_term(t[4])
@@ -1378,7 +1381,7 @@ def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> tuple[dict[int, Ex
     Returns the assignment and the matched subterm itself (which may differ syntactically from
     the instantiated pattern, e.g. ``k + 1`` for ``Nat.succ ?m``).
     """
-    if depth == 0 or not _has_bvar_any(e):
+    if (depth == 0 or not _has_bvar_any(e)) and _same_head(pattern, e):
         assignment: dict[int, Expr] = {}
         if _match(pattern, e, assignment):
             return assignment, e
@@ -1403,6 +1406,18 @@ def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> tuple[dict[int, Ex
         if found is not None:
             return found
     return None
+
+
+def _same_head(pattern: Expr, e: Expr) -> bool:
+    """kabstract's key check: only subterms with the pattern's head symbol are candidates.
+
+    ``Nat.succ ?n`` unifies with ``k + 1`` and with ``5`` (Nat offset terms), but their heads
+    (``HAdd.hAdd``, ``OfNat.ofNat``) differ from ``Nat.succ``, so ``rw`` does not rewrite them;
+    below the root, arguments are unified up to that defeq (see ``_match``).
+    """
+    if pattern[0] == "succ":
+        return e[0] == "succ"
+    return True
 
 
 def _has_bvar_any(e: Expr) -> bool:
@@ -1541,13 +1556,10 @@ def t_rw(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             new_t, prem = rewrite_expr(s, goal, goal.target, rev, term)
             goal = goal.with_target(new_t)
             side.extend(Goal(goal.ctx, p, "") for p in prem)
-    # `rw` closes goals with `rfl` (reducible transparency: syntactic equality here).
+    # `rw` closes goals with `rfl` (reducible transparency: syntactic equality here). `rfl`
+    # only closes relations (`Eq`, `Iff`, `@[refl]` ones); a goal rewritten to `True` stays open.
     t = goal.target
-    closed = (
-        (t[0] == "rel" and t[1] == "=" and t[3] == t[4])
-        or (t[0] == "iff" and t[1] == t[2])
-        or t == TRUE
-    )
+    closed = (t[0] == "rel" and t[1] == "=" and t[3] == t[4]) or (t[0] == "iff" and t[1] == t[2])
     if variant == "rwa" and not closed:
         return t_assumption(s, tac, [goal]) + side + goals[1:]
     if closed:
