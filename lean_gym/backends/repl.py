@@ -127,6 +127,10 @@ def _queue_discard(queue: collections.deque[tuple[int, int]], generation: int, p
     queue.append((generation, ps))
 
 
+def _replay_failed(why: str) -> LeanError:
+    return LeanError("crash", f"the proof state could not be rebuilt by replay: {why}")
+
+
 def _errors_text(messages: tuple[Message, ...]) -> str:
     return "\n".join(m.data for m in messages if m.severity == "error")
 
@@ -168,6 +172,9 @@ class ReplBackend(BackendBase):
         env: Extra environment variables for the server, on top of this process's environment.
         discard_batch: How many freed ids to collect before one ``discard`` request is sent.
         replay_cache_size: How many rebuilt states to remember (by theorem and tactic path).
+        spin_seconds: How long to poll the pipe for an answer before sleeping on it (0: never
+            poll). Worth it only for a server that answers in microseconds (MiniLean); each
+            request costs at most this much CPU.
 
     Raises:
         LeanNotFoundError: If ``command`` is None and there is no usable Lake project with a
@@ -191,6 +198,7 @@ class ReplBackend(BackendBase):
         env: dict[str, str] | None = None,
         discard_batch: int = 32,
         replay_cache_size: int = 1024,
+        spin_seconds: float = 0.0,
     ):
         self._closed = True  # until construction succeeds; close() and __del__ check it
         super().__init__(tactic_timeout=tactic_timeout, verify_timeout=verify_timeout)
@@ -210,6 +218,7 @@ class ReplBackend(BackendBase):
         self.startup_timeout = startup_timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_uses = max_uses
+        self.spin_seconds = spin_seconds
         self.supports_discard = supports_discard
         self.discard_batch = max(1, discard_batch)
         self._env = {**os.environ, **env} if env else None
@@ -514,6 +523,7 @@ class ReplBackend(BackendBase):
                 cwd=self._cwd,
                 env=self._env,
                 memory_limit_mb=self.memory_limit_mb,
+                spin_seconds=self.spin_seconds,
             )
         except OSError as exc:
             raise LeanNotFoundError(
@@ -663,22 +673,33 @@ class ReplBackend(BackendBase):
     def _replay(
         self, state: ProofState, timeout: float
     ) -> tuple[ReplProcess, int, bool] | LeanError:
-        """Rebuilds ``state`` on a live process: start its theorem, run its tactics in order."""
+        """Rebuilds ``state`` on a live process: start its theorem, run its tactics in order.
+
+        A process that dies during the replay (it may have been dying already when it was
+        picked) is replaced and the replay tried once more; a second death is a crash.
+        """
         self.stats.replays += 1
+        for attempt in range(2):
+            try:
+                return self._replay_once(state, timeout)
+            except ReplDied as died:
+                if attempt == 1:
+                    return _replay_failed(str(died))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _replay_once(
+        self, state: ProofState, timeout: float
+    ) -> tuple[ReplProcess, int, bool] | LeanError:
         theorem = state.theorem
-
-        def failed(why: str) -> LeanError:
-            return LeanError("crash", f"the proof state could not be rebuilt by replay: {why}")
-
         try:
             proc = self._acquire(theorem.header)
         except _HeaderFailure as failure:
-            return failed(failure.error.message)
+            return _replay_failed(failure.error.message)
         try:
             root = self._start_on(proc, theorem, timeout)
             if isinstance(root, LeanError):
                 proc.lock.release()
-                return failed(f"the theorem did not start: {root.message}")
+                return _replay_failed(f"the theorem did not start: {root.message}")
             handle = root[0]
             for i, tactic in enumerate(state.tactics):
                 response = self._request(
@@ -696,16 +717,16 @@ class ReplBackend(BackendBase):
                     if isinstance(new_id, int) and self.supports_discard:
                         self._freed.append((proc.generation, new_id))
                     proc.lock.release()
-                    return failed(f"tactic {i + 1} ({tactic!r}) failed: {err.message}")
+                    return _replay_failed(f"tactic {i + 1} ({tactic!r}) failed: {err.message}")
                 handle = self._new_handle(proc, new_id)
                 self.stats.replayed_tactics += 1
                 self._remember(theorem, state.tactics[: i + 1], handle)
         except ReplTimeout:
             proc.lock.release()
-            return failed(f"a step took longer than {timeout:g} s")
-        except ReplDied as died:
+            return _replay_failed(f"a step took longer than {timeout:g} s")
+        except ReplDied:
             proc.lock.release()
-            return failed(str(died))
+            raise
         self._remember(theorem, state.tactics, handle)
         return proc, handle.proof_state, True
 
@@ -742,6 +763,8 @@ def minilean_subprocess_backend(**kwargs: Any) -> ReplBackend:
     each recycle costs a Python start and a replay).
     """
     kwargs.setdefault("max_uses", 100_000)
+    # MiniLean answers in tens of microseconds: polling briefly beats a scheduler wake-up.
+    kwargs.setdefault("spin_seconds", 0.0005)
     kwargs.setdefault("command", [sys.executable, "-m", "lean_gym.backends.minilean"])
     kwargs.setdefault("supports_discard", True)
     kwargs.setdefault("memory_limit_mb", 2048)

@@ -537,3 +537,20 @@ def test_registry_builds_minilean_subprocess_backend():
         assert backend.tactic_timeout == 5.0
     finally:
         backend.close()
+
+
+def test_spinning_reader_still_detects_death_and_timeouts():
+    """With the pipe polled before sleeping, hangs and deaths are still caught."""
+    backend = ReplBackend(
+        command=[sys.executable, FAKE_SERVER], spin_seconds=0.01, tactic_timeout=5.0
+    )
+    try:
+        states = prove_stepwise(backend, tactics=AND_PROOF[:1])
+        hung = backend.run_tactic(states[-1], HANG, timeout=0.5)
+        assert isinstance(hung, LeanError) and hung.kind == "timeout"
+        pid = backend.process_for_state(backend.start(AND_THM))
+        os.kill(pid, signal.SIGKILL)
+        done = backend.run_tactic(states[-1], "exact hp")
+        assert isinstance(done, Success) and backend.stats.replays >= 1
+    finally:
+        backend.close()
