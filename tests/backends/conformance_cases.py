@@ -4,7 +4,7 @@ Each case is one REPL session. Most cases restate, in our own encoding, a test o
 leanprover-community/repl suite (``test/NAME.in`` with ``test/NAME.expected.out``, REPL built for
 Lean v4.33); the comment on each names its source. Cases from that suite outside MiniLean's
 fragment are left out (Mathlib, pickling, file mode, infotrees, ``#check``/``#print``,
-``set_option``, ``calc``, ``exact?``, kernel and termination errors); the others come from the
+``set_option``, ``exact?``, kernel and termination errors); the others come from the
 examples of ``shared/DESIGN.md`` section 4 and ``shared/REPL-PROTOCOL.md``, with answers written
 the way the REPL's own tests show Lean answering.
 
@@ -997,6 +997,27 @@ CASES: tuple[ConformanceCase, ...] = (
             Step(
                 request={"tactic": "exact h.symm", "proofState": "$ps0"},
                 expect=step_answer("$ps2", [], DONE),
+            ),
+        ),
+    ),
+    # repl test/calc.in, without `allTactics`: that option only adds the `tactics` list, whose
+    # `usedConstants` MiniLean does not compute; the sorries and messages are the recorded ones.
+    ConformanceCase(
+        "calc_sorry_steps",
+        "repl test/calc",
+        (
+            Step(
+                request={
+                    "cmd": "example : 3 = 5 := by calc\n  3 = 4 := by sorry\n  4 = 5 := by sorry"
+                },
+                expect={
+                    "sorries": [
+                        sorry_entry("$ps0", "⊢ 3 = 4", 2, 14, 19),
+                        sorry_entry("$ps1", "⊢ 4 = 5", 3, 14, 19),
+                    ],
+                    "messages": [sorry_warning(1, 0, 7)],
+                    "env": "$env0",
+                },
             ),
         ),
     ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lean_gym.backends.minilean.calc import calc_chain, calc_failure
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -32,6 +33,8 @@ from lean_gym.backends.minilean.expr import (
     instantiate,
     lift,
     mentions_mvar,
+    occurs,
+    replace_term,
     subst_mvars,
 )
 from lean_gym.backends.minilean.goals import Goal
@@ -81,6 +84,8 @@ class Elaborator:
         self._mvars: dict[int, Expr] = {}
         self._next_mvar = 0
         self._untyped: frozenset[str] = frozenset()  # untyped binders being elaborated
+        # The previous right-hand side standing for the leading `_` of a `calc` step.
+        self._calc_prev: tuple[Expr, str] | None = None
         self.mathlib = bool(session and session.mathlib)
 
     # ------------------------------------------------------------------ helpers
@@ -395,7 +400,9 @@ class Elaborator:
 
     def _collect_sorts(self, node: Node, out: set[str]) -> None:
         k = node.kind
-        if k == "paren":
+        if k == "calc_prev" and self._calc_prev is not None:
+            out.add(self._calc_prev[1])
+        elif k == "paren":
             self._collect_sorts(node.args[0], out)
         elif k == "binop" and node.args[0] in _ARITH:
             self._collect_sorts(node.args[1], out)
@@ -436,6 +443,8 @@ class Elaborator:
             return self.term(node.args[0], sort)
         if k == "num":
             return ("lit", node.args[0], sort)
+        if k == "calc_prev" and self._calc_prev is not None and self._calc_prev[1] == sort:
+            return self._calc_prev[0]
         if k == "ident":
             name = node.args[0]
             loc = self._lookup_local(name)
@@ -626,10 +635,79 @@ class Elaborator:
             head, args = node.args
             return self._app_proof(head, args, expected)
         if k == "binop" and node.args[0] == "▸":
-            raise self.fail("MiniLean: `▸` is not supported", node)
+            return self._subst_notation(node, expected)
+        if k == "calc":
+            return self._calc_term(node, expected)
         if k == "num":
             raise self.fail("MiniLean: a numeral is not a proof", node)
         raise self.fail("MiniLean: this proof term is outside the fragment", node)
+
+    def _calc_term(self, node: Node, expected: Expr | None) -> Expr:
+        """A ``calc`` term: the composed relation must be defeq to the expected type."""
+        steps = node.args[0]
+        result = calc_chain(self, steps)
+        if expected is None or defeq(result, expected):
+            return result if expected is None else expected
+        raise calc_failure(self, steps, result, expected)
+
+    def _subst_notation(self, node: Node, expected: Expr | None) -> Expr:
+        """``h ▸ e`` with ``h : a = b`` and a known expected type (Lean's ``elabSubst``).
+
+        Lean abstracts the occurrences of ``b`` in the expected type (else those of ``a``, using
+        ``h.symm``) and checks ``e`` against the result of putting the other side there. Only
+        that first attempt is modelled, and only when the abstracted side is a local variable or
+        a numeral, where ``kabstract`` finds exactly the syntactic occurrences; Lean's retries
+        (rewriting ``e``'s type as well) are refused with a MiniLean error.
+        """
+        _op, h_node, e_node = node.args
+        if expected is None or has_mvar(expected):
+            raise self.fail("MiniLean: `h ▸ e` needs a known expected type here", node)
+        h_t = self.proof(h_node, None)
+        if h_t[0] != "rel" or h_t[1] != "=":
+            raise self.fail(
+                f"invalid `▸` notation, argument\n  {self.source(h_node)}\nhas type\n  "
+                f"{self.pp(h_t)}\nequality expected",
+                h_node,
+            )
+        lhs, rhs = h_t[3], h_t[4]
+        for pattern, replacement in ((rhs, lhs), (lhs, rhs)):
+            if not occurs(expected, pattern):
+                continue
+            if pattern[0] not in ("fvar", "lit"):
+                raise self.fail(
+                    "MiniLean: `▸` rewriting a compound term is outside the fragment (Lean's "
+                    "kabstract matches it up to instances); rewrite with `rw` instead",
+                    node,
+                )
+            wanted = replace_term(expected, pattern, replacement)
+            try:
+                self.proof(e_node, wanted)
+            except LeanFailure as exc:
+                if exc.message.startswith("MiniLean:"):
+                    raise
+                raise self.fail(
+                    f"MiniLean: `▸` needs the argument to have type\n  {self.pp(wanted)}\n"
+                    "(the expected type with the equation's other side); Lean's retry that also "
+                    f"rewrites the argument's type is outside the fragment\n{exc.message}",
+                    e_node,
+                ) from None
+            return expected
+        raise self.fail(
+            f"invalid `▸` notation, expected result type of cast is \n  {self.pp(expected)}\n"
+            f"however, the equality \n  {self.source(h_node)}\nof type \n  {self.pp(h_t)}\n"
+            "does not contain the expected result type on either the left or the right hand side",
+            node,
+        )
+
+    def _exists_elim(self, ex_t: Expr, fn: Node, expected: Expr | None, node: Node) -> Expr:
+        """``Exists.elim (h : ∃ x, p x) (f : ∀ (a : α), p a → b) : b`` with ``b`` the goal."""
+        if expected is None or has_mvar(expected):
+            raise self.fail("MiniLean: cannot infer the type of Exists.elim here", node)
+        binder, dom, body = ex_t[1], ex_t[2], ex_t[3]
+        # `∀ (a : α), p a → b`: `b` is the goal, which cannot mention the witness.
+        inner = ("pi", Binder("h"), body, lift(expected, 2, 0))
+        self.proof(fn, ("pi", Binder(binder.name), dom, inner))
+        return expected
 
     def _hole_tag(self, node: Node) -> str:
         name = node.args[0]
@@ -1117,6 +1195,18 @@ class Elaborator:
             if expected is None:
                 raise self.fail("MiniLean: cannot infer the type of False.elim here", node)
             return expected
+        if name == "Exists.elim":
+            if n != 2:
+                raise self.fail("MiniLean: Exists.elim takes two arguments", node)
+            ex_t = self.proof(args[0], None)
+            if ex_t[0] != "ex":
+                raise self.fail(
+                    f"application type mismatch\n  {self.source(node)}\nargument\n  "
+                    f"{self.source(args[0])}\nhas type\n  {self.pp(ex_t)} : Prop\n"
+                    "but is expected to have type\n  ∃ x, ?p x : Prop",
+                    args[0],
+                )
+            return self._exists_elim(ex_t, args[1], expected, node)
         if name == "Or.elim":
             if n != 3:
                 raise self.fail("MiniLean: Or.elim takes three arguments", node)
@@ -1228,7 +1318,9 @@ class Elaborator:
                 self.proof(args[0], ("pi", Binder("a"), base_t[1], lift(inner, 1, 0)))
                 return expected
             if k == "ex":
-                raise self.fail("MiniLean: Exists.elim is not supported; use obtain", node)
+                if len(args) != 1:
+                    raise self.fail("MiniLean: Exists.elim takes one function here", node)
+                return self._exists_elim(base_t, args[0], expected, node)
             if k in ("not",) or (k == "rel" and base_t[1] == "≠"):
                 if len(args) != 1:
                     raise self.fail("MiniLean: Not.elim takes one argument", node)
@@ -1417,6 +1509,7 @@ _SPECIAL = {
     "absurd",
     "False.elim",
     "Or.elim",
+    "Exists.elim",
     "Eq.symm",
     "Iff.symm",
     "Ne.symm",

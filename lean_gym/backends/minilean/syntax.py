@@ -383,11 +383,14 @@ class Parser:
         self.toks = tokenize(text, start, end)
         self.i = 0
         self.barrier: list[int] = [-1]
+        # Index of a token that may sit at the barrier's column (the head of a `calc` step).
+        self.head_ok = -1
 
     # -- token helpers -------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
-        tok = self.toks[min(self.i + k, len(self.toks) - 1)]
-        if tok.kind != "eof" and tok.first and tok.col <= self.barrier[-1]:
+        idx = min(self.i + k, len(self.toks) - 1)
+        tok = self.toks[idx]
+        if tok.kind != "eof" and tok.first and tok.col <= self.barrier[-1] and idx != self.head_ok:
             return Token("eof", "", tok.start, tok.start, tok.col, True)
         return tok
 
@@ -509,7 +512,11 @@ class Parser:
                     body = Node("by", [seq], btok.start, seq.end)
                     return Node("show", [ty, body], tok.start, body.end)
                 return Node("show", [ty, None], tok.start, ty.end)
-            if v in ("have", "suffices", "let", "calc", "match", "if", "do", "let"):
+            if v == "calc":
+                self.i += 1
+                steps = self.calc_steps(tok)
+                return Node("calc", [steps], tok.start, self.last_end())
+            if v in ("have", "suffices", "let", "match", "if", "do", "let"):
                 raise ParseError(f"MiniLean: '{v}' terms are not supported", tok.start)
         head = self._arg()
         if prec > MAX_PREC:
@@ -601,6 +608,52 @@ class Parser:
             self.i += 1
             return Node("hole", [], tok.start, tok.end)
         raise ParseError(self._unexpected(tok, "term"), tok.start)
+
+    def calc_steps(self, calc_tok: Token) -> list[tuple[Node, Node | None]]:
+        """The steps of ``calc`` (after the keyword): ``term (:= proof)?`` then ``term := proof``*.
+
+        As in Lean (``withPosition`` around the steps), a step may start at any column, even left
+        of the enclosing tactic block; inside a step, a line at or left of the step's own column
+        ends it. Later steps line up at (or right of) the column of the second step.
+        """
+        steps: list[tuple[Node, Node | None]] = []
+        rest_col: int | None = None
+        while True:
+            tok = self.toks[self.i]
+            # The outermost barrier is the command level (a new command starts at column 0).
+            if tok.kind == "eof" or (tok.first and tok.col <= self.barrier[0]):
+                if not steps:
+                    raise ParseError(self._unexpected(self.peek(), "term"), tok.start)
+                break
+            if steps:
+                # A further step starts a line, lines up with the other steps and is a term.
+                if not tok.first or (rest_col is not None and tok.col < rest_col):
+                    break
+                if tok.kind == "ident" and tok.value in TACTIC_KEYWORDS and tok.value != "_":
+                    break
+                if tok.kind == "sym" and tok.value in ("·", ".", "|", ")", "]", "}", "⟩", ";"):
+                    break
+                if rest_col is None:
+                    rest_col = tok.col
+            col = tok.col if tok.first else self._column_of(tok)
+            self.barrier.append(col)
+            saved_head = self.head_ok
+            self.head_ok = self.i
+            try:
+                rel = self.term()
+                self.head_ok = saved_head
+                proof = None
+                if self.at(":="):
+                    self.next()
+                    proof = self.term()
+                elif steps:
+                    t = self.peek()
+                    raise ParseError(self._unexpected(t, "':='"), t.start)
+            finally:
+                self.head_ok = saved_head
+                self.barrier.pop()
+            steps.append((rel, proof))
+        return steps
 
     def _binder_notation(self, tok: Token) -> Node:
         self.i += 1
@@ -912,7 +965,6 @@ class Parser:
             "exact_mod_cast",
             "unfold",
             "change",
-            "calc",
             "generalize",
             "by_contra",
             "contrapose",
@@ -939,7 +991,6 @@ class Parser:
             if v in (
                 "unfold",
                 "change",
-                "calc",
                 "generalize",
                 "by_contra",
                 "contrapose",
@@ -968,6 +1019,9 @@ class Parser:
                 self._skip_rest()
                 return Node("unsupported", [v], s, self.last_end())
             return Node(v, [], s, e)
+        if v == "calc":
+            steps = self.calc_steps(tok)
+            return Node("calc", [steps], s, self.last_end())
         if v == "symm":
             loc = self._location()
             return Node("symm", [loc], s, self.last_end())
@@ -1018,8 +1072,17 @@ class Parser:
             target = self.term()
             if self.at("using"):
                 raise ParseError(f"MiniLean: '{v} ... using' is not supported", self.peek().start)
+            generalizing: list[Node] = []
             if self.at("generalizing"):
-                raise ParseError("MiniLean: 'generalizing' is not supported", self.peek().start)
+                if v == "cases":
+                    raise ParseError(self._unexpected(self.peek(), "'with'"), self.peek().start)
+                self.next()
+                while self.peek().kind == "ident" and not self.at("with"):
+                    t = self.next()
+                    generalizing.append(Node("ident", [t.value], t.start, t.end))
+                if not generalizing:
+                    t = self.peek()
+                    raise ParseError(self._unexpected(t, "term"), t.start)
             alts = None
             if self.at("with"):
                 self.next()
@@ -1036,6 +1099,8 @@ class Parser:
                 if not alts:
                     t = self.peek()
                     raise ParseError(self._unexpected(t, "'|'"), t.start)
+            if v == "induction":
+                return Node(v, [target, alts, generalizing], s, self.last_end())
             return Node(v, [target, alts], s, self.last_end())
         if v == "rcases":
             target = self.term()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean.calc import calc_chain, calc_extension, calc_failure
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.errors import DeadlineExceeded, LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
@@ -355,6 +356,21 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             g.with_tag(append_tag(goal.tag, n)) for g, n in zip(new_goals, names, strict=True)
         ]
     return new_goals + goals[1:]
+
+
+def t_calc(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    """The ``calc`` tactic: closes the goal, or adds Lean's ``calc.step`` goal ``b R' c``."""
+    goal = s.main_goal(goals, tac)
+    steps = tac.args[0]
+    el = s.elab(goal)
+    result = calc_chain(el, steps)
+    if defeq(result, goal.target):
+        return goals[1:]
+    extension = calc_extension(result, goal.target)
+    if extension is not None:
+        last, _composed = extension
+        return [Goal(goal.ctx, last, append_tag(goal.tag, "calc.step")), *goals[1:]]
+    raise calc_failure(el, steps, result, goal.target)
 
 
 def _conclusion(ty: Expr) -> Expr:
@@ -999,16 +1015,6 @@ def _clear_decl(goal: Goal, fid: int) -> Goal:
     return Goal(tuple(d for d in goal.ctx if d.fid != fid), goal.target, goal.tag)
 
 
-def _subst_everywhere(goal: Goal, old: Expr, new: Expr) -> Goal:
-    ctx = tuple(
-        LocalDecl(d.fid, d.name, replace_term(d.type, old, new), d.inaccessible)
-        if d.type not in VAR_TYPES
-        else d
-        for d in goal.ctx
-    )
-    return Goal(ctx, replace_term(goal.target, old, new), goal.tag)
-
-
 def _reintroduce_after(goal: Goal, var_fid: int) -> tuple[Goal, list[LocalDecl]]:
     """Removes the hypotheses that depend on a variable, returning them (Lean reverts them)."""
     deps = [d for d in goal.ctx if d.fid != var_fid and var_fid in fvars_of(d.type)]
@@ -1064,6 +1070,16 @@ def cases_on(
         return []
     if k == "true":
         return [("intro", base.with_tag(append_tag(goal.tag, "intro")))]
+    if k == "rel" and ty[1] == "=" and ty[2] in ("Nat", "Int"):
+        # `Eq.casesOn` unifies the index with the parameter: a substitution when one side is a
+        # local variable that the other side does not mention. Lean also solves other
+        # equations (injection, `0 = 1` closing the goal, skipping `a = a`); those stay outside.
+        if _subst_candidate(base, ty) is None:
+            raise LeanFailure(
+                f"MiniLean: `cases` on the equation\n  {s.pp(goal, ty)}\nneeds one side to be a "
+                "local variable not occurring in the other (use `subst`/`rw` otherwise)"
+            )
+        return [("refl", _subst_eq(s, base, ty).with_tag(append_tag(goal.tag, "refl")))]
     if k == "not" or (k == "rel" and ty[1] == "≠") or k == "pi":
         raise LeanFailure("MiniLean: `cases` on a function type is not possible")
     raise LeanFailure(
@@ -1072,7 +1088,12 @@ def cases_on(
 
 
 def _nat_cases(
-    s: Session, goal: Goal, d: LocalDecl, names: dict[str, list[str]] | None, induction: bool
+    s: Session,
+    goal: Goal,
+    d: LocalDecl,
+    names: dict[str, list[str]] | None,
+    induction: bool,
+    generalize: tuple[LocalDecl, ...] = (),
 ) -> list[tuple[str, Goal]]:
     names = names or {}
     if d.type != NAT:
@@ -1080,10 +1101,11 @@ def _nat_cases(
             f"MiniLean: `{'induction' if induction else 'cases'}` on a variable of type {s.pp(goal, d.type)} is outside the fragment"
         )
     var = ("fvar", d.fid)
-    base, deps = _reintroduce_after(goal, d.fid)
-    base = _clear_decl(base, d.fid)
+    reverted = _reverted(goal, d.fid, generalize)
+    gone = {x.fid for x in reverted} | {d.fid}
+    base = Goal(tuple(x for x in goal.ctx if x.fid not in gone), goal.target, goal.tag)
     # zero
-    zero = _with_deps(base, deps, var, ("lit", 0, "Nat"))
+    zero = _with_deps(base, reverted, var, ("lit", 0, "Nat"))
     zero = Goal(
         zero.ctx, replace_term(goal.target, var, ("lit", 0, "Nat")), append_tag(goal.tag, "zero")
     )
@@ -1094,22 +1116,42 @@ def _nat_cases(
     new_var = ("fvar", nid)
     succ_term = ("bin", "+", "Nat", new_var, ("lit", 1, "Nat"))
     if induction:
+        # The motive quantifies over the reverted locals: `ih : ∀ (m : Nat), h m → P k m`.
         ih = replace_term(goal.target, var, new_var)
-        for dep in reversed(deps):
-            ih = ("pi", Binder(dep.name), replace_term(dep.type, var, new_var), lift(ih, 1, 0))
+        for x in reversed(reverted):
+            x_type = x.type if x.type in VAR_TYPES else replace_term(x.type, var, new_var)
+            ih = _pi_over(LocalDecl(x.fid, x.name, x_type, x.inaccessible), ih)
         ih_given = given[1] if len(given) > 1 and given[1] != "_" else None
         g, _ = g.add(ih_given or "a", ih, inaccessible=ih_given is None)
-    g = _with_deps(g, deps, var, succ_term)
+    g = _with_deps(g, reverted, var, succ_term)
     succ = Goal(g.ctx, replace_term(goal.target, var, succ_term), append_tag(goal.tag, "succ"))
     return [("zero", zero), ("succ", succ)]
 
 
+def _reverted(goal: Goal, fid: int, generalize: tuple[LocalDecl, ...]) -> list[LocalDecl]:
+    """The locals Lean reverts before case analysis on ``fid``, in context order.
+
+    Those depending on the target, the ``generalizing`` ones, and (as ``revert`` does) every
+    local depending on a reverted one.
+    """
+    chosen = {x.fid for x in generalize}
+    out: list[LocalDecl] = []
+    for x in goal.ctx:
+        if x.fid == fid:
+            continue
+        mentioned = fvars_of(x.type) if x.type not in VAR_TYPES else set()
+        if x.fid in chosen or fid in mentioned or mentioned & {y.fid for y in out}:
+            out.append(x)
+    return out
+
+
 def _with_deps(goal: Goal, deps: list[LocalDecl], var: Expr, value: Expr) -> Goal:
+    """Reintroduces reverted locals after the case's own fields (ids kept: the target and the
+    later locals refer to the generalized variables)."""
     ctx = list(goal.ctx)
     for dep in deps:
-        ctx.append(
-            LocalDecl(fresh_id(), dep.name, replace_term(dep.type, var, value), dep.inaccessible)
-        )
+        dep_type = dep.type if dep.type in VAR_TYPES else replace_term(dep.type, var, value)
+        ctx.append(LocalDecl(dep.fid, dep.name, dep_type, dep.inaccessible))
     return Goal(tuple(ctx), goal.target, goal.tag)
 
 
@@ -1157,13 +1199,33 @@ def t_cases(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
 
 def t_induction(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    target_node, alts = tac.args
+    target_node, alts, generalizing = tac.args
     if target_node.kind != "ident" or goal.lookup(target_node.args[0]) is None:
         raise LeanFailure("MiniLean: `induction` needs a local Nat variable")
     d = goal.lookup(target_node.args[0])
     assert d is not None
+    generalize: list[LocalDecl] = []
+    for g_node in generalizing:
+        name = g_node.args[0]
+        gd = goal.lookup(name)
+        if gd is None:
+            raise LeanFailure(f"Unknown identifier `{name}`", g_node.start, g_node.end)
+        if gd.fid == d.fid:
+            raise LeanFailure(
+                f"variable cannot be generalized because target depends on it\n  {name}",
+                g_node.start,
+                g_node.end,
+            )
+        if gd.type not in VAR_TYPES and d.fid in fvars_of(gd.type):
+            raise LeanFailure(
+                f"unnecessary 'generalizing' argument, variable '{name}' is generalized "
+                "automatically",
+                g_node.start,
+                g_node.end,
+            )
+        generalize.append(gd)
     names = {a[0]: a[1] for a in alts} if alts else None
-    cases = _nat_cases(s, goal, d, names, induction=True)
+    cases = _nat_cases(s, goal, d, names, induction=True, generalize=tuple(generalize))
     return _run_alts(s, tac, cases, alts, goals[1:])
 
 
@@ -1282,12 +1344,38 @@ def t_obtain(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     return rcases_intro(s, goal, ty, pat) + goals[1:]
 
 
-def _subst_eq(s: Session, goal: Goal, eq: Expr) -> Goal:
+def _subst_candidate(goal: Goal, eq: Expr) -> tuple[Expr, Expr] | None:
+    """``(variable, value)`` for substituting with ``eq`` (the right side first, as Lean)."""
     a, b = eq[3], eq[4]
     for var, value in ((b, a), (a, b)):
         if var[0] == "fvar" and goal.decl(var[1]) is not None and var[1] not in fvars_of(value):
-            g = _subst_everywhere(goal, var, value)
-            return _clear_decl(g, var[1])
+            return var, value
+    return None
+
+
+def _subst_var(goal: Goal, var: Expr, value: Expr) -> Goal:
+    """Replaces the local ``var`` by ``value`` and removes it.
+
+    Lean's ``substCore`` reverts the variable with the hypotheses depending on it and
+    reintroduces those after the rest of the context, keeping their relative order.
+    """
+    fid = var[1]
+    keep: list[LocalDecl] = []
+    moved: list[LocalDecl] = []
+    for d in goal.ctx:
+        if d.fid == fid:
+            continue
+        if d.type not in VAR_TYPES and fid in fvars_of(d.type):
+            moved.append(LocalDecl(d.fid, d.name, replace_term(d.type, var, value), d.inaccessible))
+        else:
+            keep.append(d)
+    return Goal((*keep, *moved), replace_term(goal.target, var, value), goal.tag)
+
+
+def _subst_eq(s: Session, goal: Goal, eq: Expr) -> Goal:
+    found = _subst_candidate(goal, eq)
+    if found is not None:
+        return _subst_var(goal, *found)
     raise LeanFailure(
         f"Tactic `subst` failed: invalid equality proof, it is not of the form (x = t) or (t = x)\n  {s.pp(goal, eq)}"
     )
@@ -2077,6 +2165,7 @@ _HANDLERS = {
     "obtain": t_obtain,
     "subst": t_subst,
     "rw": t_rw,
+    "calc": t_calc,
     "decide": t_decide,
     "omega": t_omega,
     "linarith": t_linarith,
