@@ -255,51 +255,38 @@ class ReplProcess:
                 self._write_selector.select(remaining)
 
     def _read_answer(self, deadline: float) -> dict[str, Any]:
-        if self.spin_seconds > 0:
-            frame = self._spin_for_answer(min(deadline, time.monotonic() + self.spin_seconds))
-            if frame is not None:
-                return frame
-        while True:
-            frame = self._next_frame()
-            if frame is not None:
-                return frame
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ReplTimeout("the REPL did not answer in time")
-            if not self._read_selector.select(remaining):
-                continue
-            try:
-                chunk = os.read(self._stdout_fd, _READ_CHUNK)
-            except BlockingIOError:
-                continue
-            except OSError as exc:
-                raise self._death(f"output failed: {exc}") from None
-            if not chunk:
-                raise self._death("exited")
-            self._buffer += chunk
+        """Reads until one whole answer is buffered: first polling (``spin_seconds``), then
+        sleeping on the pipe until ``deadline``.
 
-    def _spin_for_answer(self, until: float) -> dict[str, Any] | None:
-        """Polls the pipe without sleeping until ``until``; the answer or None.
-
-        A fast server (MiniLean answers in tens of microseconds) replies before the scheduler
-        would wake a blocked reader: on small VMs that wake-up is most of a round trip. The spin
-        is bounded, so a slow answer (real Lean) costs at most ``spin_seconds`` of CPU.
+        Polling pays off for a fast server (MiniLean answers in tens of microseconds): it
+        replies before the scheduler would wake a blocked reader, and on small VMs that wake-up
+        is most of a round trip. The poll is bounded, so a slow answer (real Lean) costs at most
+        ``spin_seconds`` of CPU.
         """
+        spin_until = min(deadline, time.monotonic() + self.spin_seconds)
         while True:
             frame = self._next_frame()
             if frame is not None:
                 return frame
-            if time.monotonic() >= until:
-                return None
-            try:
-                chunk = os.read(self._stdout_fd, _READ_CHUNK)
-            except BlockingIOError:
-                continue
-            except OSError as exc:
-                raise self._death(f"output failed: {exc}") from None
-            if not chunk:
-                raise self._death("exited")
-            self._buffer += chunk
+            now = time.monotonic()
+            if now >= spin_until:
+                if now >= deadline:
+                    raise ReplTimeout("the REPL did not answer in time")
+                if not self._read_selector.select(deadline - now):
+                    continue
+            self._read_available()
+
+    def _read_available(self) -> None:
+        """Appends what the pipe holds to the buffer (nothing if it is empty)."""
+        try:
+            chunk = os.read(self._stdout_fd, _READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            raise self._death(f"output failed: {exc}") from None
+        if not chunk:
+            raise self._death("exited")
+        self._buffer += chunk
 
     def _next_frame(self) -> dict[str, Any] | None:
         """The next complete JSON answer in the buffer, skipping blocks that are not JSON."""
