@@ -7,9 +7,16 @@ rules look past comments and strings, and segmenters join tactics back into text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-__all__ = ["split_tactics", "join_tactics", "strip_comments_and_strings", "strip_comments"]
+__all__ = [
+    "split_tactics",
+    "join_tactics",
+    "strip_comments_and_strings",
+    "strip_comments",
+    "unfence",
+]
 
 _OPEN = "([{⟨"
 _CLOSE = ")]}⟩"
@@ -180,3 +187,21 @@ def split_tactics(block: str) -> list[str]:
 def join_tactics(tactics: Sequence[str]) -> str:
     """Joins top-level tactics into a block (the inverse of :func:`split_tactics`)."""
     return "\n".join(t.rstrip("\n") for t in tactics if t.strip())
+
+
+_FENCE = re.compile(r"```[^\n`]*\n?")
+
+
+def unfence(text: str) -> str:
+    """The code of a markdown block: what follows the first fence up to the next one, or what
+    precedes a lone closing fence; ``text`` itself when it has no fence.
+
+    Model outputs and some datasets wrap Lean code in ```` ```lean4 ... ``` ````.
+    """
+    m = _FENCE.search(text)
+    if m is None:
+        return text
+    after = text[m.end() :]
+    if after.strip():
+        return after.split("```", 1)[0]
+    return text[: m.start()]

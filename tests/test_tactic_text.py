@@ -58,3 +58,11 @@ def test_strip_comments_keeps_strings() -> None:
     text = 'exact "a -- b" -- gone'
     out = strip_comments(text)
     assert '"a -- b"' in out and "gone" not in out
+
+
+def test_unfence() -> None:
+    from lean_gym.tactic_text import unfence
+
+    assert unfence("```lean4\nintro h\nexact h\n```\ntrailing") == "intro h\nexact h\n"
+    assert unfence("intro h\n```") == "intro h\n"
+    assert unfence("no fence") == "no fence"

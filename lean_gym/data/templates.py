@@ -27,7 +27,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lean_gym.tactic_text import join_tactics, split_tactics, strip_comments
+from lean_gym.tactic_text import join_tactics, split_tactics, strip_comments, unfence
 from lean_gym.types import Theorem
 
 __all__ = [
@@ -55,17 +55,6 @@ def _cut(text: str, markers: Sequence[str]) -> str:
         if 0 <= at < cut:
             cut = at
     return text[:cut]
-
-
-def _unfence(text: str) -> str:
-    """The code inside the first markdown fence; the text itself when there is none."""
-    m = re.search(r"```[^\n`]*\n?", text)
-    if m is None:
-        return text
-    after = text[m.end() :]
-    if after.strip():
-        return after.split("```", 1)[0]
-    return text[: m.start()]
 
 
 def _after_by(text: str) -> str:
@@ -109,7 +98,7 @@ class PromptTemplate:
 
     def parse(self, completion: str) -> list[str]:
         """The top-level tactics of a model completion."""
-        text = _unfence(_cut(completion, _END_MARKERS))
+        text = unfence(_cut(completion, _END_MARKERS))
         text = _after_by(_cut(text, self.stop))
         return split_tactics(textwrap.dedent(text.strip("\n")))
 

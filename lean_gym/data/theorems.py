@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lean_gym.tactic_text import strip_comments
+from lean_gym.tactic_text import strip_comments, unfence
 from lean_gym.types import Theorem
 
 __all__ = [
@@ -106,7 +106,6 @@ _DECL_LINE = re.compile(
 _MODIFIERS = re.compile(r"^(?:(?:private|protected|noncomputable)\s+)+")
 _TRAILING_DOC = re.compile(r"/--(?:(?!-/)[\s\S])*-/\s*$")
 _IDENT = re.compile(r"[^\W\d][\w'.!?]*")
-_FENCE = re.compile(r"```[a-zA-Z0-9]*\n?")
 _SORRY = re.compile(r"(?<![\w.])(?:sorry|admit)(?![\w'])")
 
 
@@ -194,18 +193,6 @@ def _split_header(code: str) -> tuple[str, str]:
     return header.strip("\n"), code[m.start() :].strip()
 
 
-def _strip_fences(text: str) -> str:
-    """The code of a markdown block: after an opening fence up to the next one, or before a
-    lone closing fence."""
-    m = _FENCE.search(text)
-    if m is None:
-        return text
-    after = text[m.end() :]
-    if after.strip():
-        return after.split("```", 1)[0]
-    return text[: m.start()]
-
-
 def _proof_body(text: Any) -> str | None:
     """The tactic block of a known proof (a bare block, ``by ...``, or a whole Lean file)."""
     if isinstance(text, (list, tuple)):
@@ -216,7 +203,7 @@ def _proof_body(text: Any) -> str | None:
         return None
     if not isinstance(text, str) or not text.strip():
         return None
-    code = _strip_fences(text)
+    code = unfence(text)
     masked = strip_comments(code)
     decl = _DECL_LINE.search(masked)
     if decl is not None:
@@ -283,7 +270,7 @@ def theorem_from_row(
         raise ValueError(f"no statement (column {wanted!r} missing or empty)")
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError(f"statement column {stmt_col!r} is empty or not text")
-    code = _strip_fences(raw) if "```" in raw else raw
+    code = unfence(raw) if "```" in raw else raw
     embedded_header, decl = _split_header(code)
 
     _, name_value = _pick(row, "name", columns)
