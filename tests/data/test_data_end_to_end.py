@@ -103,3 +103,17 @@ def test_all_tactics_and_replay_give_the_same_trajectories() -> None:
                 (n.tactic, n.state) for n in replayed.nodes
             ], theorem.name
         assert repl.all_tactics(theorems[0], "exact nonsense_xyz") is None
+
+
+@pytest.mark.real_lean
+def test_real_lean_trajectories_come_from_all_tactics() -> None:
+    import os
+
+    from lean_gym.backends.repl import ReplBackend
+    from lean_gym.data import build_trajectory, load_theorems
+
+    with ReplBackend(project=os.environ["LEAN_GYM_PROJECT"]) as lean:
+        for theorem in load_theorems("smoke"):
+            trajectory = build_trajectory(lean, theorem)
+            assert trajectory.complete and trajectory.verified, theorem.name
+            assert trajectory.origin == "allTactics", theorem.name

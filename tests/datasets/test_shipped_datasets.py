@@ -208,3 +208,22 @@ def test_proofs_cut_short_are_rejected(backend, smoke_rows, bench_rows) -> None:
         if not _problems(output):
             accepted.append(f"{row['name']}: accepted without {tactics[-1]!r}")
     assert not accepted, "\n".join(accepted)
+
+
+@pytest.mark.real_lean
+def test_real_lean_accepts_every_shipped_proof(smoke_rows, bench_rows) -> None:
+    """The datasets' claim itself: real Lean proves every shipped theorem with its proof."""
+    import os
+
+    from lean_gym.backends.repl import ReplBackend
+
+    failures = []
+    with ReplBackend(project=os.environ["LEAN_GYM_PROJECT"]) as lean:
+        for row in smoke_rows + bench_rows:
+            theorem = theorem_of(row)
+            verdict = lean.verify(theorem, row["proof"])
+            if not verdict.ok:
+                failures.append(f"{row['name']}: {verdict.reason}: {verdict.detail[:200]}")
+    assert not failures, f"{len(failures)} shipped proofs fail on real Lean:\n" + "\n".join(
+        failures[:40]
+    )
