@@ -21,9 +21,28 @@ def minilean_step():
     env.close()
 
 
+BACKENDS = [
+    pytest.param("minilean", id="minilean"),
+    pytest.param("minilean-subprocess", id="minilean-subprocess"),
+    pytest.param("repl", id="real-lean", marks=pytest.mark.real_lean),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def step_env(request):
+    """LeanStep-v0 on each backend: in-process MiniLean, MiniLean behind the REPL client, and
+    real Lean when LEAN_GYM_PROJECT names a Lake project with the REPL."""
+    import os
+
+    kwargs = {"project": os.environ["LEAN_GYM_PROJECT"]} if request.param == "repl" else {}
+    env = gym.make("LeanStep-v0", dataset="smoke", backend=request.param, backend_kwargs=kwargs)
+    yield env
+    env.close()
+
+
 @pytest.mark.parametrize("theorem", SMOKE, ids=lambda t: t.name)
-def test_smoke_proof_tactic_by_tactic(minilean_step, theorem):
-    env = minilean_step
+def test_smoke_proof_tactic_by_tactic(step_env, theorem):
+    env = step_env
     obs, info = env.reset(options={"theorem": theorem.name})
     assert obs == env.unwrapped.state.pp()
     tactics = proof_tactics(theorem)
@@ -58,8 +77,8 @@ BAD_ACTIONS = [
 
 
 @pytest.mark.parametrize(("action", "kinds"), BAD_ACTIONS)
-def test_bad_action_is_an_error_and_the_episode_goes_on(minilean_step, action, kinds):
-    env = minilean_step
+def test_bad_action_is_an_error_and_the_episode_goes_on(step_env, action, kinds):
+    env = step_env
     theorem = SMOKE[0]
     obs0, _ = env.reset(options={"theorem": theorem.name})
     state0 = env.unwrapped.state
