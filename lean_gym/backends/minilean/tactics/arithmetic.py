@@ -1,0 +1,131 @@
+"""Arithmetic decision tactics: ``decide``, ``omega``, ``linarith`` and ``norm_num``."""
+
+from __future__ import annotations
+
+from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean.errors import LeanFailure
+from lean_gym.backends.minilean.expr import FALSE, INT, NAT, PROP, Expr, fvars_of, has_loose_bvar
+from lean_gym.backends.minilean.goals import Goal
+from lean_gym.backends.minilean.lemmas import CLASSICAL_AXIOMS
+from lean_gym.backends.minilean.reduce import whnf_pi
+from lean_gym.backends.minilean.syntax import Node
+from lean_gym.backends.minilean.tactics.common import _decide_value, _intro_one
+from lean_gym.backends.minilean.tactics.session import Session
+from lean_gym.backends.minilean.tactics.simp_tactics import t_simp
+
+
+def t_decide(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    goal = s.main_goal(goals, tac)
+    t = goal.target
+    free = fvars_of(t)
+    if free:
+        raise LeanFailure(
+            f"tactic 'decide' failed for proposition\n  {s.pp(goal, t)}\nsince its 'Decidable' instance "
+            "reduced to\n  Decidable.rec (fun h => (fun x => isFalse ⋯) h) (fun h => (fun x => isTrue ⋯) h) ⋯\n"
+            "rather than to the 'isTrue' constructor."
+            if all(goal.sort_of_fvar(f) in ("Nat", "Int") for f in free)
+            else f"failed to synthesize\n  Decidable ({s.pp(goal, t)})"
+        )
+    v = _decide_value(goal, t)
+    if v is True:
+        return goals[1:]
+    if v is False:
+        raise LeanFailure(
+            f"tactic 'decide' proved that the proposition\n  {s.pp(goal, t)}\nis false"
+        )
+    raise LeanFailure(f"failed to synthesize\n  Decidable ({s.pp(goal, t)})")
+
+
+def _omega_goal(goal: Goal) -> tuple[Goal, Expr]:
+    """Introduces leading ∀/→/¬ of the target, as omega's `false_or_by_contra` does."""
+    while True:
+        t = whnf_pi(goal.target)
+        if t[0] == "pi" and (t[2] in (NAT, INT) or not has_loose_bvar(t[3], 0)) and t[2] != PROP:
+            goal, _ = _intro_one(goal, None, Node("intro", [[]], 0, 0))
+            continue
+        return goal, goal.target
+
+
+def t_omega(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    goal = s.main_goal(goals, tac)
+    from lean_gym.backends.minilean import arith
+
+    g, target = _omega_goal(goal)
+    hyps = arith_bridge.hypotheses_of(g)
+    try:
+        f = arith_bridge.formula_of(target, g)
+        if arith_bridge.has_quantifier(f) or arith_bridge.has_atom(f):
+            f = ("false",)
+    except arith_bridge.Untranslatable:
+        f = ("false",)
+    verdict = arith.omega(hyps, f, timeout_ms=s.remaining_ms())
+    s.check_deadline()
+    if verdict.proved:
+        s.note_axioms(("propext",))
+        return goals[1:]
+    reason = verdict.reason or "omega could not prove the goal"
+    raise LeanFailure(reason)
+
+
+def _lemma_facts(s: Session, goal: Goal, items: list[Node]) -> list[tuple]:
+    facts = []
+    for item in items:
+        ty = s.elab(goal).proof(item, None)
+        try:
+            facts.append(arith_bridge.formula_of(ty, goal))
+        except arith_bridge.Untranslatable:
+            continue
+    return facts
+
+
+def t_linarith(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    goal = s.main_goal(goals, tac)
+    from lean_gym.backends.minilean import arith
+
+    # linarith works over ordered fields: norm_num's rational relaxation is its strength.
+    hyps = [
+        f
+        for f in arith_bridge.hypotheses_of(goal)
+        if f[0] in ("=", "<", "≤", ">", "≥", "false")
+        or (f[0] == "not" and f[1][0] in ("<", "≤", ">", "≥"))
+    ]
+    hyps += _lemma_facts(s, goal, tac.args[0])
+    try:
+        f = arith_bridge.formula_of(goal.target, goal)
+    except arith_bridge.Untranslatable:
+        f = ("false",)
+    if f[0] not in ("=", "<", "≤", ">", "≥", "false") and not (
+        f[0] == "not" and f[1][0] in ("<", "≤", ">", "≥")
+    ):
+        f = ("false",)
+    verdict = arith.norm_num(hyps, f, timeout_ms=s.remaining_ms())
+    if verdict.proved:
+        s.note_axioms(CLASSICAL_AXIOMS)
+        return goals[1:]
+    raise LeanFailure(
+        "linarith failed to find a contradiction\n"
+        + s.goal_text(goal.with_target(FALSE))
+        + "\nfailed"
+    )
+
+
+# norm_num (Mathlib) -----------------------------------------------------------------------
+def t_norm_num(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    """Mathlib's ``norm_num``, modelled from below: MiniLean's ``simp`` (the core simp set and
+    the literal-arithmetic simprocs, with the given lemmas as rules).
+
+    Mathlib's norm_num runs the default simp set (which contains core's) plus its numeric
+    extensions, so it closes at least what this closes; MiniLean never closes more. Only the
+    no-progress wording differs from simp's.
+    """
+    try:
+        return t_simp(s, tac, goals)
+    except LeanFailure as failure:
+        if failure.message == "simp made no progress":
+            _, lemmas, _ = tac.args[:3]
+            raise LeanFailure(
+                "norm_num failed to simplify" if not lemmas else "simp made no progress",
+                failure.start,
+                failure.end,
+            ) from None
+        raise

@@ -1,0 +1,352 @@
+"""The simp family of tactics: ``simp``, ``simp_all``, ``simp_arith``, ``simpa`` and
+``rintro`` (the simplifier itself lives in ``lean_gym.backends.minilean.simp``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lean_gym.backends.minilean.errors import LeanFailure
+from lean_gym.backends.minilean.expr import (
+    FALSE,
+    INT,
+    NAT,
+    PROP,
+    PROP_KINDS,
+    TRUE,
+    VAR_TYPES,
+    Expr,
+    has_loose_bvar,
+    instantiate,
+)
+from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
+from lean_gym.backends.minilean.reduce import defeq, whnf_pi
+from lean_gym.backends.minilean.simp import SIMP_SET, Simplifier, SimpLoop, distinct_lhs, settled
+from lean_gym.backends.minilean.syntax import Node
+from lean_gym.backends.minilean.tactics.cases import rcases_intro
+from lean_gym.backends.minilean.tactics.common import _intro_one
+from lean_gym.backends.minilean.tactics.session import Session, unsolved_text
+
+# simp ------------------------------------------------------------------------------------
+_SIMP_LOOP = (
+    "maximum recursion depth has been reached\n"
+    "use `set_option maxRecDepth <num>` to increase limit\n"
+    "use `set_option diagnostics true` to get diagnostic information"
+)
+
+
+def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
+    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``)."""
+    k = ty[0]
+    if k == "and":
+        return _rules_of_fact(ty[1]) + _rules_of_fact(ty[2])
+    if k in ("true", "false", "pi", "ex"):
+        return []  # conditional or quantified rules are outside the fragment (weaker)
+    if k == "iff":
+        return [(ty[1], ty[2])] if ty[1] != ty[2] else []
+    if k == "rel":
+        op, sort, a, b = ty[1], ty[2], ty[3], ty[4]
+        if op == "=":
+            return [(a, b)] if a != b and sort in ("Nat", "Int") else []
+        if op == "≠":
+            return [(("rel", "=", sort, a, b), FALSE)]
+        if op == ">":
+            return [(("rel", "<", sort, b, a), TRUE)]
+        if op == "≥":
+            return [(("rel", "≤", sort, b, a), TRUE)]
+        return [(ty, TRUE)]
+    if k == "not":
+        inner = ty[1]
+        if inner[0] == "rel" and inner[1] in (">", "≥", "≠"):
+            return []
+        return [(inner, FALSE)]
+    return [(ty, TRUE)]
+
+
+def _core_simp_rules(
+    s: Session,
+    goal: Goal,
+    lemmas: list[tuple[bool, Node]],
+    use_all_hyps: bool,
+    core: bool | frozenset[str],
+    exclude: int | None = None,
+) -> dict[Expr, Expr]:
+    """The ground rewrite rules of a ``simp [..]`` call (hypotheses and local facts)."""
+    entries: list[tuple[Expr, int | None, str]] = []
+    for rev, node in lemmas:
+        if node.kind == "star":
+            entries.extend((d.type, d.fid, d.name) for d in goal.ctx if d.type not in VAR_TYPES)
+            continue
+        el = s.elab(goal)
+        src: int | None = None
+        if node.kind == "ident" and goal.lookup(node.args[0]) is None:
+            if node.args[0] in SIMP_SET and not rev:
+                continue  # a lemma of MiniLean's simp set: see `_simp_lemma_names`
+            ty = el._head_type(node, None, [])
+            if ty[0] in ("special", "method"):
+                raise LeanFailure(f"MiniLean: `{node.args[0]}` cannot be used as a simp lemma")
+            if ty[0] == "pi" and (ty[2] in VAR_TYPES or ty[1].implicit):
+                raise LeanFailure(
+                    f"MiniLean: quantified simp lemma `{node.args[0]}` is not supported"
+                )
+        else:
+            if node.kind == "ident":
+                d = goal.lookup(node.args[0])
+                src = d.fid if d is not None else None
+            ty = el.proof(node, None)
+        if rev:
+            if ty[0] == "rel" and ty[1] == "=":
+                ty = ("rel", "=", ty[2], ty[4], ty[3])
+            elif ty[0] == "iff":
+                ty = ("iff", ty[2], ty[1])
+            else:
+                raise LeanFailure("MiniLean: `←` on a simp lemma that is not an equation")
+        entries.append((ty, src, ""))
+    if use_all_hyps:
+        entries.extend((d.type, d.fid, d.name) for d in goal.ctx if d.type not in VAR_TYPES)
+    pairs: list[tuple[Expr, Expr]] = []
+    for ty, src, _ in entries:
+        if exclude is not None and src == exclude:
+            continue  # Lean erases a hypothesis from the simp set while simplifying it
+        pairs.extend(_rules_of_fact(ty))
+    rules = distinct_lhs(pairs)
+    if rules is None:
+        raise LeanFailure(
+            "MiniLean: two simp lemmas rewrite the same term differently; which one Lean's simp "
+            "uses is outside MiniLean's fragment"
+        )
+    probe = Simplifier({}, core)
+    for lhs in rules:
+        if lhs in (TRUE, FALSE):
+            raise LeanFailure("MiniLean: this simp lemma is outside MiniLean's fragment")
+        step = probe.prop_step(lhs) if lhs[0] in PROP_KINDS else probe.term_step(lhs)
+        if step != lhs:
+            # Lean's simp set also rewrites this term at its root; which rule wins depends on
+            # Lean's discrimination-tree order, so MiniLean does not guess.
+            raise LeanFailure(
+                f"MiniLean: simp lemma with left-hand side `{s.pp(goal, lhs)}`, which the default "
+                "simp set also rewrites, is outside MiniLean's fragment"
+            )
+    return rules
+
+
+def _simp_lemma_names(
+    goal: Goal, only: bool, lemmas: list[tuple[bool, Node]]
+) -> bool | frozenset[str]:
+    """``True`` for the whole simp set, or the simp-set lemmas named in ``simp only [...]``."""
+    if not only:
+        return True
+    return frozenset(
+        n.args[0]
+        for rev, n in lemmas
+        if n.kind == "ident"
+        and not rev
+        and n.args[0] in SIMP_SET
+        and goal.lookup(n.args[0]) is None
+    )
+
+
+def _run_simp(s: Session, rules: dict[Expr, Expr], core: bool | frozenset[str], e: Expr) -> Expr:
+    try:
+        return Simplifier(rules, core, s.check_deadline).run(e)
+    except SimpLoop:
+        raise LeanFailure(_SIMP_LOOP) from None
+
+
+def _atom_type(goal: Goal) -> Any:
+    def atom_type(e: Expr) -> str | None:
+        d = goal.decl(e[1])
+        if d is None:
+            return None
+        if d.type == NAT:
+            return "Nat"
+        if d.type == INT:
+            return "Int"
+        if d.type == PROP:
+            return "Prop"
+        return "fun" if d.type[0] == "arrow" else None
+
+    return atom_type
+
+
+def _unpredictable(s: Session, goal: Goal, e: Expr) -> LeanFailure:
+    return LeanFailure(
+        f"MiniLean: simp rewrote this to `{s.pp(goal, e)}`, which Lean's full simp set may "
+        "rewrite further; the goal simp leaves here is outside MiniLean's fragment"
+    )
+
+
+def _linear_nat(e: Expr) -> tuple | None:
+    """``e`` as a linear Nat term for ``Nat.Linear`` (nonlinear parts are opaque atoms)."""
+    k = e[0]
+    if k == "lit":
+        return ("lit", e[1], "Nat") if e[2] == "Nat" else None
+    if k == "fvar":
+        return ("var", f"x{e[1]}", "Nat")
+    if k == "succ":
+        a = _linear_nat(e[1])
+        return None if a is None else ("+", "Nat", a, ("lit", 1, "Nat"))
+    if k == "bin" and e[2] == "Nat":
+        op, a, b = e[1], e[3], e[4]
+        if op == "+" or (op == "*" and (a[0] == "lit" or b[0] == "lit")):
+            la, lb = _linear_nat(a), _linear_nat(b)
+            if la is None or lb is None:
+                return None
+            return (op, "Nat", la, lb)
+        return ("var", f"atom{e!r}", "Nat")
+    if k == "call":
+        return ("var", f"atom{e!r}", "Nat")
+    return None
+
+
+def _arith_normalises_to(s: Session, e: Expr, value: bool) -> bool:
+    """Whether ``simp +arith``'s linear normaliser turns the Nat relation ``e`` into ``value``.
+
+    Only a single (possibly negated) linear relation over Nat is decided, without using any
+    hypothesis: ``Nat.Linear`` normalises each relation on its own.
+    """
+    from lean_gym.backends.minilean import arith
+
+    negated = e[0] == "not"
+    rel = e[1] if negated else e
+    if rel[0] != "rel" or rel[2] != "Nat" or rel[1] not in ("=", "<", "≤", "≠", ">", "≥"):
+        return False
+    a, b = _linear_nat(rel[3]), _linear_nat(rel[4])
+    if a is None or b is None:
+        return False
+    f: tuple = (rel[1], a, b)
+    if negated:
+        f = ("not", f)
+    if not value:
+        f = ("not", f)
+    return arith.simp_arith([], f, timeout_ms=s.remaining_ms()).proved
+
+
+def _simp_config(tac: Node) -> bool:
+    return len(tac.args) > 3 and bool(tac.args[3])
+
+
+def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    goal = s.main_goal(goals, tac)
+    only, lemmas, loc = tac.args[:3]
+    kind = tac.kind
+    core = _simp_lemma_names(goal, only, lemmas)
+    use_all = kind == "simp_all"
+    arith_mode = kind == "simp_arith" or _simp_config(tac)
+    no_progress = "simp_all made no progress" if use_all else "simp made no progress"
+    s.note_axioms(("propext",))
+    atom_type = _atom_type(goal)
+    if use_all:
+        rules = _core_simp_rules(s, goal, lemmas, True, core)
+        # simp_all first simplifies every hypothesis with the others; MiniLean only follows it
+        # when that phase changes nothing.
+        for d in goal.ctx:
+            if d.type in VAR_TYPES:
+                continue
+            own = _core_simp_rules(s, goal, lemmas, True, core, exclude=d.fid)
+            if _run_simp(s, own, core, d.type) != d.type:
+                raise LeanFailure(
+                    "MiniLean: simp_all would rewrite hypothesis "
+                    f"`{d.name}`; that is outside MiniLean's fragment"
+                )
+        new_t = _run_simp(s, rules, core, goal.target)
+        if new_t != TRUE and arith_mode and _arith_normalises_to(s, new_t, True):
+            new_t = TRUE
+        if new_t == TRUE:
+            return goals[1:]
+        if new_t == goal.target:
+            raise LeanFailure(no_progress)
+        raise _unpredictable(s, goal, new_t)
+    targets = loc or ["⊢"]
+    if "*" in targets:
+        targets = [d.name for d in goal.ctx if d.type not in VAR_TYPES and not d.inaccessible] + [
+            "⊢"
+        ]
+    progress = False
+    new_goal = goal
+    for where in targets:
+        if where == "⊢":
+            rules = _core_simp_rules(s, new_goal, lemmas, False, core)
+            new_t = _run_simp(s, rules, core, new_goal.target)
+            if new_t != TRUE and arith_mode and _arith_normalises_to(s, new_t, True):
+                new_t = TRUE
+            if new_t == new_goal.target:
+                continue
+            progress = True
+            if new_t == TRUE:
+                return goals[1:]
+            if arith_mode or not settled(new_t, atom_type):
+                raise _unpredictable(s, new_goal, new_t)
+            new_goal = new_goal.with_target(new_t)
+            continue
+        d = new_goal.lookup(where)
+        if d is None:
+            raise LeanFailure(f"Unknown identifier `{where}`")
+        rules = _core_simp_rules(s, new_goal, lemmas, False, core, exclude=d.fid)
+        new_t = _run_simp(s, rules, core, d.type)
+        if new_t != FALSE and arith_mode and _arith_normalises_to(s, new_t, False):
+            new_t = FALSE
+        if new_t == d.type:
+            continue
+        progress = True
+        if new_t == FALSE:
+            return goals[1:]
+        if new_t != TRUE and (arith_mode or not settled(new_t, atom_type)):
+            raise _unpredictable(s, new_goal, new_t)
+        ctx = tuple(
+            LocalDecl(fresh_id(), x.name, new_t, x.inaccessible) if x.fid == d.fid else x
+            for x in new_goal.ctx
+        )
+        if new_t == TRUE:
+            ctx = tuple(x for x in ctx if x.type != TRUE or x.name != d.name)
+        new_goal = Goal(ctx, new_goal.target, new_goal.tag)
+    if not progress:
+        raise LeanFailure(no_progress)
+    return [new_goal, *goals[1:]]
+
+
+def t_rintro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    goal = s.main_goal(goals, tac)
+    current = [goal]
+    for pat in tac.args[0]:
+        g = current[0]
+        target = whnf_pi(g.target)
+        if target[0] != "pi":
+            raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+        if pat.kind in ("pat_name", "pat_hole"):
+            name = pat.args[0] if pat.kind == "pat_name" else None
+            g2, _ = _intro_one(g, name, tac)
+            current = [g2, *current[1:]]
+            continue
+        if has_loose_bvar(target[3], 0):
+            raise LeanFailure("MiniLean: rintro patterns on dependent binders are not supported")
+        base = Goal(g.ctx, instantiate(target[3], TRUE), g.tag)
+        current = rcases_intro(s, base, target[2], pat) + current[1:]
+    return current + goals[1:]
+
+
+def t_simpa(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
+    goal = s.main_goal(goals, tac)
+    only, lemmas, using = tac.args
+    core = _simp_lemma_names(goal, only, lemmas)
+    rules = _core_simp_rules(s, goal, lemmas, False, core)
+    s.note_axioms(("propext",))
+    target = _run_simp(s, rules, core, goal.target)
+    if target == TRUE:
+        if using is not None:
+            s.elab(goal).proof(using, None)
+        return goals[1:]
+    if using is not None:
+        ty = s.elab(goal).proof(using, None)
+        simp_ty = _run_simp(s, rules, core, ty)
+        if simp_ty in (FALSE, target) or defeq(ty, goal.target):
+            return goals[1:]
+        raise LeanFailure(
+            f"type mismatch\n  h\nhas type\n  {s.pp(goal, simp_ty)} : Prop\nbut is expected to have type\n  "
+            f"{s.pp(goal, target)} : Prop"
+        )
+    # Without `using`, simpa closes the simplified goal with `assumption`.
+    for d in reversed(goal.ctx):
+        if d.type not in VAR_TYPES and defeq(d.type, target):
+            return goals[1:]
+    raise LeanFailure(unsolved_text([goal.with_target(target)], s.mathlib))
