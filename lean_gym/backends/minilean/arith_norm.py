@@ -40,12 +40,42 @@ class NormResult:
     status: str  # "unsat" (proved), "sat" or "unknown"
 
 
-class _NormNumEncoder:
+class _FormulaEncoder:
+    """The z3 encoding of a normal-form formula, shared by the procedures below; each subclass
+    says how one arithmetic literal is encoded (:meth:`literal`)."""
+
+    prop_prefix = "prop"
+
     def __init__(self) -> None:
         self.z3 = z3mod()
         self.normalizer = PolyNormalizer()
-        self.monomials: dict[Monomial, object] = {}
         self.props: dict[str, object] = {}
+
+    def literal(self, op: str, left: Term, right: Term) -> object:
+        raise NotImplementedError
+
+    def node(self, node: Node) -> object:
+        z3 = self.z3
+        tag = node[0]
+        if tag == "const":
+            return z3.BoolVal(node[1])
+        if tag == "patom":
+            prop = self.props.get(node[1])
+            if prop is None:
+                prop = self.props[node[1]] = z3.Bool(f"{self.prop_prefix}_{len(self.props)}")
+            return prop if node[2] else z3.Not(prop)
+        if tag in ("and", "or"):
+            parts = [self.node(child) for child in node[1]]
+            return z3.And(parts) if tag == "and" else z3.Or(parts)
+        return self.literal(node[1], node[2], node[3])
+
+
+class _NormNumEncoder(_FormulaEncoder):
+    prop_prefix = "nn_prop"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.monomials: dict[Monomial, object] = {}
 
     def _monomial(self, mono: Monomial) -> object:
         variable = self.monomials.get(mono)
@@ -71,21 +101,6 @@ class _NormNumEncoder:
             return expr <= -const - 1
         return expr <= -const
 
-    def node(self, node: Node) -> object:
-        z3 = self.z3
-        tag = node[0]
-        if tag == "const":
-            return z3.BoolVal(node[1])
-        if tag == "patom":
-            prop = self.props.get(node[1])
-            if prop is None:
-                prop = self.props[node[1]] = z3.Bool(f"nn_prop_{len(self.props)}")
-            return prop if node[2] else z3.Not(prop)
-        if tag in ("and", "or"):
-            parts = [self.node(child) for child in node[1]]
-            return z3.And(parts) if tag == "and" else z3.Or(parts)
-        return self.literal(node[1], node[2], node[3])
-
     def side_facts(self) -> list[object]:
         # Nat atoms are non-negative, so are their products (`Nat.zero_le` is a simp lemma).
         return [
@@ -104,12 +119,12 @@ def run_norm_num(problem: Refutation, timeout_ms: int) -> NormResult:
     return NormResult(status == "unsat", status)
 
 
-class _SimpEncoder:
+class _SimpEncoder(_FormulaEncoder):
+    prop_prefix = "simp_prop"
+
     def __init__(self) -> None:
-        self.z3 = z3mod()
-        self.normalizer = PolyNormalizer()
+        super().__init__()
         self.keys: dict[tuple, object] = {}
-        self.props: dict[str, object] = {}
 
     def _key(self, key: tuple) -> object:
         variable = self.keys.get(key)
@@ -153,21 +168,6 @@ class _SimpEncoder:
             return self._key(("≤", canonical, (-const) // divisor))  # Q ≤ floor(-c / g)
         # -g * Q ≤ -c  iff  Q ≥ ceil(c / g)  iff  ¬(Q ≤ ceil(c / g) - 1)
         return z3.Not(self._key(("≤", canonical, -((-const) // divisor) - 1)))
-
-    def node(self, node: Node) -> object:
-        z3 = self.z3
-        tag = node[0]
-        if tag == "const":
-            return z3.BoolVal(node[1])
-        if tag == "patom":
-            prop = self.props.get(node[1])
-            if prop is None:
-                prop = self.props[node[1]] = z3.Bool(f"simp_prop_{len(self.props)}")
-            return prop if node[2] else z3.Not(prop)
-        if tag in ("and", "or"):
-            parts = [self.node(child) for child in node[1]]
-            return z3.And(parts) if tag == "and" else z3.Or(parts)
-        return self.literal(node[1], node[2], node[3])
 
 
 def run_simp_arith(problem: Refutation, timeout_ms: int) -> NormResult:
