@@ -10,6 +10,7 @@ would accept is allowed (it only makes MiniLean weaker); accepting one Lean reje
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean.arith_eval import apply_op
 from lean_gym.backends.minilean.expr import FALSE, Binder, Expr
 
 # Lean's `whnf`/`isDefEq` do not evaluate `b ^ n` on literals when `n` exceeds the option
@@ -41,38 +42,15 @@ def eval_closed(e: Expr) -> int | None:
     if b is None:
         return None
     op, sort = e[1], e[2]
-    if op == "+":
-        r = a + b
-    elif op == "-":
-        r = a - b
-        if sort == "Nat" and r < 0:
-            r = 0
-    elif op == "*":
-        r = a * b
-    elif op == "/":
-        if b == 0:
-            r = 0
-        elif sort == "Nat":
-            r = a // b
-        else:
-            # Int `/` is Int.div (Euclidean-style `ediv`): the remainder is non-negative.
-            q = a // b if b > 0 else -(a // -b)
-            if a - q * b < 0:
-                q += 1 if b < 0 else -1
-            r = q
-    elif op == "%":
-        if b == 0:
-            r = a
-        elif sort == "Nat":
-            r = a % b
-        else:
-            r = a % abs(b)
-    elif op == "^":
+    if op == "^":
+        # Lean's kernel-side limit, tighter than arith_eval's size guard.
         limit = MAX_NAT_POW_EXPONENT if sort == "Nat" else MAX_INT_POW_EXPONENT
         if b < 0 or b > limit:
             return None
-        r = a**b
-    else:
+    elif op not in ("+", "-", "*", "/", "%"):
+        return None
+    r = apply_op(op, sort, a, b)
+    if r is None:
         return None
     if r.bit_length() > _MAX_LITERAL_BITS:
         return None

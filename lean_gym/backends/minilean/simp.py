@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from lean_gym.backends.minilean.arith_eval import compare
 from lean_gym.backends.minilean.expr import (
     FALSE,
     TRUE,
@@ -273,7 +274,7 @@ class Simplifier:
             op, sort, a, b = e[1], e[2], e[3], e[4]
             va, vb = value_of(a), value_of(b)
             if va is not None and vb is not None:
-                return TRUE if _compare(op, va, vb) else FALSE  # Nat.reduceLTLE, ...
+                return TRUE if compare(op, va, vb) else FALSE  # Nat.reduceLTLE, ...
             if op == "=" and a == b:
                 return TRUE  # eq_self (kept by `simp only`)
             if sort not in ("Nat", "Int"):
@@ -380,17 +381,6 @@ class Simplifier:
             ):
                 return FALSE
         return None
-
-
-def _compare(op: str, a: int, b: int) -> bool:
-    return {
-        "=": a == b,
-        "≠": a != b,
-        "<": a < b,
-        "≤": a <= b,
-        ">": a > b,
-        "≥": a >= b,
-    }[op]
 
 
 def _eval_int(op: str, a: int, b: int) -> int | None:
