@@ -23,7 +23,7 @@ import z3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +124,21 @@ def omega(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdic
     return ArithVerdict(result.proved, result.reason)
 
 
+def _run_normaliser(
+    runner: Callable[[Any, int], Any], hyps: Sequence[Any], goal: Any, timeout_ms: int
+) -> tuple[Any, Any, Any, Any]:
+    """Checks and freezes the input, builds the refutation problem and runs ``runner`` on it
+    under the z3 lock. Returns (result, frozen hypotheses, frozen goal, free variables)."""
+    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
+
+    timeout = _check_timeout(timeout_ms)
+    frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
+    problem = refutation_problem(frozen_hyps, frozen_goal, free)
+    with Z3_LOCK:
+        result = runner(problem, timeout)
+    return result, frozen_hyps, frozen_goal, free
+
+
 def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
     """``norm_num``-like: numeric evaluation plus linear arithmetic over the given hypotheses.
 
@@ -136,13 +151,8 @@ def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVer
         ValueError: malformed input.
     """
     from lean_gym.backends.minilean.arith_norm import run_norm_num
-    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
 
-    timeout = _check_timeout(timeout_ms)
-    frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
-    problem = refutation_problem(frozen_hyps, frozen_goal, free)
-    with Z3_LOCK:
-        result = run_norm_num(problem, timeout)
+    result, frozen_hyps, frozen_goal, free = _run_normaliser(run_norm_num, hyps, goal, timeout_ms)
     if result.proved:
         return ArithVerdict(True)
     if result.status == "unknown":
@@ -167,13 +177,8 @@ def simp_arith(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithV
         ValueError: malformed input.
     """
     from lean_gym.backends.minilean.arith_norm import run_simp_arith
-    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
 
-    timeout = _check_timeout(timeout_ms)
-    frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
-    problem = refutation_problem(frozen_hyps, frozen_goal, free)
-    with Z3_LOCK:
-        result = run_simp_arith(problem, timeout)
+    result, _, _, _ = _run_normaliser(run_simp_arith, hyps, goal, timeout_ms)
     if result.proved:
         return ArithVerdict(True)
     if result.status == "unknown":
