@@ -6,6 +6,11 @@ Subcommands:
         data (trajectories, segments, value labels) from the proofs.
     data: build datasets: ``trajectories``, ``segments``, ``values``.
     backends: list the backend names ``backend=`` accepts.
+
+Packages that build on lean_gym (``agents``: ``eval``, ``compare``, ``report``; ``training``:
+``train``) add their subcommands through the ``lean_gym.commands`` entry-point group: each entry
+names a ``register(subparsers)`` function. lean_gym itself never imports them, so dependencies
+keep pointing one way (``training -> agents -> lean_gym``).
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "COMMANDS_GROUP"]
+
+# The entry-point group through which other installed packages add subcommands.
+COMMANDS_GROUP = "lean_gym.commands"
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
@@ -39,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_data(subparsers)
     backends = subparsers.add_parser("backends", help="list the backend names")
     backends.set_defaults(func=_cmd_backends)
+    for plugin in sorted(entry_points(group=COMMANDS_GROUP), key=lambda ep: ep.name):
+        plugin.load()(subparsers)
     return parser
 
 
