@@ -41,6 +41,7 @@ it as a policy; ``LeanCandidates-v0`` uses it for its default candidates.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import re
@@ -536,69 +537,120 @@ def _closed(prop: Prop) -> bool:
     return not any(not t.isdigit() for t in _identifiers(prop.text))
 
 
+@dataclass(frozen=True)
+class _Fact:
+    """A proof term the context provides and its proposition (a hypothesis, a projection of
+    one, an instance of a ``∀`` hypothesis)."""
+
+    term: str
+    prop: Prop
+    derived: bool
+
+
+def _arg(term: str) -> str:
+    return term if re.fullmatch(r"[\w'.]+|\(.*\)|⟨.*⟩", term) else f"({term})"
+
+
+def _facts(ctx: RuleContext) -> list[_Fact]:
+    """The context's proofs, their projections and their instances at the context's variables
+    (at most two levels deep)."""
+    facts: list[_Fact] = []
+    variables = list(ctx.numeric)[:4]
+
+    def add(term: str, prop: Prop, derived: bool, depth: int) -> None:
+        facts.append(_Fact(term, prop, derived))
+        if depth >= 2:
+            return
+        if prop.kind == "and":
+            add(f"{term}.1", prop.args[0], True, depth + 1)
+            add(f"{term}.2", prop.args[1], True, depth + 1)
+        elif prop.kind == "iff":
+            add(f"{term}.mp", _make("imp", *prop.args), True, depth + 1)
+            add(f"{term}.mpr", _make("imp", prop.args[1], prop.args[0]), True, depth + 1)
+        elif prop.kind == "forall" and prop.binders[0][1] in _NUMERIC_TYPES:
+            binder = prop.binders[0][0]
+            rest = prop.binders[1:]
+            for variable in variables:
+                body = _substitute(prop.args[0].text, binder, variable)
+                shown = f"∀ {_binder_text(rest)}, {body}" if rest else body
+                add(f"({term} {variable})", parse_prop(shown), True, depth + 1)
+
+    for h in ctx.proofs():
+        add(h.name, h.prop, False, 0)
+    return facts
+
+
+def _premises(prop: Prop, limit: int = 3) -> tuple[list[Prop], Prop]:
+    """``A → B → C`` as ``([A, B], C)`` (at most ``limit`` premises)."""
+    premises: list[Prop] = []
+    while prop.kind == "imp" and len(premises) < limit:
+        premises.append(prop.args[0])
+        prop = prop.args[1]
+    return premises, prop
+
+
 def rule_close_by_hypothesis(ctx: RuleContext) -> Iterable[tuple[str, float]]:
-    """``exact h`` (and projections, applications) when a hypothesis gives the target."""
-    target = ctx.target.text
-    proofs = ctx.proofs()
-    by_type: dict[str, str] = {}
-    for h in proofs:
-        by_type.setdefault(h.prop.text, h.name)
-    if target in by_type:
-        yield f"exact {by_type[target]}", 60.0
-    for h in proofs:
-        p = h.prop
-        if p.kind == "and":
-            for index, part in enumerate(p.args, start=1):
-                if part.text == target:
-                    yield f"exact {h.name}.{index}", 40.0
-                if part.kind == "and":
-                    for inner, sub in enumerate(part.args, start=1):
-                        if sub.text == target:
-                            yield f"exact {h.name}.{index}.{inner}", 30.0
-        elif p.kind == "iff":
-            a, b = p.args
-            if b.text == target and a.text in by_type:
-                yield f"exact {h.name}.mp {by_type[a.text]}", 40.0
-            if a.text == target and b.text in by_type:
-                yield f"exact {h.name}.mpr {by_type[b.text]}", 40.0
-        elif p.kind == "imp":
-            premise, conclusion = p.args
-            if conclusion.text == target and premise.text in by_type:
-                yield f"exact {h.name} {by_type[premise.text]}", 45.0
-            elif conclusion.text == target:
-                for g in proofs:
-                    if (
-                        g.name != h.name
-                        and g.prop.kind == "imp"
-                        and g.prop.args[1].text == premise.text
-                        and g.prop.args[0].text in by_type
-                    ):
-                        yield f"exact {h.name} ({g.name} {by_type[g.prop.args[0].text]})", 35.0
-            if conclusion.text == target:
-                yield f"apply {h.name}", 12.0
-            elif conclusion.kind == "imp" and conclusion.args[1].text == target:
-                yield f"apply {h.name}", 8.0
-        elif p.kind == "not" and ctx.target.kind == "false":
-            if p.args[0].text in by_type:
-                yield f"exact {h.name} {by_type[p.args[0].text]}", 45.0
-            yield f"apply {h.name}", 12.0
+    """``exact`` with a fact of the context (a hypothesis, a projection, an instance of a
+    ``∀``), or with one applied to facts; ``apply`` when the premises are not at hand."""
+    target = ctx.target
+    facts = _facts(ctx)
+    by_type: dict[str, _Fact] = {}
+    for fact in facts:
+        by_type.setdefault(fact.prop.text, fact)
+
+    def evidence(prop: Prop) -> str | None:
+        fact = by_type.get(prop.text)
+        if fact is not None:
+            return fact.term
+        if _is_arith(ctx, prop) and prop.kind == "rel" and _is_linear(prop.text):
+            return "(by omega)"
+        return None
+
+    if target.text in by_type:
+        fact = by_type[target.text]
+        yield f"exact {fact.term}", 45.0 if fact.derived else 60.0
+    for fact in facts:
+        p = fact.prop
+        if p.kind == "imp":
+            premises, conclusion = _premises(p)
+            if conclusion.text == target.text:
+                args = [evidence(premise) for premise in premises]
+                if all(a is not None for a in args):
+                    joined = " ".join(_arg(a) for a in args if a is not None)
+                    weight = 45.0 if all(a != "(by omega)" for a in args) else 25.0
+                    yield f"exact {fact.term} {joined}", weight
+                if not fact.term.startswith("("):
+                    yield f"apply {fact.term}", 12.0
+            elif len(premises) == 1:
+                # f (g x): the premise itself from a one-premise implication.
+                for other in facts:
+                    if other.prop.kind == "imp" and other.term != fact.term:
+                        inner, result = _premises(other.prop, 1)
+                        if result.text == premises[0].text and conclusion.text == target.text:
+                            a = evidence(inner[0])
+                            if a is not None:
+                                yield f"exact {fact.term} ({other.term} {_arg(a)})", 35.0
+        elif p.kind == "not" and target.kind == "false":
+            a = evidence(p.args[0])
+            if a is not None:
+                yield f"exact {fact.term} {_arg(a)}", 45.0
+            if not fact.term.startswith("("):
+                yield f"apply {fact.term}", 12.0
         elif p.kind == "false":
-            yield f"exact {h.name}.elim", 50.0
-        elif p.kind == "or":
+            yield f"exact {fact.term}.elim", 50.0
+        elif p.kind == "or" and not fact.derived:
             a, b = p.args
-            lefts = [
-                g.name for g in proofs if g.prop.kind == "imp" and g.prop.args == (a, ctx.target)
-            ]
-            rights = [
-                g.name for g in proofs if g.prop.kind == "imp" and g.prop.args == (b, ctx.target)
-            ]
-            if lefts and rights:
-                yield f"exact {h.name}.elim {lefts[0]} {rights[0]}", 40.0
-    negations = {h.prop.args[0].text: h.name for h in proofs if h.prop.kind == "not"}
-    for text, name in by_type.items():
-        if text in negations and ctx.target.kind != "false":
-            yield f"exact absurd {name} {negations[text]}", 40.0
-    if proofs:
+            left = by_type.get(_make("imp", a, target).text)
+            right = by_type.get(_make("imp", b, target).text)
+            if left is not None and right is not None:
+                yield f"exact {fact.term}.elim {left.term} {right.term}", 40.0
+    if target.kind != "false":
+        for fact in facts:
+            if fact.prop.kind == "not":
+                positive = by_type.get(fact.prop.args[0].text)
+                if positive is not None:
+                    yield f"exact absurd {positive.term} {fact.term}", 40.0
+    if facts:
         yield "assumption", 3.0
 
 
@@ -649,18 +701,51 @@ def rule_split_target(ctx: RuleContext) -> Iterable[tuple[str, float]]:
         yield "trivial", 50.0
 
 
+def _solve_for(name: str, prop: Prop) -> list[str]:
+    """Witness texts that make a relation about ``name`` hold, read off its shape
+    (``name + t = r`` gives ``r - t``; ``name > t`` gives ``t + 1``; ...)."""
+    if prop.kind == "and":
+        return _solve_for(name, prop.args[0]) + _solve_for(name, prop.args[1])
+    if prop.kind != "rel":
+        return []
+    out: list[str] = []
+    for lhs, op, rhs in (
+        (prop.lhs, prop.op, prop.rhs),
+        (prop.rhs, _FLIP.get(prop.op, ""), prop.lhs),
+    ):
+        if name in _identifiers(rhs):
+            continue
+        if lhs == name:
+            out.append(
+                {"=": rhs, "≥": rhs, "≤": rhs, ">": f"{rhs} + 1", "<": f"{rhs} - 1"}.get(op, rhs)
+            )
+            continue
+        m = re.fullmatch(rf"{re.escape(name)} \+ (.+)|(.+) \+ {re.escape(name)}", lhs)
+        if m and op == "=":
+            other = m.group(1) or m.group(2)
+            out.append(f"-{_arg(other)}" if rhs == "0" else f"{_arg(rhs)} - {_arg(other)}")
+        m = re.fullmatch(rf"{re.escape(name)} - (.+)", lhs)
+        if m and op == "=":
+            out.append(f"{_arg(rhs)} + {_arg(m.group(1))}")
+    return out
+
+
+_FLIP = {"=": "=", "≠": "≠", "<": ">", ">": "<", "≤": "≥", "≥": "≤"}
+
+
 def _witnesses(ctx: RuleContext, target: Prop) -> list[tuple[str, float]]:
-    """Witnesses for ``∃ x, body``: evaluated over small numbers, then the context's variables."""
+    """Witnesses for ``∃ x, body``: solutions found by evaluating the body over small numbers
+    (Nat first; Int too when the binder's type is not printed), read off the body's shape,
+    then the context's variables, the body's numerals, 0 and 1."""
     name, ty = target.binders[0]
     body = target.args[0]
     if len(target.binders) > 1:
-        rest = target.binders[1:]
-        body = Prop("exists", (body,), "", binders=rest)
-    nat = ty not in ("Int", "ℤ")
+        body = Prop("exists", (body,), "", binders=target.binders[1:])
     out: list[tuple[str, float]] = []
-    if body.kind != "exists":
+    semantics = [ty not in ("Int", "ℤ")] if ty is not None else [True, False]
+    for nat in semantics:
         found = 0
-        for value in sorted(range(-20, 101), key=abs):
+        for value in sorted(range(-20, 101), key=lambda v: (abs(v), v < 0)):
             if nat and value < 0:
                 continue
             try:
@@ -672,23 +757,20 @@ def _witnesses(ctx: RuleContext, target: Prop) -> list[tuple[str, float]]:
                 found += 1
                 if found >= 2:
                     break
-    numerals = sorted({t for t in re.findall(r"\d+", body.text)}, key=int)
-    for variable, is_nat in ctx.numeric.items():
-        if variable == name:
-            continue
-        if is_nat == nat:
-            out.append((variable, 10.0))
-            if not nat:
-                out.append((f"-{variable}", 5.0))
-    for numeral in numerals[:3]:
+        if found:
+            break
+    for witness in _solve_for(name, body)[:3]:
+        out.append((witness, 20.0))
+    for variable in ctx.numeric:
+        if variable != name:
+            out.append((variable, 6.0))
+    for numeral in sorted(set(re.findall(r"\d+", body.text)), key=int)[:3]:
         out.append((numeral, 3.0))
-    seen: set[str] = set()
-    unique = []
+    out += [("0", 2.0), ("1", 1.5)]
+    unique: dict[str, float] = {}
     for value, weight in out:
-        if value not in seen:
-            seen.add(value)
-            unique.append((value, weight))
-    return unique[:5]
+        unique[value] = max(weight, unique.get(value, 0.0))
+    return sorted(unique.items(), key=lambda item: -item[1])[:6]
 
 
 def rule_exists(ctx: RuleContext) -> Iterable[tuple[str, float]]:
@@ -829,6 +911,13 @@ _CLOSERS = re.compile(
 )
 
 
+# Suggestions of one state followed when chaining segments and proofs.
+_BRANCHING = 6
+
+# Distributions kept per library (a search revisits states; chaining revisits goals).
+_CACHE_SIZE = 4096
+
+
 def _unit(h: int) -> float:
     """A number in (0, 1) from a hash."""
     return (h % (2**53 - 1) + 0.5) / (2**53)
@@ -873,6 +962,12 @@ class TacticLibrary:
         self.reserve = float(reserve)
         self.max_segment_length = int(max_segment_length)
         self.max_proof_tactics = int(max_proof_tactics)
+        self._cache: dict[str, list[Suggestion]] = {}
+
+    def reseed(self, seed: int) -> None:
+        """Sets the tie-breaking and sampling seed."""
+        self.seed = int(seed)
+        self._cache.clear()
 
     # -- one step
 
@@ -881,7 +976,17 @@ class TacticLibrary:
         likely first (ties broken by the seed). Empty for a solved state."""
         if not goals:
             return []
-        ctx = RuleContext.of(goals[0], goals[1:])
+        key = _goals_key(goals[:1])
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = items = self._distribution(goals[0], key)
+        return items
+
+    def _distribution(self, goal: Goal, key: str) -> list[Suggestion]:
+        ctx = _context(goal)
         weights: dict[str, tuple[float, str]] = {}
         for rule in self.rules:
             try:
@@ -899,7 +1004,6 @@ class TacticLibrary:
             return []
         total = sum(w for w, _ in weights.values())
         scale = (1.0 - self.reserve) / total
-        key = _goals_key(goals)
         items = [
             Suggestion(text, math.log(weight * scale), rule)
             for text, (weight, rule) in weights.items()
@@ -931,13 +1035,13 @@ class TacticLibrary:
         goals = tuple(state.goals if isinstance(state, ProofState) else state)
         if not goals or k <= 0:
             return []
-        beam_width = max(4, 2 * k)
+        beam_width = max(4, k)
         finished: list[tuple[float, list[str], list[str]]] = []
         beam: list[tuple[float, list[str], list[str], tuple[Goal, ...]]] = [(0.0, [], [], goals)]
         for _ in range(self.max_segment_length):
             expanded: list[tuple[float, list[str], list[str], tuple[Goal, ...]]] = []
             for logprob, tactics, rules, current in beam:
-                for suggestion in self.distribution(current)[:beam_width]:
+                for suggestion in self.distribution(current)[:_BRANCHING]:
                     new_logprob = logprob + suggestion.logprob
                     new_tactics = [*tactics, suggestion.text]
                     new_rules = [*rules, suggestion.rule]
@@ -959,7 +1063,7 @@ class TacticLibrary:
         goals = tuple(state.goals if isinstance(state, ProofState) else state)
         if not goals or k <= 0:
             return []
-        beam_width = max(4, 2 * k)
+        beam_width = max(4, k)
         # A partial proof: logprob, its lines as (bullet depth, starts a bullet, text), rules,
         # and the agenda of open goals as (goal, bullet depth, next tactic starts a bullet).
         Line = tuple[int, bool, str]
@@ -970,7 +1074,7 @@ class TacticLibrary:
             expanded: list[Partial] = []
             for logprob, lines, rules, agenda in beam:
                 (goal, depth, bullet), rest = agenda[0], agenda[1:]
-                for suggestion in self.distribution((goal,))[:beam_width]:
+                for suggestion in self.distribution((goal,))[:_BRANCHING]:
                     predicted = predict((goal,), suggestion.text)
                     if predicted is None:
                         if not _CLOSERS.match(suggestion.text):
@@ -1047,10 +1151,20 @@ def predict(goals: Sequence[Goal], tactic: str) -> tuple[Goal, ...] | None:
         The goals afterwards (the untouched goals after the main goal's replacements), or None
         when the tactic's effect is not predicted (closers, rewrites, anything else).
     """
+    return _predict(tuple(goals), tactic)
+
+
+@functools.lru_cache(maxsize=16384)
+def _context(goal: Goal) -> RuleContext:
+    return RuleContext.of(goal)
+
+
+@functools.lru_cache(maxsize=16384)
+def _predict(goals: tuple[Goal, ...], tactic: str) -> tuple[Goal, ...] | None:
     if not goals:
         return None
     goal, rest = goals[0], tuple(goals[1:])
-    ctx = RuleContext.of(goal)
+    ctx = _context(goal)
     target = ctx.target
     hyp_types = {h.name: h.prop for h in ctx.hypotheses}
     words = tactic.split()

@@ -71,6 +71,10 @@ class ScriptedPolicy(PolicyBase):
     def seed(self) -> int:
         return self.library.seed
 
+    def reseed(self, seed: int) -> None:
+        """Sets the seed (the eval runner gives attempt ``a`` the seed ``seed + a``)."""
+        self.library.reseed(seed)
+
     def propose(self, state: ProofState, k: int) -> list[Candidate]:
         """Up to ``k`` distinct candidates at the policy's granularity, most likely first."""
         if k <= 0 or state.is_solved:
