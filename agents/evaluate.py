@@ -38,6 +38,7 @@ from typing import Any
 
 from agents.executors import Task, WorkerSetupError, make_executor
 from agents.metrics import summarize, summary_markdown
+from lean_gym.errors import TheoremStartError, UsageError
 
 __all__ = [
     "EvalArgs",
@@ -46,6 +47,7 @@ __all__ = [
     "EvalReport",
     "EvalWorker",
     "WorkerSpec",
+    "WorkerSetupError",
     "evaluate",
     "compare",
     "read_results",
@@ -68,7 +70,7 @@ DEFAULT_TEMPLATE_FOR = {"step": "leandojo", "segment": "leandojo", "proof": "who
 _RESUME_FREE = {"out", "workers", "executor", "overwrite", "attempts", "limit", "progress"}
 
 
-class EvalArgsError(ValueError):
+class EvalArgsError(UsageError):
     """A mistake in the eval's arguments (the command line shows it as one line, exit 2)."""
 
 
@@ -298,8 +300,6 @@ class EvalWorker:
 
     def run_attempt(self, task: Task, attempt: int) -> dict[str, Any]:
         """One search and the verification of its proof, as a results row."""
-        from lean_gym.errors import TheoremStartError
-
         theorem = task.theorem
         row = _base_row(self.args, task, attempt)
         self._reseed(attempt)
@@ -527,7 +527,7 @@ def _prepare_folder(args: EvalArgs, out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _progress(total: int, initial_solved: int, enabled: bool) -> Any:
+def _progress(total: int, initial_solved: int, theorems: int, enabled: bool) -> Any:
     if not enabled:
         return None
     try:
@@ -535,7 +535,7 @@ def _progress(total: int, initial_solved: int, enabled: bool) -> Any:
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
     bar = tqdm(total=total, desc="eval", unit="attempt", dynamic_ncols=True, file=sys.stderr)
-    bar.set_postfix_str(f"solved {initial_solved}")
+    bar.set_postfix_str(f"solved {initial_solved}/{theorems}")
     return bar
 
 
@@ -577,7 +577,7 @@ def evaluate(args: EvalArgs) -> EvalReport:
     spec = WorkerSpec(asdict(args), str(out))
     executor_name = "inline" if args.workers == 0 else args.executor
     executor = make_executor(executor_name, spec, max(args.workers, 1))
-    bar = _progress(pending, len(solved_names), args.progress and pending > 0)
+    bar = _progress(pending, len(solved_names), len(theorems), args.progress and pending > 0)
     ran = 0
     interrupted = False
     results_path = out / "results.jsonl"

@@ -328,9 +328,14 @@ class SearchContext:
             tactics = ()
         error = outcome.error
         if error is not None:
-            failed = next((e.tactic for e in trace if e.error is not None), action)
-            if not error.message.startswith("budget"):
-                self.tree.add_failure(current, failed, error)
+            failing = next((e for e in trace if e.error is not None), None)
+            if error.kind == "rejected" and error.message.startswith("budget"):
+                pass  # not Lean's verdict on the tactic: keep it out of the data
+            elif failing is not None:
+                self.tree.add_failure(current, failing.tactic, error)
+            elif not states:
+                self.tree.add_failure(node, action, error)
+            # else every tactic ran and goals were left: the recorded states say it all.
             if states and states[-1].key() not in self.seen:
                 # The valid prefix of a failed segment reached a new state: keep it in the
                 # dedup table so that algorithms that want it can use it.
