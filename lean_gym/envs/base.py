@@ -31,12 +31,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import gymnasium as gym
 
 from lean_gym.backends import ProverBackend, make_backend
+from lean_gym.data.segments import Segmenter
 from lean_gym.data.theorems import load_theorems
+from lean_gym.data.trajectories import Trajectory
 from lean_gym.integrity import IntegrityPolicy, Rejection, check_proof_text
 from lean_gym.spaces import LeanText
 from lean_gym.tactic_text import join_tactics, split_tactics
@@ -50,10 +52,6 @@ from lean_gym.types import (
     TraceEntry,
     Verification,
 )
-
-if TYPE_CHECKING:
-    from lean_gym.data.segments import Segmenter
-    from lean_gym.data.trajectories import Trajectory
 
 __all__ = [
     "LeanEnv",
