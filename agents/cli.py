@@ -43,7 +43,9 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
     if summary.get("attempts", 0) > 1:
         print(f"runs: {runs['mean']:.1f} ± {runs['std']:.1f}% solved per attempt")
     if summary["pass_at_k"]:
-        print("pass@k: " + ", ".join(f"@{k} {100 * v:.1f}%" for k, v in summary["pass_at_k"].items()))
+        print(
+            "pass@k: " + ", ".join(f"@{k} {100 * v:.1f}%" for k, v in summary["pass_at_k"].items())
+        )
     print(
         f"per solved theorem: Lean calls {fmt(per['lean_calls'])}, policy calls "
         f"{fmt(per['policy_calls'])}, expansions {fmt(per['expansions'])}, tokens "
@@ -55,10 +57,14 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
         f"search {time['search']:.2f}, total {time['total']:.2f}"
     )
     if summary["could_not_start"]:
-        reasons = ", ".join(f"{count} × {reason}" for reason, count in summary["could_not_start"].items())
+        reasons = ", ".join(
+            f"{count} × {reason}" for reason, count in summary["could_not_start"].items()
+        )
         print(f"could not start {summary['total'] - summary['started']}: {reasons}")
     if summary["failed_by_reason"]:
-        reasons = ", ".join(f"{count} × {reason}" for reason, count in summary["failed_by_reason"].items())
+        reasons = ", ".join(
+            f"{count} × {reason}" for reason, count in summary["failed_by_reason"].items()
+        )
         print(f"not solved: {reasons}")
     print(f"run folder: {out}")
 

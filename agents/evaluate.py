@@ -424,7 +424,9 @@ def _validate(args: EvalArgs) -> Any:
         )
     name = args.policy.partition(":")[0]
     if name not in POLICIES:
-        raise EvalArgsError(f"unknown --policy {args.policy!r}; known: {', '.join(sorted(POLICIES))}")
+        raise EvalArgsError(
+            f"unknown --policy {args.policy!r}; known: {', '.join(sorted(POLICIES))}"
+        )
     if name != "scripted" and not args.policy.partition(":")[2]:
         raise EvalArgsError(f"--policy {name}: needs a target, e.g. {name}:PATH_OR_URL")
     try:
@@ -546,10 +548,14 @@ def write_summary(out: Path, theorems: int, *, title: str, complete: bool) -> di
     summary["complete"] = complete
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "summary.md").write_text(summary_markdown(summary, title=title), encoding="utf-8")
-    with contextlib.suppress(ImportError):
+    try:
         from agents.plots import plot_solved_vs_lean_calls
 
-        plot_solved_vs_lean_calls({title or "run": rows}, theorems, out / "solved_vs_lean_calls.png")
+        plot_solved_vs_lean_calls({"this run": rows}, theorems, out / "solved_vs_lean_calls.png")
+    except ImportError:
+        pass  # the tables are the result; the plot needs matplotlib
+    except Exception as exc:  # a plotting failure must not lose a finished run
+        print(f"solved_vs_lean_calls.png not written: {exc}", file=sys.stderr)
     return summary
 
 
@@ -683,7 +689,7 @@ def compare(args: CompareArgs) -> CompareReport:
     out = Path(args.out)
     plan = {}
     for granularity, search in searches.items():
-        keep = {f.name for f in fields(EvalArgs)}
+        keep = {f.name for f in fields(EvalArgs)} - {"out", "search", "granularity"}
         eval_args = EvalArgs(
             **{k: v for k, v in asdict(args).items() if k in keep},
             search=search,
@@ -716,7 +722,15 @@ def _write_comparison(out: Path, reports: Mapping[str, EvalReport]) -> None:
             "search": EvalArgs(**config["args"]).search_name,
             **{
                 key: summary[key]
-                for key in ("total", "started", "solved", "solved_pct", "pass_at_k", "per_solved", "time")
+                for key in (
+                    "total",
+                    "started",
+                    "solved",
+                    "solved_pct",
+                    "pass_at_k",
+                    "per_solved",
+                    "time",
+                )
             },
         }
         curves[granularity] = read_results(report.out / "results.jsonl")

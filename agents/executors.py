@@ -153,6 +153,10 @@ class LocalExecutor:
         self._context = _context()
         self._slots: list[_Slot] = []
 
+    def worker_pids(self) -> list[int]:
+        """The process ids of the running workers."""
+        return [slot.process.pid for slot in self._slots if slot.process.pid is not None]
+
     def _start(self) -> _Slot:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(

@@ -105,9 +105,7 @@ class Budget:
             if not sep:
                 raise ValueError(f"budget item {part!r} needs NAME=VALUE")
             if name not in names:
-                raise ValueError(
-                    f"unknown budget item {name!r}; known: {', '.join(sorted(names))}"
-                )
+                raise ValueError(f"unknown budget item {name!r}; known: {', '.join(sorted(names))}")
             raw = raw.strip()
             if raw.lower() in ("none", "inf", ""):
                 values[name] = None
@@ -120,7 +118,11 @@ class Budget:
         return cls(**values)
 
     def __str__(self) -> str:
-        items = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in asdict(self).items() if v is not None]
+        items = [
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in asdict(self).items()
+            if v is not None
+        ]
         return ",".join(items)
 
     @property
@@ -170,7 +172,9 @@ def tree_from_record(record: Mapping[str, Any]) -> Trajectory:
     meta = dict(trajectory.meta)
     if expanded or segments:
         meta["node_fields"] = {"expanded": expanded, "segment": segments}
-    return Trajectory(**{**{f.name: getattr(trajectory, f.name) for f in fields(trajectory)}, "meta": meta})
+    return Trajectory(
+        **{**{f.name: getattr(trajectory, f.name) for f in fields(trajectory)}, "meta": meta}
+    )
 
 
 @dataclass(frozen=True)

@@ -433,6 +433,9 @@ class TreeSearch:
         granularity: ``step``, ``segment`` or ``proof`` (None: the env's, else the class's
             default).
         policy_timeout: Seconds per policy call (None: no timeout).
+        policy_retries: How many more times a node is expanded after its policy call failed
+            (each failure costs an expansion; a transient failure, e.g. a timeout, then does
+            not lose the node).
         record_tree: Return the search tree in the result.
         env_kwargs: Passed to an env the search builds (``tactic_timeout``, ...).
     """
@@ -447,10 +450,14 @@ class TreeSearch:
         k: int | None = None,
         granularity: str | None = None,
         policy_timeout: float | None = 60.0,
+        policy_retries: int = 1,
         record_tree: bool = True,
         env_kwargs: dict[str, Any] | None = None,
     ):
         self.k = self.default_k if k is None else int(k)
+        if policy_retries < 0:
+            raise ValueError(f"policy_retries must be >= 0, got {policy_retries!r}")
+        self.policy_retries = int(policy_retries)
         if self.k < 1:
             raise ValueError(f"k must be >= 1, got {k!r}")
         if granularity is not None and granularity not in GRANULARITIES:
