@@ -70,8 +70,9 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
 
 
 def _cmd_eval(namespace: argparse.Namespace) -> int:
-    from agents.evaluate import EvalArgs, WorkerSetupError, evaluate
     from lean_gym.cli_args import dataclass_from_namespace
+
+    from agents.evaluate import EvalArgs, WorkerSetupError, evaluate
 
     args = dataclass_from_namespace(EvalArgs, namespace)
     try:
@@ -91,8 +92,9 @@ def _cmd_eval(namespace: argparse.Namespace) -> int:
 
 
 def _cmd_compare(namespace: argparse.Namespace) -> int:
-    from agents.evaluate import CompareArgs, WorkerSetupError, compare
     from lean_gym.cli_args import dataclass_from_namespace
+
+    from agents.evaluate import CompareArgs, WorkerSetupError, compare
 
     args = dataclass_from_namespace(CompareArgs, namespace)
     try:
@@ -112,8 +114,9 @@ def _cmd_compare(namespace: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Adds the agents' subcommands (``eval``, ``compare``) to ``lean-gym``."""
-    from agents.evaluate import CompareArgs, EvalArgs
     from lean_gym.cli_args import add_dataclass_arguments
+
+    from agents.evaluate import CompareArgs, EvalArgs
 
     evaluate_parser = subparsers.add_parser(
         "eval", help=_EVAL_HELP, description=_EVAL_HELP.capitalize() + "."

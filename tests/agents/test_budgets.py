@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
+from agent_fakes import SlowPolicy, TokenPolicy
 
 from agents.search import BUDGET_REASONS, Budget, available_searches, make_search
-
-from agent_fakes import SlowPolicy, TokenPolicy
 
 ALGORITHMS = available_searches()
 

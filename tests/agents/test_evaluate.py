@@ -12,22 +12,21 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from agents.evaluate import (
+    CompareArgs,
     EvalArgs,
     EvalArgsError,
     EvalWorker,
     WorkerSpec,
     compare,
-    CompareArgs,
     evaluate,
     read_results,
 )
 from agents.executors import LocalExecutor, Task
 from lean_gym.data import load_theorems
 from lean_gym.data.trajectories import read_jsonl
-
-from conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_KEYS = {
@@ -53,7 +52,7 @@ def test_run_folder_format(tmp_path):
         (i, a) for i in range(13) for a in range(2)
     }
     for row in rows:
-        assert ROW_KEYS <= set(row)
+        assert set(row) >= ROW_KEYS
         assert row["solved"] and row["verification"]["ok"] and row["started"]
         assert set(row["time"]) == {"policy", "lean", "search", "total"}
         tree = read_jsonl(out / row["tree"])

@@ -7,6 +7,7 @@ import json
 
 import gymnasium as gym
 import pytest
+from agent_fakes import FixedPolicy, FlakyPolicy, policy_for
 
 import lean_gym  # noqa: F401  (registers the env ids)
 from agents.search import (
@@ -23,8 +24,6 @@ from agents.search import (
 from agents.search.adaptive_beam import adaptive_beam
 from lean_gym.data import make_segmenter, segment_rows, value_rows
 from lean_gym.data.trajectories import Trajectory
-
-from agent_fakes import FixedPolicy, FlakyPolicy, policy_for
 
 ALGORITHMS = available_searches()
 
