@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from lean_gym.data.trajectories import Trajectory, theorem_from_json, theorem_to_json
+from lean_gym.data.trajectories import Trajectory
 from lean_gym.types import Theorem
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ class SearchResult:
 
     def to_json(self, *, include_tree: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "theorem": theorem_to_json(self.theorem),
+            "theorem": self.theorem.to_json(),
             "solved": self.solved,
             "proof": self.proof,
             "expansions": self.expansions,
@@ -245,7 +245,7 @@ class SearchResult:
         time = obj.get("time") or {}
         tree = obj.get("tree")
         return cls(
-            theorem=theorem_from_json(obj["theorem"]),
+            theorem=Theorem.from_json(obj["theorem"]),
             solved=bool(obj["solved"]),
             proof=obj.get("proof"),
             expansions=int(obj.get("expansions", 0)),
