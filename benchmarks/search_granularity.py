@@ -113,8 +113,11 @@ def main(args: Args) -> dict[str, Any]:
     for _, search, granularity in searches:
         search.search(warm, backend, policies[granularity], budget)
     started = time.perf_counter()
+    from tqdm import tqdm
+
+    bar = tqdm(total=sum(len(t) for t in tiers.values()), unit="theorem", file=sys.stderr)
     for tier, theorems in tiers.items():
-        for index, theorem in enumerate(theorems):
+        for theorem in theorems:
             for label, search, granularity in searches:
                 result = search.search(theorem, backend, policies[granularity], budget)
                 rows[label].append(
@@ -129,8 +132,9 @@ def main(args: Args) -> dict[str, Any]:
                         "time": [result.time_policy, result.time_lean, result.time_search],
                     }
                 )
-            print(f"\r{tier}: {index + 1}/{len(theorems)}", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
+            bar.update(1)
+            bar.set_postfix_str(tier)
+    bar.close()
     backend.close()
     table = _table(rows, tiers)
     result = {
@@ -182,7 +186,9 @@ def _print(result: dict[str, Any]) -> None:
         reasons = ", ".join(f"{n} × {r}" for r, n in list(minif2f["could_not_start"].items())[:4])
         print(f"miniF2F-valid: {minif2f['started']}/{minif2f['total']} start ({reasons})")
     head = " | ".join(f"{t} %" for t in tiers)
-    print(f"| search@granularity | {head} | Lean calls / solved | policy calls / solved | bookkeeping |")
+    print(
+        f"| search@granularity | {head} | Lean calls / solved | policy calls / solved | bookkeeping |"
+    )
     print("|---|" + "---|" * len(tiers) + "---|---|---|")
 
     def fmt(value: float | None) -> str:
@@ -196,7 +202,9 @@ def _print(result: dict[str, Any]) -> None:
         )
 
 
-def _plots(table: dict[str, Any], rows: dict[str, list[dict[str, Any]]], tiers: dict[str, Any], out: Path) -> None:
+def _plots(
+    table: dict[str, Any], rows: dict[str, list[dict[str, Any]]], tiers: dict[str, Any], out: Path
+) -> None:
     try:
         from agents.plots import plot_solved_vs_lean_calls, pyplot
     except ImportError as exc:  # pragma: no cover
@@ -209,7 +217,9 @@ def _plots(table: dict[str, Any], rows: dict[str, list[dict[str, Any]]], tiers: 
     width = 0.8 / max(len(names), 1)
     for offset, tier in enumerate(names):
         xs = [i + offset * width for i in range(len(labels))]
-        axes.bar(xs, [table[label]["solved_pct"].get(tier, 0.0) for label in labels], width, label=tier)
+        axes.bar(
+            xs, [table[label]["solved_pct"].get(tier, 0.0) for label in labels], width, label=tier
+        )
     axes.set_xticks([i + 0.4 - width / 2 for i in range(len(labels))])
     axes.set_xticklabels(labels, rotation=35, ha="right", fontsize=8)
     axes.set_ylabel("solved %")

@@ -121,7 +121,9 @@ def _eval_round(theorems: list[Any], workers: int, budget: str) -> dict[str, flo
         tasks = [Task(i, t, (0,)) for i, t in enumerate(theorems)]
         began = time.perf_counter()
         try:
-            executor.run(tasks, lambda event: event[0] == "row" and stamps.append(time.perf_counter()))
+            executor.run(
+                tasks, lambda event: event[0] == "row" and stamps.append(time.perf_counter())
+            )
         finally:
             executor.close()
         ended = time.perf_counter()

@@ -63,3 +63,14 @@ def test_help_lists_the_flags(capsys):
     for flag in ("--dataset", "--policy", "--search", "--granularity", "--budget", "--workers",
                  "--attempts", "--out"):  # fmt: skip
         assert flag in stdout
+
+
+def test_the_readme_first_command_is_the_eval_and_ci_runs_it():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    first = readme.split("```bash\n", 1)[1].split("\n```", 1)[0]
+    eval_command = first.split(" && ")[-1]
+    assert eval_command.startswith("lean-gym eval --dataset smoke --policy scripted")
+    assert eval_command in (root / ".ci" / "run").read_text()
