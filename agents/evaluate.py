@@ -326,6 +326,8 @@ class EvalWorker:
             },
             proof=result.proof,
             reason=result.reason,
+            policy_states=result.policy_states,
+            policy_failures=result.policy_failures,
         )
         if result.solved and result.proof is not None:
             verification = self.backend.verify(theorem, result.proof)
@@ -541,9 +543,17 @@ def _progress(total: int, initial_solved: int, theorems: int, enabled: bool) -> 
     return bar
 
 
-def write_summary(out: Path, theorems: int, *, title: str, complete: bool) -> dict[str, Any]:
-    """Writes ``summary.json`` and ``summary.md`` from the folder's rows; returns the summary."""
-    rows = read_results(out / "results.jsonl")
+def write_summary(
+    out: Path, theorems: int, *, title: str, complete: bool, attempts: int | None = None
+) -> dict[str, Any]:
+    """Writes ``summary.json`` and ``summary.md`` from the folder's rows of the first
+    ``theorems`` theorems and ``attempts`` attempts (a rerun may have narrowed ``--limit`` or
+    ``--attempts``); returns the summary."""
+    rows = [
+        row
+        for row in read_results(out / "results.jsonl")
+        if int(row["index"]) < theorems and (attempts is None or int(row["attempt"]) < attempts)
+    ]
     summary = summarize(rows, theorems=theorems)
     summary["complete"] = complete
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -615,7 +625,9 @@ def evaluate(args: EvalArgs) -> EvalReport:
             if bar is not None:
                 bar.close()
     complete = not interrupted and ran == pending
-    summary = write_summary(out, len(theorems), title=title, complete=complete)
+    summary = write_summary(
+        out, len(theorems), title=title, complete=complete, attempts=args.attempts
+    )
     return EvalReport(out, summary, interrupted, ran, len(done))
 
 
