@@ -448,7 +448,13 @@ def _validate(args: EvalArgs) -> Any:
     parse_kwargs(args.policy_args, "--policy-args")
     parse_kwargs(args.search_args, "--search-args")
     from agents.executors import EXECUTORS
+    from lean_gym.backends import make_backend
+    from lean_gym.errors import LeanGymError
 
+    try:  # cheap for every backend (processes start on first use): fail before writing
+        make_backend(args.backend).close()
+    except (ValueError, LeanGymError) as exc:
+        raise EvalArgsError(f"--backend {args.backend}: {exc}") from None
     if args.executor not in EXECUTORS:
         raise EvalArgsError(
             f"unknown --executor {args.executor!r}; known: {', '.join(sorted(EXECUTORS))}"
