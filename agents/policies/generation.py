@@ -100,12 +100,14 @@ class Completion:
         logprob: The summed log-probability of its tokens.
         num_tokens: How many tokens were generated.
         token_ids: The generated token ids, when the backend reports them.
+        token_logprobs: The log-probability of each generated token, when reported.
     """
 
     text: str
     logprob: float
     num_tokens: int
     token_ids: tuple[int, ...] = ()
+    token_logprobs: tuple[float, ...] = ()
 
 
 def prompt_for(template: PromptTemplate, state: ProofState) -> str:

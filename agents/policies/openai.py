@@ -70,6 +70,7 @@ def completions_from_response(body: Any, num_prompts: int, n: int) -> list[list[
                 logprob=float(sum(v for v in values if v is not None)),
                 num_tokens=len(values),
                 token_ids=tuple(int(t) for t in token_ids),
+                token_logprobs=tuple(float(v) if v is not None else 0.0 for v in values),
             )
         )
     return grouped

@@ -340,9 +340,15 @@ class TransformersPolicy(ModelPolicy):
         for row, ids in enumerate(generated):
             end = self._sequence_end(ids)
             text = self.tokenizer.decode(ids[:end], skip_special_tokens=True)
-            logprob = float(logprobs[row, :end].sum()) if end else 0.0
+            values = tuple(float(v) for v in logprobs[row, :end].tolist())
             grouped[row // n].append(
-                Completion(text=text, logprob=logprob, num_tokens=end, token_ids=tuple(ids[:end]))
+                Completion(
+                    text=text,
+                    logprob=float(logprobs[row, :end].sum()) if end else 0.0,
+                    num_tokens=end,
+                    token_ids=tuple(ids[:end]),
+                    token_logprobs=values,
+                )
             )
         return grouped
 

@@ -41,35 +41,52 @@ def _import_vllm() -> Any:
     return vllm
 
 
-def _summed_logprob(output: Any) -> float:
-    """A ``CompletionOutput``'s summed token log-probability.
+def _token_logprobs(output: Any) -> tuple[float, ...]:
+    """Each generated token's log-probability, from ``CompletionOutput.logprobs``.
 
-    ``cumulative_logprob`` when vLLM filled it in (it does when ``logprobs`` is requested),
-    else the sum over ``logprobs`` (one ``{token_id: Logprob}`` per generated token).
+    That is one ``{token_id: Logprob}`` per generated token when ``logprobs`` is requested
+    (the sampled token always among the keys); empty when vLLM returned none.
     """
-    cumulative = getattr(output, "cumulative_logprob", None)
-    if cumulative is not None:
-        return float(cumulative)
     per_token = getattr(output, "logprobs", None)
-    if per_token is None:
-        raise PolicyError("vLLM returned no log-probabilities (SamplingParams.logprobs unset?)")
-    total = 0.0
+    if not per_token:
+        return ()
+    values = []
     for token_id, step in zip(output.token_ids, per_token, strict=False):
-        total += float(step[token_id].logprob)
-    return total
+        entry = step.get(token_id) if isinstance(step, dict) else None
+        if entry is None:
+            return ()
+        values.append(float(entry.logprob))
+    return tuple(values)
 
 
 def completions_from_request_output(request_output: Any) -> list[Completion]:
-    """The samples of one ``vllm.RequestOutput`` (its ``outputs``, a ``CompletionOutput`` each)."""
+    """The samples of one ``vllm.RequestOutput`` (its ``outputs``, a ``CompletionOutput`` each).
+
+    The summed log-probability is ``cumulative_logprob`` when vLLM filled it in (it does when
+    ``logprobs`` is requested), else the sum of the per-token values.
+
+    Raises:
+        PolicyError: A sample carries no log-probability at all.
+    """
     completions = []
     for output in request_output.outputs:
         token_ids = tuple(int(t) for t in output.token_ids)
+        values = _token_logprobs(output)
+        cumulative = getattr(output, "cumulative_logprob", None)
+        if cumulative is None:
+            if len(values) != len(token_ids):
+                raise PolicyError(
+                    "vLLM returned no log-probabilities for a sample (SamplingParams.logprobs "
+                    "unset?)"
+                )
+            cumulative = sum(values)
         completions.append(
             Completion(
                 text=output.text,
-                logprob=_summed_logprob(output),
+                logprob=float(cumulative),
                 num_tokens=len(token_ids),
                 token_ids=token_ids,
+                token_logprobs=values,
             )
         )
     return completions
