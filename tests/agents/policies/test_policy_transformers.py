@@ -13,6 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from agents.policies.base import Policy  # noqa: E402
 from agents.policies.errors import ModelLoadError  # noqa: E402
 from agents.policies.generation import to_candidates  # noqa: E402
 from agents.policies.transformers import TransformersPolicy  # noqa: E402
@@ -33,6 +34,7 @@ def forward_logprobs(policy: TransformersPolicy, prompt: str, token_ids: tuple[i
 
 def test_k_distinct_candidates_ranked(tiny_model_dir: Path, states: list[ProofState]) -> None:
     policy = TransformersPolicy(tiny_model_dir, seed=0, max_new_tokens=12, oversample=2.0)
+    assert isinstance(policy, Policy)
     candidates = policy.propose(states[0], 5)
     assert len(candidates) == 5
     assert len({c.text for c in candidates}) == 5

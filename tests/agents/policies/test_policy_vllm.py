@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from agents.policies.base import Policy
 from agents.policies.errors import PolicyError
 from agents.policies.vllm import INSTALL_HINT, VLLMPolicy, completions_from_request_output
 from lean_gym.types import ProofState
@@ -125,6 +126,7 @@ def test_engine_and_sampling_parameters(
         "some/prover", template="bfs-prover", temperature=1.3, top_p=0.9, max_new_tokens=256,
         seed=4, oversample=1.5, tensor_parallel_size=2, max_model_len=4096, enforce_eager=True,
     )  # fmt: skip
+    assert isinstance(policy, Policy)
     engine = LLM.instances[-1]
     assert engine.model == "some/prover"
     assert engine.kwargs == {
