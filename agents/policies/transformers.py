@@ -355,10 +355,16 @@ class TransformersPolicy(ModelPolicy):
     def _sequence_end(self, ids: list[int]) -> int:
         """How many of the generated ``ids`` a sample has: up to its end token or stop string.
 
-        What follows is padding (``generate`` pads finished samples until all are done).
+        What follows is padding (``generate`` pads finished samples until all are done); a
+        sample that a stop criterion ended on text spanning the prompt has no stop string of
+        its own, only that trailing padding.
         """
         end = len(ids)
-        for i, token in enumerate(ids):
+        pad = self.tokenizer.pad_token_id
+        if pad is not None and pad not in self._eos_ids:
+            while end and ids[end - 1] == pad:
+                end -= 1
+        for i, token in enumerate(ids[:end]):
             if token in self._eos_ids:
                 end = i + 1
                 break
