@@ -394,22 +394,30 @@ class DeepSeekProverV2Template(ChatWholeProofTemplate):
     (DeepSeek-V3 markup ``<｜User｜>...<｜Assistant｜>``, the markup Goedel-Prover-V2's
     ``src/utils.py`` splits DeepSeek-Prover-V2-7B prompts on). With a prefix, the tactics
     already applied stand before the ``sorry``.
+
+    Attributes:
+        code_end: What ends the code before the closing fence (a newline here; Goedel's
+            prompt has none).
     """
 
     name: str = "deepseek-prover-v2"
     stop: tuple[str, ...] = (_DEEPSEEK_EOS,)
     chat_format: str = "deepseek"
+    code_end: str = "\n"
 
     def messages(
         self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()
     ) -> list[dict[str, str]]:
         code = _lean_file(theorem, prefix, sorry=True, who=self.name)
-        content = f"Complete the following Lean 4 code:\n\n```lean4\n{code}\n```\n\n{_PLAN_REQUEST}"
+        content = (
+            f"Complete the following Lean 4 code:\n\n```lean4\n{code}{self.code_end}```\n\n"
+            f"{_PLAN_REQUEST}"
+        )
         return [{"role": "user", "content": content}]
 
 
 @dataclass(frozen=True)
-class GoedelProverV2Template(ChatWholeProofTemplate):
+class GoedelProverV2Template(DeepSeekProverV2Template):
     """Goedel-Prover-V2: DeepSeek-Prover-V2's request in ChatML (a Qwen3 model).
 
     Source: ``Goedel-LM/Goedel-Prover-V2``, README "Quick Start": ``"Complete the following
@@ -420,13 +428,8 @@ class GoedelProverV2Template(ChatWholeProofTemplate):
 
     name: str = "goedel-prover-v2"
     stop: tuple[str, ...] = ("<|im_end|>",)
-
-    def messages(
-        self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()
-    ) -> list[dict[str, str]]:
-        code = _lean_file(theorem, prefix, sorry=True, who=self.name)
-        content = f"Complete the following Lean 4 code:\n\n```lean4\n{code}```\n\n{_PLAN_REQUEST}"
-        return [{"role": "user", "content": content}]
+    chat_format: str = "chatml"
+    code_end: str = ""
 
 
 @dataclass(frozen=True)

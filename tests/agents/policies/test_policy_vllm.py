@@ -124,7 +124,8 @@ def test_engine_and_sampling_parameters(
 ) -> None:
     policy = VLLMPolicy(
         "some/prover", template="bfs-prover", temperature=1.3, top_p=0.9, max_new_tokens=256,
-        seed=4, oversample=1.5, tensor_parallel_size=2, max_model_len=4096, enforce_eager=True,
+        seed=4, oversample=1.5, tensor_parallel_size=2, max_model_len=4096,
+        engine_kwargs={"enforce_eager": True},
     )  # fmt: skip
     assert isinstance(policy, Policy)
     engine = LLM.instances[-1]
