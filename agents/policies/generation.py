@@ -163,6 +163,11 @@ class ModelPolicy(PolicyBase):
         self.calls = 0
 
     @property
+    def granularity(self) -> str | None:
+        """The template's granularity (``"step"``, ``"proof"``, or None: step or segment)."""
+        return self.template.granularity
+
+    @property
     def template_has_chat(self) -> bool:
         """Whether the template gives chat turns (a model's own chat template can render)."""
         return type(self.template).messages is not PromptTemplate.messages

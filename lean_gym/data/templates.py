@@ -179,11 +179,15 @@ class PromptTemplate:
         restates_proof: True when the model writes the whole declaration again, the tactics
             already applied included (the chat whole-proof provers); :meth:`tactics` then
             drops that prefix.
+        granularity: What the template's models answer with: ``"step"`` (one tactic),
+            ``"proof"`` (the rest of the proof), or None when the template serves step and
+            segment models alike (the policy or the run decides).
     """
 
     name: str = ""
     stop: tuple[str, ...] = ()
     restates_proof: bool = False
+    granularity: str | None = None
 
     def render(self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()) -> str:
         """The prompt for a proof state.
@@ -257,6 +261,7 @@ class WholeProofTemplate(PromptTemplate):
 
     name: str = "whole-proof"
     stop: tuple[str, ...] = ("```",)
+    granularity: str | None = "proof"
 
     def render(self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()) -> str:
         if theorem is None:
@@ -340,6 +345,7 @@ class InternLMStepProverTemplate(ChatTemplate):
 
     name: str = "internlm-step-prover"
     stop: tuple[str, ...] = ("<|im_end|>",)
+    granularity: str | None = "step"
 
     def messages(
         self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()
@@ -366,6 +372,7 @@ class ChatWholeProofTemplate(ChatTemplate):
     """
 
     restates_proof: bool = True
+    granularity: str | None = "proof"
 
     def completion(self, tactics: Sequence[str]) -> str:
         return f"```lean4\n{_indent_block(tactics)}\n```"

@@ -161,8 +161,10 @@ def test_outputs_become_ranked_distinct_candidates(
 
 def test_greedy_asks_one_sample(fake_vllm: types.ModuleType, states: list[ProofState]) -> None:
     policy = VLLMPolicy("m", temperature=0)
+    assert policy.granularity is None
+    assert VLLMPolicy("m", template="kimina-prover").granularity == "proof"
     assert len(policy.propose(states[0], 8)) == 1
-    assert LLM.instances[-1].calls[-1][1].n == 1
+    assert policy.llm.calls[-1][1].n == 1
 
 
 def test_request_output_conversion() -> None:
