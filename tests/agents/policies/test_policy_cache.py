@@ -14,6 +14,8 @@ from agents.policies.generation import Completion, SamplingSettings, to_candidat
 from lean_gym.data.templates import get_template
 from lean_gym.types import Goal, ProofState
 
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
+
 
 class CountingPolicy(PolicyBase):
     """Answers ``k`` numbered candidates per state and records every batch it is asked."""

@@ -17,6 +17,8 @@ from agents.policies.openai import OpenAIPolicy
 from agents.policies.vllm import VLLMPolicy
 from lean_gym.types import ProofState
 
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
+
 
 def test_hf_spec(tiny_model_dir: Path, states: list[ProofState]) -> None:
     from agents.policies.transformers import TransformersPolicy

@@ -13,6 +13,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
+
+
 from agents.policies.base import Policy  # noqa: E402
 from agents.policies.errors import ModelLoadError  # noqa: E402
 from agents.policies.generation import to_candidates  # noqa: E402

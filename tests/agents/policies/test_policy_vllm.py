@@ -17,6 +17,8 @@ from agents.policies.errors import PolicyError
 from agents.policies.vllm import INSTALL_HINT, VLLMPolicy, completions_from_request_output
 from lean_gym.types import ProofState
 
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
+
 
 @dataclass
 class Logprob:  # vllm.logprobs.Logprob
