@@ -96,11 +96,16 @@ def register_report(subparsers: Any) -> None:
     parser.set_defaults(func=cmd_report)
 
 
-def screenshot_fragment(theorem: str | None, *, open_mode: str = "path") -> str:
-    """The URL fragment that shows ``theorem`` with its trees opened along the proof path."""
+def screenshot_fragment(
+    theorem: str | None, *, open_mode: str = "path", scroll: str | None = None
+) -> str:
+    """The URL fragment that shows ``theorem`` with its trees opened along the proof path
+    (and the page scrolled to ``list`` or ``theorem``)."""
     params = {"open": open_mode}
     if theorem is not None:
         params = {"t": theorem, **params}
+    if scroll is not None:
+        params["scroll"] = scroll
     return urlencode(params)
 
 
@@ -116,7 +121,7 @@ def _fail(message: str) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Runs ``lean-gym report``; returns the exit status."""
-    from agents.report.browser import CHROMIUM_INSTALL_HINT, find_chromium, screenshot
+    from agents.report.browser import CHROMIUM_INSTALL_HINT, capture, find_chromium
     from agents.report.errors import ReportError
     from agents.report.page import ReportOptions, check_output_path, write_report
     from agents.report.run import load_run
@@ -143,10 +148,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         if written.tree_errors:
             print(f"  {written.tree_errors} tree file(s) could not be read (see the page)")
         if png is not None:
-            screenshot(
+            capture(
                 written.path,
                 png,
-                fragment=screenshot_fragment(args.select),
+                fragment=screenshot_fragment(args.select, scroll="list"),
                 window=args.window,
             )
             print(f"wrote {png}")

@@ -5,11 +5,12 @@ Everything here is plain JSON (made safe for the page by :func:`agents.report.es
 folder one per granularity, so that the page's list and its per-theorem panes are the same code
 for both.
 
-A tree is sent as a list of rows, one per node (arrays rather than objects: a tree of thousands
-of nodes stays small); :data:`NODE_FIELDS` names the positions and the page's script reads them
-in that order. A tree larger than ``max_nodes`` keeps its first ``max_nodes`` nodes in creation
-order plus every node on a proof path (the ancestors of a kept node are always kept, since a
-parent precedes its children), and each kept node counts the children left out.
+A tree is sent as a list of rows, one per drawn node (arrays rather than objects: a tree of
+thousands of nodes stays small); :data:`NODE_FIELDS` names the positions and the page's script
+reads them in that order. A segment recorded as a chain of one node per tactic is drawn as one
+edge (see :class:`_Shape`). A tree larger than ``max_nodes`` keeps its first ``max_nodes`` nodes
+in creation order plus every node on a proof path (the ancestors of a kept node are always
+kept, since a parent precedes its children), and each kept node counts the children left out.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from agents.report.errors import ReportError
@@ -48,7 +50,8 @@ NODE_FIELDS = (
     "on_proof_path",  # 1 or 0
     "depth",
     "hidden_children",  # children left out of a truncated tree
-    "descendants",  # nodes below it in the whole tree (those left out included)
+    "descendants",  # edges below it as drawn (those left out included)
+    "steps",  # a folded segment chain's intermediate nodes: [[id, tactic, state], ...]
 )
 
 _DECLARATION = re.compile(r"^\s*(?:@\[[^\]]*\]\s*)?(theorem|lemma|example)\b")
@@ -80,6 +83,71 @@ def _normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """A tree as the page draws it: segment chains folded into one edge each.
+
+    A search may record a segment edge as one node per tactic (every intermediate state kept)
+    with ``segment`` on the chain's last node; the page draws that chain as one edge from the
+    chain's first parent to its last node, and keeps the folded intermediate states as the
+    edge's ``steps``. A segment recorded as a single node (its tactics joined) needs no folding.
+
+    Attributes:
+        parent: Per node, its parent as drawn (None for the root and for folded nodes).
+        folded: Per node, True when it is an intermediate node of a folded chain.
+        steps: Per chain end, the folded nodes' ids in order.
+        depth: Per node, edges from the root as drawn.
+    """
+
+    parent: tuple[int | None, ...]
+    folded: tuple[bool, ...]
+    steps: Mapping[int, tuple[int, ...]]
+    depth: tuple[int, ...]
+
+
+def _shape(record: TreeRecord) -> _Shape:
+    nodes = record.trajectory.nodes
+    children = [0] * len(nodes)
+    for node in nodes[1:]:
+        assert node.parent is not None
+        children[node.parent] += 1
+    parent: list[int | None] = [node.parent for node in nodes]
+    folded = [False] * len(nodes)
+    steps: dict[int, tuple[int, ...]] = {}
+    for node in nodes:
+        segment = record.segments[node.id]
+        if not segment or len(segment) < 2 or node.tactic != segment[-1]:
+            continue
+        chain: list[int] = []
+        current = node
+        for tactic in reversed(segment[:-1]):
+            above = None if current.parent is None else nodes[current.parent]
+            if (
+                above is None
+                or above.parent is None  # the root is never folded
+                or above.tactic != tactic
+                or children[above.id] != 1
+                or record.expanded[above.id] is not None
+                or folded[above.id]
+            ):
+                break
+            chain.append(above.id)
+            current = above
+        if len(chain) != len(segment) - 1:
+            continue
+        for inner in chain:
+            folded[inner] = True
+            parent[inner] = None
+        parent[node.id] = nodes[chain[-1]].parent
+        steps[node.id] = tuple(reversed(chain))
+    depth = [0] * len(nodes)
+    for node in nodes[1:]:
+        above = parent[node.id]
+        if above is not None:
+            depth[node.id] = depth[above] + 1
+    return _Shape(tuple(parent), tuple(folded), steps, tuple(depth))
+
+
 def _solved_path(record: TreeRecord, proof: str | None) -> list[int] | None:
     """The ids of the path to the solved node whose tactics make ``proof`` (else the shortest)."""
     trajectory = record.trajectory
@@ -98,16 +166,20 @@ def _solved_path(record: TreeRecord, proof: str | None) -> list[int] | None:
 def proof_blocks(record: TreeRecord | None, proof: str | None) -> list[list[str]] | None:
     """The found proof cut where the search's edges were: one block per edge of the proof path.
 
-    A segment edge is one block of its tactics; a tactic edge is a block of one. None when the
-    tree has no solved node (the page then shows the proof text as one block).
+    A segment edge (a single node, or a folded chain) is one block of its tactics; a tactic
+    edge is a block of one. None when the tree has no solved node (the page then shows the
+    proof text as one block).
     """
     if record is None:
         return None
     path = _solved_path(record, proof)
     if path is None:
         return None
+    shape = _shape(record)
     blocks = []
     for node_id in path[1:]:
+        if shape.folded[node_id]:
+            continue
         segment = record.segments[node_id]
         tactic = record.trajectory.nodes[node_id].tactic or ""
         blocks.append(list(segment) if segment else [tactic])
@@ -118,24 +190,29 @@ def tree_payload(record: TreeRecord, max_nodes: int) -> dict[str, Any]:
     """The tree as the page's script reads it (see :data:`NODE_FIELDS`)."""
     nodes = record.trajectory.nodes
     total = len(nodes)
-    keep = [node.id for node in nodes if node.id < max_nodes or node.on_proof_path]
+    shape = _shape(record)
+    drawn = [node.id for node in nodes if not shape.folded[node.id]]
+    keep = [i for i in drawn if i < max_nodes or nodes[i].on_proof_path]
     position = {node_id: i for i, node_id in enumerate(keep)}
     hidden = [0] * total
     descendants = [0] * total
-    for node in reversed(nodes[1:]):  # children come after their parent
-        assert node.parent is not None
-        descendants[node.parent] += descendants[node.id] + 1
-        if node.id not in position:
-            hidden[node.parent] += 1
+    for node_id in reversed(drawn[1:]):  # drawn parents come before their children
+        above = shape.parent[node_id]
+        assert above is not None
+        descendants[above] += descendants[node_id] + 1
+        if node_id not in position:
+            hidden[above] += 1
     rows = []
     for node_id in keep:
         node = nodes[node_id]
         error = node.error
         segment = record.segments[node_id]
+        above = shape.parent[node_id]
+        steps = shape.steps.get(node_id)
         rows.append(
             [
                 node.id,
-                None if node.parent is None else position[node.parent],
+                None if above is None else position[above],
                 node.tactic,
                 node.state,
                 node.num_goals,
@@ -144,18 +221,22 @@ def tree_payload(record: TreeRecord, max_nodes: int) -> dict[str, Any]:
                 record.expanded[node_id],
                 None if segment is None else list(segment),
                 1 if node.on_proof_path else 0,
-                node.depth,
+                shape.depth[node_id],
                 hidden[node_id],
                 descendants[node_id],
+                None
+                if steps is None
+                else [[nodes[i].id, nodes[i].tactic, nodes[i].state] for i in steps],
             ]
         )
     return {
         "total": total,
         "shown": len(rows),
+        "drawn": len(drawn),
         "failed": sum(1 for n in nodes if n.error is not None),
         "expanded": sum(1 for e in record.expanded if e is not None),
         "solved": sum(1 for n in nodes if n.is_solved),
-        "max_depth": max(n.depth for n in nodes),
+        "max_depth": max(shape.depth),
         "nodes": rows,
     }
 

@@ -18,8 +18,8 @@
   'use strict';
 
   const FIELDS = ['id', 'parent', 'tactic', 'state', 'num_goals', 'error_kind', 'error_message',
-    'expanded', 'segment', 'on_proof_path', 'depth', 'hidden_children', 'descendants'];
-  const [ID, PARENT, TACTIC, STATE, GOALS, EKIND, EMSG, EXPANDED, SEGMENT, ONPATH, DEPTH, HIDDEN, BELOW] =
+    'expanded', 'segment', 'on_proof_path', 'depth', 'hidden_children', 'descendants', 'steps'];
+  const [ID, PARENT, TACTIC, STATE, GOALS, EKIND, EMSG, EXPANDED, SEGMENT, ONPATH, DEPTH, HIDDEN, BELOW, STEPS] =
     FIELDS.map((_, i) => i);
   const CHUNK = 50;            // children built per "show more"
   const INITIAL_BUDGET = 400;  // nodes built when a tree first opens to its default depth
@@ -407,8 +407,8 @@
     this.open = new Uint8Array(n);
     this.rendered = 0;
     this.hasOrder = rows.some((r) => r[EXPANDED] !== null);
-    const stats = [plural(tree.total, 'node')];
-    if (tree.shown < tree.total) stats.push(tree.shown + ' in this report (the rest left out)');
+    const stats = [plural(tree.total, 'node') + (tree.drawn < tree.total ? ' (' + tree.drawn + ' drawn, segment chains as one edge)' : '')];
+    if (tree.shown < tree.drawn) stats.push(tree.shown + ' in this report (the rest left out, --max-tree-nodes)');
     if (this.hasOrder) stats.push(tree.expanded + ' expanded');
     stats.push(plural(tree.failed, 'failed edge'), tree.solved + ' solved', 'depth ≤ ' + tree.max_depth);
     const self = this;
@@ -473,6 +473,7 @@
     badges.append(h('span', { class: 'b muted', text: 'node ' + r[ID] }));
     line.append(badges);
     el.append(line);
+    if (r[STEPS]) el.append(this.steps(r));
     if (failed) {
       const msg = h('pre', { class: 'msg', text: r[EMSG], title: 'click to show or fold the whole message' });
       msg.addEventListener('click', () => msg.classList.toggle('full'));
@@ -482,6 +483,19 @@
     this.els[i] = el;
     this.rendered += 1;
     return el;
+  };
+
+  // The intermediate states of a segment edge recorded one node per tactic (built when opened).
+  TreeView.prototype.steps = function (r) {
+    const box = h('details', { class: 'steps' }, h('summary', { text: plural(r[STEPS].length, 'intermediate state') }));
+    box.addEventListener('toggle', () => {
+      if (!box.open || box.childElementCount > 1) return;
+      for (const [id, tactic, state] of r[STEPS]) {
+        box.append(h('div', { class: 'step' }, h('code', { class: 'tac', text: tactic }), h('span', { class: 'b muted', text: 'node ' + id }),
+          h('pre', { class: 'goals', text: state })));
+      }
+    });
+    return box;
   };
 
   TreeView.prototype.more = function (i, count) {

@@ -10,11 +10,12 @@ the skip into a failure so CI can never pass them silently.
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_browser import Chromium
 from report_runs import (
     HOSTILE,
     HOSTILE_NAME,
@@ -25,7 +26,7 @@ from report_runs import (
 )
 
 from agents.report import ReportOptions, write_report
-from agents.report.browser import dump_dom, find_chromium, page_url, screenshot
+from agents.report.browser import DevToolsBrowser, dump_dom, find_chromium, page_url, screenshot
 from agents.report.cli import screenshot_fragment
 
 REPO = Path(__file__).resolve().parents[3]
@@ -115,6 +116,48 @@ def dom(html: str) -> Element:
     return builder.root
 
 
+def png_ink(data: bytes) -> float:
+    """The share of pixels darker than light grey in an 8-bit RGB(A) PNG (0.0: blank)."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    pos, idat, header = 8, b"", b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color = struct.unpack(">IIBB", header[:10])
+    assert depth == 8 and color in (2, 6), (depth, color)
+    channels = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(idat), width * channels
+    previous, dark = bytearray(stride), 0
+    for y in range(height):
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (
+                    line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)
+                ) & 255
+        dark += sum(1 for x in range(0, stride, channels) if line[x] < 200)
+        previous = line
+    return dark / (width * height)
+
+
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
@@ -131,7 +174,7 @@ def eval_page(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with Chromium(CHROMIUM, window=(1280, 900)) as chromium:
+    with DevToolsBrowser(CHROMIUM, window=(1280, 900)) as chromium:
         yield chromium
 
 
@@ -151,7 +194,9 @@ def test_dump_dom_shows_theorems_proof_path_and_failure_messages(eval_page) -> N
         "cannot_start",
     ]
     statuses = {
-        r.attrs["data-name"]: r.find("span", cls="badge").text() for r in rows if "data-name" in r.attrs
+        r.attrs["data-name"]: r.find("span", cls="badge").text()
+        for r in rows
+        if "data-name" in r.attrs
     }
     assert statuses["smoke_and_intro"] == "solved" and statuses["cannot_start"] == "not started"
     selected = [r.attrs["data-name"] for r in rows if "selected" in r.classes]
@@ -193,11 +238,20 @@ def test_cli_screenshot_is_kept_as_an_artifact(eval_page) -> None:
     png = screenshot(
         eval_page,
         artifact("report-eval.png"),
-        fragment=screenshot_fragment("smoke_and_intro") + "&scroll=list",
+        fragment=screenshot_fragment("smoke_and_intro"),
         window=(1280, 1000),
     )
-    data = png.read_bytes()
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+    assert png_ink(png.read_bytes()) > 0.02  # drawn, not blank
+
+
+def test_report_screenshot_option_draws_the_list_and_the_tree(eval_page, capsys) -> None:
+    from test_report_cli import report_main
+
+    png = artifact("report-cli.png")
+    argv = [str(eval_page.parent), "--screenshot", str(png), "--select", "smoke_and_intro"]
+    assert report_main(argv) == 0
+    assert f"wrote {png}" in capsys.readouterr().out
+    assert png_ink(png.read_bytes()) > 0.02
 
 
 # ------------------------------------------------------------------------------ driven
@@ -212,7 +266,12 @@ def test_interactions_sort_filter_select_expand(eval_page, browser) -> None:
     page.click("button.sort[data-key='0:lean_calls']")
     page.click("button.sort[data-key='0:lean_calls']")
     assert page.evaluate(names)[0] == "smoke_and_intro"  # 25 calls, the most
-    assert page.evaluate("document.querySelector(\"button.sort[data-key='0:lean_calls']\").parentElement.getAttribute('aria-sort')") == "descending"
+    assert (
+        page.evaluate(
+            "document.querySelector(\"button.sort[data-key='0:lean_calls']\").parentElement.getAttribute('aria-sort')"
+        )
+        == "descending"
+    )
     assert "dir=desc" in page.evaluate("location.hash")
     # Filter by name.
     page.type_into("#lg-filter", "AND_")
@@ -236,10 +295,15 @@ def test_interactions_sort_filter_select_expand(eval_page, browser) -> None:
     drawn = "document.querySelectorAll('.attempt .tree .node').length"
     before = page.evaluate(drawn)
     page.click("button.tool:nth-of-type(3)")  # collapse
-    closed = page.evaluate("Array.from(document.querySelectorAll('.tree .tog[aria-expanded=true]')).length")
+    closed = page.evaluate(
+        "Array.from(document.querySelectorAll('.tree .tog[aria-expanded=true]')).length"
+    )
     assert closed == 0
     page.click(".tree .node .tog")  # open the root again
-    assert page.evaluate("document.querySelector('.tree .tog').getAttribute('aria-expanded')") == "true"
+    assert (
+        page.evaluate("document.querySelector('.tree .tog').getAttribute('aria-expanded')")
+        == "true"
+    )
     page.click("button.tool:nth-of-type(2)")  # open all
     assert page.evaluate(drawn) >= before
     assert page.evaluate(drawn) == 25  # the whole tree: 25 nodes
@@ -251,7 +315,9 @@ def test_interactions_sort_filter_select_expand(eval_page, browser) -> None:
     assert shown_failed == 0
     # Expansion order: a list of the expanded nodes; clicking one reveals it.
     page.click("button.tool:nth-of-type(4)")
-    order = page.evaluate("Array.from(document.querySelectorAll('.order-list li')).map(li => li.dataset.node)")
+    order = page.evaluate(
+        "Array.from(document.querySelectorAll('.order-list li')).map(li => li.dataset.node)"
+    )
     assert order == ["0", "1", "13"]
     page.click(".order-list li:nth-child(3)")
     assert page.evaluate("document.querySelector('.node.flash').dataset.node") == "13"
@@ -280,9 +346,13 @@ def test_hostile_text_is_shown_as_text_and_never_runs(tmp_path, browser) -> None
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert page.evaluate("document.querySelectorAll('script').length") == 5
-    assert page.evaluate("document.querySelector('article.thm h2 .tname').textContent") == HOSTILE_NAME
+    assert (
+        page.evaluate("document.querySelector('article.thm h2 .tname').textContent") == HOSTILE_NAME
+    )
     assert page.evaluate("document.querySelector('#lg-table a.tname').textContent") == HOSTILE_NAME
-    edges = page.evaluate("Array.from(document.querySelectorAll('.tree .edge')).map(e => e.textContent)")
+    edges = page.evaluate(
+        "Array.from(document.querySelectorAll('.tree .edge')).map(e => e.textContent)"
+    )
     assert f"intro {HOSTILE[0]}" in edges and f"exact {HOSTILE[1]}" in edges
     assert f"trivial -- {HOSTILE[2]}{HOSTILE[3]}" in edges  # the segment's two tactics
     message = page.evaluate("document.querySelector('.tree .node.failed pre.msg').textContent")
@@ -303,7 +373,9 @@ def test_hostile_text_is_shown_as_text_and_never_runs(tmp_path, browser) -> None
 
 
 def test_a_tree_of_thousands_of_nodes_draws_lazily(tmp_path, browser) -> None:
-    html = write_report(write_big_tree_run(tmp_path / "big", nodes=6000), None, ReportOptions()).path
+    html = write_report(
+        write_big_tree_run(tmp_path / "big", nodes=6000), None, ReportOptions()
+    ).path
     page = browser.open(page_url(html))
     page.wait_for("document.body.dataset.ready === '1'")
     drawn = "document.querySelectorAll('.tree .node').length"
@@ -324,9 +396,13 @@ def test_compare_shows_the_three_granularities_side_by_side(tmp_path, browser) -
     html = write_report(write_compare_run(tmp_path / "cmp")).path
     page = browser.open(page_url(html, "t=smoke_and_intro&open=path"))
     page.wait_for("document.body.dataset.ready === '1'")
-    panes = page.evaluate("Array.from(document.querySelectorAll('.pane')).map(p => p.dataset.column)")
+    panes = page.evaluate(
+        "Array.from(document.querySelectorAll('.pane')).map(p => p.dataset.column)"
+    )
     assert panes == ["step", "segment", "proof"]
-    tops = page.evaluate("Array.from(document.querySelectorAll('.pane')).map(p => Math.round(p.getBoundingClientRect().top))")
+    tops = page.evaluate(
+        "Array.from(document.querySelectorAll('.pane')).map(p => Math.round(p.getBoundingClientRect().top))"
+    )
     assert len(set(tops)) == 1  # one row: side by side
     blocks = page.evaluate(
         "Array.from(document.querySelectorAll('.pane')).map(p => p.querySelectorAll('li.block').length)"
