@@ -39,10 +39,10 @@ class RunArgs:
     """Directory for trajectories.jsonl, segments.jsonl, values.jsonl and summary.json."""
     limit: int | None = None
     """Use only the first N theorems."""
-    splitter: str = "goal-change"
+    segmenter: str = "goal-change"
     """How the segment env's actions and the SFT rows are cut."""
     max_len: int = 8
-    """Longest segment of the goal-change splitter."""
+    """Longest segment of the goal-change segmenter."""
     gamma: float = 0.95
     """Discount of the value labels."""
 
@@ -74,15 +74,6 @@ class RunSummary:
     results: tuple[GranularityResult, ...]
     rejections: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def _segment_actions(trajectory: Any, segmenter: Any) -> list[str] | None:
-    from lean_gym.tactic_text import join_tactics
-
-    paths = trajectory.proof_paths()
-    if not paths:
-        return None
-    return [join_tactics(segment.tactics) for segment in segmenter.split(paths[0])]
 
 
 def _play(env: Any, theorem_name: str, actions: list[str]) -> tuple[bool, int, int, str | None]:
@@ -126,7 +117,7 @@ def run(args: RunArgs) -> RunSummary:
     out.mkdir(parents=True, exist_ok=True)
     theorems = [t for t in load_theorems(args.dataset, limit=args.limit) if t.proof is not None]
     segmenter = make_segmenter(
-        args.splitter, max_len=args.max_len if args.splitter == "goal-change" else None
+        args.segmenter, max_len=args.max_len if args.segmenter == "goal-change" else None
     )
     integrity.DEFAULT_COUNTER.reset()
 
@@ -141,22 +132,18 @@ def run(args: RunArgs) -> RunSummary:
                 for row in data:
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-        from lean_gym.tactic_text import split_tactics
-
         by_name = {t.theorem.name: t for t in trajectories}
         results = []
         for env_id in lean_gym.ENV_IDS:
             env = gym.make(env_id, dataset=theorems, backend=backend)
+            env_class = type(env.unwrapped)
             proved = steps = calls = 0
             failures: list[str] = []
             for theorem in theorems:
                 assert theorem.proof is not None
-                if env_id == "LeanStep-v0":
-                    actions = split_tactics(theorem.proof)
-                elif env_id == "LeanSegment-v0":
-                    actions = _segment_actions(by_name[theorem.name], segmenter) or [theorem.proof]
-                else:
-                    actions = [theorem.proof]
+                actions = env_class.actions_for_proof(
+                    theorem.proof, trajectory=by_name[theorem.name], segmenter=segmenter
+                )
                 ok, n_steps, n_calls, failure = _play(env, theorem.name, actions)
                 proved += ok
                 steps += n_steps
@@ -215,7 +202,7 @@ def _cmd_run(ns: argparse.Namespace) -> int:
         backend=ns.backend,
         out=ns.out,
         limit=ns.limit,
-        splitter=ns.splitter,
+        segmenter=ns.segmenter,
         max_len=ns.max_len,
         gamma=ns.gamma,
     )
@@ -239,7 +226,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", default=defaults.out)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument(
-        "--splitter", default=defaults.splitter, choices=["goal-change", "fixed", "step", "whole"]
+        "--segmenter", default=defaults.segmenter, choices=["goal-change", "fixed", "step", "whole"]
     )
     parser.add_argument("--max-len", type=int, default=defaults.max_len)
     parser.add_argument("--gamma", type=float, default=defaults.gamma)

@@ -3,7 +3,7 @@
 ::
 
     lean-gym data trajectories --dataset smoke --out T.jsonl [--backend minilean] [--limit N]
-    lean-gym data segments --trajectories T.jsonl --splitter goal-change --out S.jsonl
+    lean-gym data segments --trajectories T.jsonl --segmenter goal-change --out S.jsonl
         [--max-len 8] [--k 2] [--template leandojo] [--val-fraction 0.1] [--seed 0]
     lean-gym data values --trajectories T.jsonl [--gamma 0.95] --out V.jsonl
 
@@ -128,11 +128,11 @@ def _cmd_segments(args: argparse.Namespace) -> int:
 
     try:
         options: dict[str, Any] = {}
-        if args.splitter == "goal-change":
+        if args.segmenter == "goal-change":
             options["max_len"] = args.max_len
-        elif args.splitter == "fixed":
+        elif args.segmenter == "fixed":
             options["k"] = args.k
-        segmenter = make_segmenter(args.splitter, **options)
+        segmenter = make_segmenter(args.segmenter, **options)
         template = get_template(args.template)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -151,7 +151,7 @@ def _cmd_segments(args: argparse.Namespace) -> int:
     _write_rows(val, val_out)
     used = sum(1 for t in trajectories if t.proof_paths() and t.verified is not False)
     print(f"trajectories: {len(trajectories)} read, {used} with a proof path used")
-    print(f"segments: {len(raw)}; after dedup: {len(rows)} (splitter {segmenter.name}, "
+    print(f"segments: {len(raw)}; after dedup: {len(rows)} (segmenter {segmenter.name}, "
           f"template {template.name})")  # fmt: skip
     print(f"train: {len(train)} rows -> {out}")
     print(f"validation: {len(val)} rows -> {val_out} "
@@ -209,7 +209,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     seg = commands.add_parser("segments", help="cut trajectories into prompt/completion rows")
     seg.add_argument("--trajectories", required=True, help="input jsonl of trajectories")
-    seg.add_argument("--splitter", default="goal-change", choices=sorted(SEGMENTERS))
+    seg.add_argument("--segmenter", default="goal-change", choices=sorted(SEGMENTERS))
     seg.add_argument("--max-len", type=int, default=8, help="goal-change: longest segment")
     seg.add_argument("--k", type=int, default=2, help="fixed: tactics per segment")
     seg.add_argument("--template", default=DEFAULT_TEMPLATE, choices=sorted(TEMPLATES))

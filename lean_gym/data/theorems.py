@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lean_gym.errors import DatasetLoadError
 from lean_gym.tactic_text import strip_comments, unfence
 from lean_gym.types import Theorem
 
@@ -107,10 +108,6 @@ _MODIFIERS = re.compile(r"^(?:(?:private|protected|noncomputable)\s+)+")
 _TRAILING_DOC = re.compile(r"/--(?:(?!-/)[\s\S])*-/\s*$")
 _IDENT = re.compile(r"[^\W\d][\w'.!?]*")
 _SORRY = re.compile(r"(?<![\w.])(?:sorry|admit)(?![\w'])")
-
-
-class DatasetLoadError(RuntimeError):
-    """A dataset cannot be loaded at all (not installed, offline, missing, bad splits)."""
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ is the number of tactics from the root.
 :func:`build_trajectory` turns a known proof into a linear trajectory through any backend:
 the proof is split into top-level tactics (:func:`lean_gym.tactic_text.split_tactics`) and run
 one by one with ``backend.run_tactic``. A backend that offers the REPL's ``allTactics`` output
-(an ``all_tactics(theorem, proof)`` method) is used instead when the proof verifies; see
-:func:`trajectory_from_all_tactics`. :class:`TreeBuilder` records search trees.
+(:class:`~lean_gym.backends.capabilities.SupportsAllTactics`) is used instead when the proof
+verifies; see :func:`trajectory_from_all_tactics`. :class:`TreeBuilder` records search trees.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ from pathlib import Path
 from typing import Any
 
 import lean_gym
-from lean_gym.backends.base import BackendError, ProverBackend
+from lean_gym.backends.base import ProverBackend
+from lean_gym.backends.capabilities import SupportsAllTactics
+from lean_gym.errors import BackendError
 from lean_gym.tactic_text import split_tactics
 from lean_gym.types import Goal, LeanError, ProofState, Success, Theorem
 
@@ -639,11 +641,10 @@ def trajectory_from_all_tactics(
 
 
 def _all_tactics_entries(backend: Any, theorem: Theorem, proof: str) -> list[Any] | None:
-    method = getattr(backend, "all_tactics", None)
-    if not callable(method):
+    if not isinstance(backend, SupportsAllTactics):
         return None
     try:
-        answer = method(theorem, proof)
+        answer = backend.all_tactics(theorem, proof)
     except (NotImplementedError, BackendError) as exc:
         logger.info("all_tactics unavailable for %s (%s); replaying", theorem.name, exc)
         return None
