@@ -10,3 +10,6 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     """Adds the agents' subcommands (``eval``, ``compare``, ``report``) to ``lean-gym``."""
+    from agents.report.cli import register_report
+
+    register_report(subparsers)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from lean_gym.errors import LeanGymError
+
 __all__ = ["ReportError"]
 
 
-class ReportError(Exception):
-    """A run folder that cannot be reported, or an output that cannot be written.
+class ReportError(LeanGymError):
+    """A run folder that cannot be reported, an output that cannot be written, or a browser
+    that cannot render the page.
 
     The message is one line meant for the user (the CLI prints it and exits with 2). It pickles
-    (a single string argument).
+    (lean_gym's exceptions rebuild from their constructor arguments).
     """

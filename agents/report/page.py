@@ -119,9 +119,8 @@ def _header_line(columns: Sequence[tuple[str, EvalRun]]) -> str:
     parts = []
     for key, run in columns:
         args = run.args
-        bits = [
-            f"{name} {args[name]}" for name in ("dataset", "search", "policy") if args.get(name)
-        ]
+        named = {"dataset": args.get("dataset"), "search": run.search, "policy": run.policy}
+        bits = [f"{name} {value}" for name, value in named.items() if value]
         budget = args.get("budget")
         if budget:
             bits.append(f"budget {budget}")
@@ -209,8 +208,8 @@ def render_report(
             {
                 "key": key,
                 "granularity": sub.granularity,
-                "search": sub.args.get("search"),
-                "policy": sub.args.get("policy"),
+                "search": sub.search,
+                "policy": sub.policy,
             }
             for key, sub in columns
         ],

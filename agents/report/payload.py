@@ -166,8 +166,8 @@ def _solved_path(record: TreeRecord, proof: str | None) -> list[int] | None:
 def proof_blocks(record: TreeRecord | None, proof: str | None) -> list[list[str]] | None:
     """The found proof cut where the search's edges were: one block per edge of the proof path.
 
-    A segment edge (a single node, or a folded chain) is one block of its tactics; a tactic
-    edge is a block of one. None when the tree has no solved node (the page then shows the
+    A segment edge (a single node, or a chain of one node per tactic) is one block of its
+    tactics; a tactic edge is a block of one. None when the tree has no solved node (the page then shows the
     proof text as one block).
     """
     if record is None:
@@ -175,14 +175,18 @@ def proof_blocks(record: TreeRecord | None, proof: str | None) -> list[list[str]
     path = _solved_path(record, proof)
     if path is None:
         return None
-    shape = _shape(record)
-    blocks = []
+    blocks: list[list[str]] = []
     for node_id in path[1:]:
-        if shape.folded[node_id]:
-            continue
         segment = record.segments[node_id]
         tactic = record.trajectory.nodes[node_id].tactic or ""
-        blocks.append(list(segment) if segment else [tactic])
+        if segment and len(segment) > 1 and tactic == segment[-1]:
+            # A chain (one node per tactic): its first tactics are the blocks just added.
+            head = [[t] for t in segment[:-1]]
+            if blocks[-len(head) :] == head:
+                del blocks[-len(head) :]
+            blocks.append(list(segment))
+        else:
+            blocks.append(list(segment) if segment else [tactic])
     return blocks
 
 
@@ -209,6 +213,8 @@ def tree_payload(record: TreeRecord, max_nodes: int) -> dict[str, Any]:
         segment = record.segments[node_id]
         above = shape.parent[node_id]
         steps = shape.steps.get(node_id)
+        if segment and steps is None and node.tactic == segment[-1]:
+            segment = None  # an unfolded chain: this edge is its last tactic only
         rows.append(
             [
                 node.id,

@@ -296,11 +296,24 @@ class EvalRun:
 
     @property
     def granularity(self) -> str | None:
+        return self._first("granularity")
+
+    @property
+    def search(self) -> str | None:
+        """The search algorithm, as the rows name it (the arguments may leave it default)."""
+        return self._first("search")
+
+    @property
+    def policy(self) -> str | None:
+        return self._first("policy")
+
+    def _first(self, key: str) -> str | None:
         for row in self.rows:
-            if row.granularity:
-                return row.granularity
-        value = self.args.get("granularity")
-        return None if value is None else str(value)
+            value = getattr(row, key)
+            if value:
+                return value
+        value = self.args.get(key)
+        return str(value) if value else None
 
     def theorems(self) -> list[TheoremAttempts]:
         """The rows grouped by theorem, in dataset order."""
@@ -424,53 +437,12 @@ def _group_rows(rows: Sequence[ResultRow]) -> list[TheoremAttempts]:
     return theorems
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def summarize_rows(rows: Sequence[ResultRow]) -> dict[str, Any]:
-    """A ``summary.json``-shaped summary computed from the rows (for a run still going).
+    """A ``summary.json`` computed from the rows, as the eval runner computes it
+    (:func:`agents.metrics.summarize`), for a run that has not written one yet."""
+    from agents.metrics import summarize
 
-    Percentages are in percent; ``per_solved`` holds means over the solved theorems' solving
-    attempts; ``time`` holds totals over every row.
-    """
-    theorems = _group_rows(rows)
-    total = len(theorems)
-    solved = [t for t in theorems if t.status == "solved"]
-    max_attempts = max((len(t.attempts) for t in theorems), default=0)
-    pass_at_k = {}
-    for k in range(1, max_attempts + 1):
-        hits = sum(1 for t in theorems if any(r.solved for r in t.attempts[:k]))
-        pass_at_k[str(k)] = 100.0 * hits / total if total else 0.0
-    per_solved = {}
-    for key in ("lean_calls", "policy_calls", "expansions", "tokens"):
-        values = [getattr(t.best, key) for t in solved]
-        per_solved[key] = _mean([v for v in values if v is not None])
-    time = {}
-    for key in _TIME_KEYS:
-        values = [row.time.get(key) for row in rows]
-        time[key] = sum(v for v in values if v is not None)
-    could_not_start: dict[str, int] = {}
-    failed_by_reason: dict[str, int] = {}
-    for t in theorems:
-        if t.status == "not started":
-            reason = t.attempts[0].start_error or "start_error"
-            key = reason.splitlines()[0][:80] if reason else "start_error"
-            could_not_start[key] = could_not_start.get(key, 0) + 1
-        elif t.status == "failed":
-            reason = t.reasons[0] if t.reasons else "unknown"
-            failed_by_reason[reason] = failed_by_reason.get(reason, 0) + 1
-    return {
-        "total": total,
-        "started": sum(1 for t in theorems if t.status != "not started"),
-        "solved": len(solved),
-        "solved_pct": 100.0 * len(solved) / total if total else 0.0,
-        "pass_at_k": pass_at_k,
-        "per_solved": per_solved,
-        "time": time,
-        "could_not_start": could_not_start,
-        "failed_by_reason": failed_by_reason,
-    }
+    return summarize([row.to_json() for row in rows if row.index is not None])
 
 
 def load_eval_run(path: str | Path) -> EvalRun:

@@ -40,26 +40,14 @@ def format_number(value: Any, *, digits: int = 1) -> str:
 
 
 def pass_at_k_percent(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """``pass_at_k`` in percent, whether the run wrote fractions or percentages.
-
-    pass@n over n attempts is the solved share, so the largest k's value is compared with
-    ``solved_pct`` to tell the two apart.
-    """
+    """``pass_at_k`` in percent (``summary.json`` holds fractions, the unbiased estimator's)."""
     raw = summary.get("pass_at_k")
-    if not isinstance(raw, Mapping) or not raw:
+    if not isinstance(raw, Mapping):
         return {}
-    values: dict[str, float | None] = {}
-    for key, value in raw.items():
-        values[str(key)] = float(value) if isinstance(value, (int, float)) else None
-    numbers = [v for v in values.values() if v is not None]
-    solved_pct = summary.get("solved_pct")
-    fractions = bool(numbers) and max(numbers) <= 1.0
-    if fractions and isinstance(solved_pct, (int, float)) and numbers:
-        last = values[max(values, key=lambda k: int(k) if k.isdigit() else 0)]
-        if last is not None and abs(last - solved_pct) < abs(last * 100 - solved_pct):
-            fractions = False
-    scale = 100.0 if fractions else 1.0
-    return {k: None if v is None else v * scale for k, v in values.items()}
+    return {
+        str(k): 100.0 * v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        for k, v in raw.items()
+    }
 
 
 def _reason_list(counts: Any) -> str:
@@ -125,7 +113,16 @@ def summary_html(columns: Sequence[tuple[str, EvalRun]]) -> str:
         number_row("started", lambda s: s.get("started")),
         number_row("solved", lambda s: s.get("solved")),
         number_row("solved %", lambda s: s.get("solved_pct"), suffix=" %"),
+        number_row("solved % of started", lambda s: s.get("solved_pct_of_started"), suffix=" %"),
     ]
+    if any(len((s.get("runs") or {}).get("solved_pct") or ()) > 1 for s in summaries):
+        cells = []
+        for summary in summaries:
+            runs = summary.get("runs") or {}
+            mean, std = runs.get("mean"), runs.get("std")
+            shown = "–" if mean is None else f"{format_number(mean)} ± {format_number(std)} %"
+            cells.append(text(shown))
+        rows.append(row("solved % per attempt", cells))
     pass_tables = [pass_at_k_percent(s) for s in summaries]
     ks = sorted({k for table in pass_tables for k in table}, key=lambda k: (len(k), k))
     for k in ks:
@@ -154,6 +151,12 @@ def summary_html(columns: Sequence[tuple[str, EvalRun]]) -> str:
         f"{key}: no summary.json yet (the run is incomplete); computed from results.jsonl"
         for key, run in columns
         if run.summary_computed
+    ]
+    notes += [
+        f"{key}: the run did not finish (interrupted or still going); rerun `lean-gym eval` "
+        "with the same --out to resume"
+        for key, run in columns
+        if not run.summary_computed and run.summary.get("complete") is False
     ]
     heads = "".join(f'<th scope="col">{text(key)}</th>' for key, _ in columns)
     note_html = "".join(f'<p class="note">{text(n)}</p>' for n in notes)

@@ -156,15 +156,12 @@ def test_summary_values_and_pass_at_k_units(runs) -> None:
     table = page.split('<table class="summary">', 1)[1].split("</table>", 1)[0]
     assert '<th scope="row">solved %</th><td>60.0 %</td>' in table
     assert '<th scope="row">pass@1</th><td>60.0 %</td>' in table  # written as a fraction
-    assert pass_at_k_percent({"solved_pct": 50.0, "pass_at_k": {"1": 0.25, "2": 0.5}}) == {
+    assert pass_at_k_percent({"pass_at_k": {"1": 0.25, "2": 0.5, "3": None}}) == {
         "1": 25.0,
         "2": 50.0,
+        "3": None,
     }
-    assert pass_at_k_percent({"solved_pct": 50.0, "pass_at_k": {"1": 25.0, "2": 50.0}}) == {
-        "1": 25.0,
-        "2": 50.0,
-    }
-    assert pass_at_k_percent({"solved_pct": 0.5, "pass_at_k": {"1": 0.5}}) == {"1": 0.5}
+    assert "solved % per attempt" not in table  # one attempt: no spread to show
 
 
 def test_nan_in_a_summary_shows_as_a_dash(tmp_path) -> None:
@@ -220,3 +217,46 @@ def test_writing_is_atomic(tmp_path, monkeypatch) -> None:
         write_report(path, out)
     assert out.read_text() == "old report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atomic", "report.html"]
+
+
+def _chain_record(*, branch: bool, expanded_inner: bool):
+    """A tree with a two-tactic segment recorded as a chain root -> a -> b (segment on b)."""
+    from agents.report.run import TreeRecord
+    from lean_gym.data.trajectories import NodeError, TreeBuilder
+    from lean_gym.types import Goal, ProofState, Theorem
+
+    theorem = Theorem("chain", "(p : Prop) (hp : p) : p ∧ p")
+    state = ProofState(theorem, (Goal(("hp : p",), "p ∧ p"),))
+    builder = TreeBuilder(theorem)
+    root = builder.add_root(state)
+    a = builder.add_state(root, "constructor", state)
+    b = builder.add_state(a, "exact hp", ProofState(theorem, ()))
+    if branch:
+        builder.add_failure(a, "exact foo", NodeError("error", "unknown identifier 'foo'"))
+    trajectory = builder.build(backend="minilean", proof="constructor\nexact hp")
+    segments = [None] * len(trajectory.nodes)
+    segments[b] = ("constructor", "exact hp")
+    expanded = [0, 1 if expanded_inner else None] + [None] * (len(trajectory.nodes) - 2)
+    return TreeRecord(trajectory, tuple(expanded), tuple(segments))
+
+
+@pytest.mark.parametrize(
+    ("branch", "expanded_inner", "folds"),
+    [(False, False, True), (True, False, False), (False, True, False)],
+)
+def test_segment_chains_fold_into_one_edge_only_when_nothing_hangs_off_them(
+    branch, expanded_inner, folds
+) -> None:
+    record = _chain_record(branch=branch, expanded_inner=expanded_inner)
+    payload = tree_payload(record, max_nodes=100)
+    rows = payload["nodes"]
+    steps = NODE_FIELDS.index("steps")
+    parent = NODE_FIELDS.index("parent")
+    if folds:
+        assert [r[0] for r in rows] == [0, 2] and rows[1][parent] == 0
+        assert rows[1][steps] == [[1, "constructor", rows[1][steps][0][2]]]
+        assert rows[1][NODE_FIELDS.index("depth")] == 1 and payload["max_depth"] == 1
+    else:
+        assert all(r[steps] is None for r in rows) and len(rows) == payload["total"]
+        assert rows[2][NODE_FIELDS.index("segment")] is None  # the edge is "exact hp" alone
+    assert proof_blocks(record, "constructor\nexact hp") == [["constructor", "exact hp"]]
