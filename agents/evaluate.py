@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from agents.executors import Task, make_executor
+from agents.executors import Task, WorkerSetupError, make_executor
 from agents.metrics import summarize, summary_markdown
 
 __all__ = [
