@@ -2,9 +2,8 @@
 ran, interactions are driven, and screenshots are kept.
 
 Screenshots go to ``out/browser/`` at the repository root (``LEAN_GYM_ARTIFACTS`` overrides), the
-folder CI keeps as an artifact. Without a Chromium binary these tests skip with the reason;
-``.ci/run`` installs Debian's ``chromium`` and sets ``LEAN_GYM_REQUIRE_CHROMIUM=1``, which turns
-the skip into a failure so CI can never pass them silently.
+folder CI keeps as an artifact. Without a Chromium binary these tests skip with the reason
+(``conftest.py``; in CI, where ``.ci/run`` installs one, they fail instead).
 """
 
 from __future__ import annotations
@@ -26,27 +25,18 @@ from report_runs import (
 )
 
 from agents.report import ReportOptions, write_report
-from agents.report.browser import DevToolsBrowser, dump_dom, find_chromium, page_url, screenshot
+from agents.report.browser import DevToolsBrowser, dump_dom, page_url, screenshot
 from agents.report.cli import screenshot_fragment
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("LEAN_GYM_ARTIFACTS") or REPO / "out" / "browser")
-CHROMIUM = find_chromium()
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(autouse=True)
-def chromium_present() -> None:
-    if CHROMIUM is not None:
-        return
-    reason = (
-        "no Chromium binary found (apt-get install -y chromium, or set LEAN_GYM_CHROMIUM): "
-        "the browser tests of the report cannot run"
-    )
-    if os.environ.get("LEAN_GYM_REQUIRE_CHROMIUM") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+def chromium_present(chromium: str) -> None:
+    """Every test here needs Chromium (conftest.py skips, or fails in CI, without one)."""
 
 
 # ------------------------------------------------------------------------------ a tiny DOM
@@ -173,9 +163,9 @@ def eval_page(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with DevToolsBrowser(CHROMIUM, window=(1280, 900)) as chromium:
-        yield chromium
+def browser(chromium: str):
+    with DevToolsBrowser(chromium, window=(1280, 900)) as devtools:
+        yield devtools
 
 
 # ------------------------------------------------------------------------------ --dump-dom

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agents.evaluate import EvalArgs, evaluate
-from agents.report.browser import dump_dom, find_chromium
+from agents.report.browser import dump_dom
 from lean_gym.cli import main as lean_gym_main
 from lean_gym.data.theorems import load_theorems
 
@@ -104,9 +104,7 @@ def test_minif2f_theorems_that_cannot_start_are_reported_with_why(tmp_path) -> N
 
 
 @pytest.mark.slow
-def test_the_real_report_in_chromium(compare_dir) -> None:
-    if find_chromium() is None:
-        pytest.skip("no Chromium binary found (apt-get install -y chromium)")
+def test_the_real_report_in_chromium(compare_dir, chromium) -> None:
     html = compare_dir / "report.html"
     assert lean_gym_main(["report", str(compare_dir), "--out", str(html)]) == 0
     page = html.read_text(encoding="utf-8")
