@@ -6,7 +6,6 @@ import fnmatch
 import os
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ STATIC = REPO / "agents" / "report" / "static"
 
 
 def test_pyproject_ships_every_static_file() -> None:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     globs = config["tool"]["setuptools"]["package-data"]["agents.report"]
     files = sorted(p.relative_to(STATIC.parent).as_posix() for p in STATIC.iterdir())
