@@ -116,16 +116,28 @@ def _csp(script: str) -> str:
 
 
 def _header_line(columns: Sequence[tuple[str, EvalRun]]) -> str:
+    """The run in one line: dataset, policy, budget (once when the runs share them), searches."""
+
+    def shared(run: EvalRun) -> dict[str, Any]:
+        return {
+            "dataset": run.args.get("dataset"),
+            "policy": run.policy,
+            "budget": run.args.get("budget"),
+        }
+
+    commons = [shared(run) for _, run in columns]
+    if all(c == commons[0] for c in commons):
+        bits = [f"{k} {v}" for k, v in commons[0].items() if v]
+        searches = [(key, run.search) for key, run in columns if run.search]
+        if len(columns) > 1 and searches:
+            bits.append("search " + ", ".join(f"{k}: {v}" for k, v in searches))
+        elif searches:
+            bits.insert(1, f"search {searches[0][1]}")
+        return f"<span>{text(' · '.join(bits))}</span>"
     parts = []
-    for key, run in columns:
-        args = run.args
-        named = {"dataset": args.get("dataset"), "search": run.search, "policy": run.policy}
-        bits = [f"{name} {value}" for name, value in named.items() if value]
-        budget = args.get("budget")
-        if budget:
-            bits.append(f"budget {budget}")
-        prefix = f"{key}: " if len(columns) > 1 else ""
-        parts.append(f"<span>{text(prefix + ' · '.join(bits))}</span>")
+    for (key, run), common in zip(columns, commons, strict=True):
+        bits = [f"{k} {v}" for k, v in {**common, "search": run.search}.items() if v]
+        parts.append(f"<span>{text(key + ': ' + ' · '.join(bits))}</span>")
     return "".join(parts)
 
 

@@ -113,8 +113,11 @@ def summary_html(columns: Sequence[tuple[str, EvalRun]]) -> str:
         number_row("started", lambda s: s.get("started")),
         number_row("solved", lambda s: s.get("solved")),
         number_row("solved %", lambda s: s.get("solved_pct"), suffix=" %"),
-        number_row("solved % of started", lambda s: s.get("solved_pct_of_started"), suffix=" %"),
     ]
+    if any(s.get("solved_pct_of_started") is not None for s in summaries):
+        rows.append(
+            number_row("solved % of started", lambda s: s.get("solved_pct_of_started"), suffix=" %")
+        )
     if any(len((s.get("runs") or {}).get("solved_pct") or ()) > 1 for s in summaries):
         cells = []
         for summary in summaries:
