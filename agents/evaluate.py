@@ -38,6 +38,7 @@ from typing import Any
 
 from agents.executors import Task, WorkerSetupError, make_executor
 from agents.metrics import summarize, summary_markdown
+from lean_gym.errors import TheoremStartError, UsageError
 
 __all__ = [
     "EvalArgs",
@@ -46,6 +47,7 @@ __all__ = [
     "EvalReport",
     "EvalWorker",
     "WorkerSpec",
+    "WorkerSetupError",
     "evaluate",
     "compare",
     "read_results",
@@ -68,7 +70,7 @@ DEFAULT_TEMPLATE_FOR = {"step": "leandojo", "segment": "leandojo", "proof": "who
 _RESUME_FREE = {"out", "workers", "executor", "overwrite", "attempts", "limit", "progress"}
 
 
-class EvalArgsError(ValueError):
+class EvalArgsError(UsageError):
     """A mistake in the eval's arguments (the command line shows it as one line, exit 2)."""
 
 
@@ -298,8 +300,6 @@ class EvalWorker:
 
     def run_attempt(self, task: Task, attempt: int) -> dict[str, Any]:
         """One search and the verification of its proof, as a results row."""
-        from lean_gym.errors import TheoremStartError
-
         theorem = task.theorem
         row = _base_row(self.args, task, attempt)
         self._reseed(attempt)
@@ -424,7 +424,9 @@ def _validate(args: EvalArgs) -> Any:
         )
     name = args.policy.partition(":")[0]
     if name not in POLICIES:
-        raise EvalArgsError(f"unknown --policy {args.policy!r}; known: {', '.join(sorted(POLICIES))}")
+        raise EvalArgsError(
+            f"unknown --policy {args.policy!r}; known: {', '.join(sorted(POLICIES))}"
+        )
     if name != "scripted" and not args.policy.partition(":")[2]:
         raise EvalArgsError(f"--policy {name}: needs a target, e.g. {name}:PATH_OR_URL")
     try:
@@ -527,7 +529,7 @@ def _prepare_folder(args: EvalArgs, out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _progress(total: int, initial_solved: int, enabled: bool) -> Any:
+def _progress(total: int, initial_solved: int, theorems: int, enabled: bool) -> Any:
     if not enabled:
         return None
     try:
@@ -535,7 +537,7 @@ def _progress(total: int, initial_solved: int, enabled: bool) -> Any:
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
     bar = tqdm(total=total, desc="eval", unit="attempt", dynamic_ncols=True, file=sys.stderr)
-    bar.set_postfix_str(f"solved {initial_solved}")
+    bar.set_postfix_str(f"solved {initial_solved}/{theorems}")
     return bar
 
 
@@ -546,10 +548,14 @@ def write_summary(out: Path, theorems: int, *, title: str, complete: bool) -> di
     summary["complete"] = complete
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "summary.md").write_text(summary_markdown(summary, title=title), encoding="utf-8")
-    with contextlib.suppress(ImportError):
+    try:
         from agents.plots import plot_solved_vs_lean_calls
 
-        plot_solved_vs_lean_calls({title or "run": rows}, theorems, out / "solved_vs_lean_calls.png")
+        plot_solved_vs_lean_calls({"this run": rows}, theorems, out / "solved_vs_lean_calls.png")
+    except ImportError:
+        pass  # the tables are the result; the plot needs matplotlib
+    except Exception as exc:  # a plotting failure must not lose a finished run
+        print(f"solved_vs_lean_calls.png not written: {exc}", file=sys.stderr)
     return summary
 
 
@@ -577,7 +583,7 @@ def evaluate(args: EvalArgs) -> EvalReport:
     spec = WorkerSpec(asdict(args), str(out))
     executor_name = "inline" if args.workers == 0 else args.executor
     executor = make_executor(executor_name, spec, max(args.workers, 1))
-    bar = _progress(pending, len(solved_names), args.progress and pending > 0)
+    bar = _progress(pending, len(solved_names), len(theorems), args.progress and pending > 0)
     ran = 0
     interrupted = False
     results_path = out / "results.jsonl"
@@ -683,7 +689,7 @@ def compare(args: CompareArgs) -> CompareReport:
     out = Path(args.out)
     plan = {}
     for granularity, search in searches.items():
-        keep = {f.name for f in fields(EvalArgs)}
+        keep = {f.name for f in fields(EvalArgs)} - {"out", "search", "granularity"}
         eval_args = EvalArgs(
             **{k: v for k, v in asdict(args).items() if k in keep},
             search=search,
@@ -716,7 +722,15 @@ def _write_comparison(out: Path, reports: Mapping[str, EvalReport]) -> None:
             "search": EvalArgs(**config["args"]).search_name,
             **{
                 key: summary[key]
-                for key in ("total", "started", "solved", "solved_pct", "pass_at_k", "per_solved", "time")
+                for key in (
+                    "total",
+                    "started",
+                    "solved",
+                    "solved_pct",
+                    "pass_at_k",
+                    "per_solved",
+                    "time",
+                )
             },
         }
         curves[granularity] = read_results(report.out / "results.jsonl")

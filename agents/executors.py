@@ -7,7 +7,7 @@ the calling process: ``("start", index, attempt)`` before an attempt, ``("row", 
 finishes. Rows are complete results; the caller writes them.
 
 * ``inline``: the worker runs in the calling process (``--workers 0``; for debugging).
-* ``local``: ``N`` worker processes (``spawn``), one task at a time each. A worker that dies
+* ``local``: ``N`` worker processes (``forkserver``, else ``spawn``), one task at a time each. A worker that dies
   (a crash, the OOM killer) costs the attempt it was running, recorded as a ``worker_crash``
   row; its other attempts go back to the queue and a fresh worker takes its place. Workers
   ignore SIGINT: on Ctrl-C the parent stops them and keeps what is written.
@@ -123,6 +123,16 @@ def _worker_main(conn: Connection, spec: Any) -> None:
         worker.close()
 
 
+def _context() -> Any:
+    """``forkserver`` where there is one (a clean single-threaded server that has imported the
+    worker's modules once, so workers start in milliseconds), else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["agents.evaluate", "agents.search", "lean_gym.backends"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 @dataclass
 class _Slot:
     process: Any
@@ -140,8 +150,12 @@ class LocalExecutor:
             raise ValueError(f"the local executor needs workers >= 1, got {workers!r}")
         self.spec = spec
         self.workers = int(workers)
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _context()
         self._slots: list[_Slot] = []
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the running workers."""
+        return [slot.process.pid for slot in self._slots if slot.process.pid is not None]
 
     def _start(self) -> _Slot:
         parent, child = self._context.Pipe(duplex=True)

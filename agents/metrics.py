@@ -121,9 +121,7 @@ def summarize(rows: Iterable[Mapping[str, Any]], *, theorems: int | None = None)
     missing = max(0, total - len(by_theorem))
     pass_counts = counts + [(min((n for n, _ in counts), default=1), 0)] * missing
     pass_table = pass_at_k_table(pass_counts)
-    runs = [
-        100.0 * per_attempt.get(a, 0) / total if total else 0.0 for a in sorted(attempts_seen)
-    ]
+    runs = [100.0 * per_attempt.get(a, 0) / total if total else 0.0 for a in sorted(attempts_seen)]
     per_solved = {
         key: _mean(float(r.get(key) or 0) for r in solved_rows)
         for key in ("lean_calls", "policy_calls", "expansions", "tokens")
@@ -183,7 +181,10 @@ def summary_markdown(summary: Mapping[str, Any], *, title: str = "") -> str:
         f"| sum over attempts | {_fmt(time.get('policy'), 2)} | {_fmt(time.get('lean'), 2)} | "
         f"{_fmt(time.get('search'), 2)} | {_fmt(time.get('total'), 2)} |",
     ]
-    for heading, key in (("could not start", "could_not_start"), ("not solved", "failed_by_reason")):
+    for heading, key in (
+        ("could not start", "could_not_start"),
+        ("not solved", "failed_by_reason"),
+    ):
         table = summary.get(key) or {}
         if table:
             lines += ["", f"| {heading} | count |", "|---|---|"]

@@ -15,10 +15,9 @@ one, and then fails on a constructor that takes other arguments.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from lean_gym.types import LeanError, Theorem
+from lean_gym.types import LeanError, Theorem
 
 __all__ = [
     "LeanGymError",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-__all__ = ["register_report", "cmd_report", "screenshot_fragment"]
+__all__ = ["register_report", "cmd_report", "report_after_compare", "screenshot_fragment"]
 
 
 def _positive_int(minimum: int) -> Any:
@@ -158,3 +158,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ReportError as exc:
         return _fail(str(exc))
     return 0
+
+
+def report_after_compare(folder: str | Path) -> Path | None:
+    """Writes ``folder/report.html`` after ``lean-gym compare`` and says where.
+
+    A report that cannot be written is a warning (one line on stderr), never a failed
+    comparison: the comparison's own files are already on disk.
+    """
+    from agents.report.errors import ReportError
+    from agents.report.page import write_report
+
+    try:
+        written = write_report(folder, progress=sys.stderr.isatty())
+    except ReportError as exc:
+        print(f"lean-gym compare: no report: {exc}", file=sys.stderr)
+        return None
+    print(f"report in {written.path} (open it in a browser; `lean-gym report` rewrites it)")
+    return written.path
+

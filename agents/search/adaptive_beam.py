@@ -27,7 +27,9 @@ from agents.search.engine import SearchContext
 __all__ = ["AdaptiveBeamSearch", "adaptive_beam"]
 
 
-def adaptive_beam(expansions: int, total: int, *, min_beam: int, max_beam: int, decay: float) -> int:
+def adaptive_beam(
+    expansions: int, total: int, *, min_beam: int, max_beam: int, decay: float
+) -> int:
     """DoBeVi's beam width after ``expansions`` of ``total`` expansions."""
     fraction = max(0.0, 1.0 - decay * expansions / max(total, 1))
     return int(min_beam + (max_beam - min_beam) * fraction)

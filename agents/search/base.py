@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from lean_gym.data.trajectories import Trajectory, theorem_from_json, theorem_to_json
+from lean_gym.data.trajectories import Trajectory
 from lean_gym.types import Theorem
 
 if TYPE_CHECKING:
@@ -105,9 +105,7 @@ class Budget:
             if not sep:
                 raise ValueError(f"budget item {part!r} needs NAME=VALUE")
             if name not in names:
-                raise ValueError(
-                    f"unknown budget item {name!r}; known: {', '.join(sorted(names))}"
-                )
+                raise ValueError(f"unknown budget item {name!r}; known: {', '.join(sorted(names))}")
             raw = raw.strip()
             if raw.lower() in ("none", "inf", ""):
                 values[name] = None
@@ -120,7 +118,11 @@ class Budget:
         return cls(**values)
 
     def __str__(self) -> str:
-        items = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in asdict(self).items() if v is not None]
+        items = [
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in asdict(self).items()
+            if v is not None
+        ]
         return ",".join(items)
 
     @property
@@ -170,7 +172,9 @@ def tree_from_record(record: Mapping[str, Any]) -> Trajectory:
     meta = dict(trajectory.meta)
     if expanded or segments:
         meta["node_fields"] = {"expanded": expanded, "segment": segments}
-    return Trajectory(**{**{f.name: getattr(trajectory, f.name) for f in fields(trajectory)}, "meta": meta})
+    return Trajectory(
+        **{**{f.name: getattr(trajectory, f.name) for f in fields(trajectory)}, "meta": meta}
+    )
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ class SearchResult:
 
     def to_json(self, *, include_tree: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "theorem": theorem_to_json(self.theorem),
+            "theorem": self.theorem.to_json(),
             "solved": self.solved,
             "proof": self.proof,
             "expansions": self.expansions,
@@ -241,7 +245,7 @@ class SearchResult:
         time = obj.get("time") or {}
         tree = obj.get("tree")
         return cls(
-            theorem=theorem_from_json(obj["theorem"]),
+            theorem=Theorem.from_json(obj["theorem"]),
             solved=bool(obj["solved"]),
             proof=obj.get("proof"),
             expansions=int(obj.get("expansions", 0)),

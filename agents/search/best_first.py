@@ -39,6 +39,7 @@ class SearchNode:
     tree_node: int = field(compare=False)
     depth: int = field(compare=False)
     cum_logprob: float = field(compare=False)
+    failures: int = field(default=0, compare=False)
 
 
 class BestFirstSearch(TreeSearch):
@@ -74,7 +75,9 @@ class BestFirstSearch(TreeSearch):
         """The score an edge adds to its child's cumulative logprob."""
         return candidate.mean_logprob if self.edge_score == "mean" else candidate.logprob
 
-    def priority(self, ctx: SearchContext, state: ProofState, cum_logprob: float, depth: int) -> float:
+    def priority(
+        self, ctx: SearchContext, state: ProofState, cum_logprob: float, depth: int
+    ) -> float:
         """The node's priority (larger is expanded first)."""
         if self.depth_reward and depth > 0:
             return cum_logprob / depth**self.depth_reward
@@ -99,6 +102,9 @@ class BestFirstSearch(TreeSearch):
             ctx.begin_expansion(node.tree_node)
             proposals = ctx.propose([node.state], self.candidates_per_expansion(ctx))
             if proposals is None:
+                if node.failures < self.policy_retries:
+                    node.failures += 1
+                    heapq.heappush(frontier, node)
                 continue
             for candidate in sorted(proposals[0], key=lambda c: -c.logprob):
                 transition = ctx.apply(node.state, node.tree_node, candidate.text)

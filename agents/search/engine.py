@@ -328,9 +328,14 @@ class SearchContext:
             tactics = ()
         error = outcome.error
         if error is not None:
-            failed = next((e.tactic for e in trace if e.error is not None), action)
-            if not error.message.startswith("budget"):
-                self.tree.add_failure(current, failed, error)
+            failing = next((e for e in trace if e.error is not None), None)
+            if error.kind == "rejected" and error.message.startswith("budget"):
+                pass  # not Lean's verdict on the tactic: keep it out of the data
+            elif failing is not None:
+                self.tree.add_failure(current, failing.tactic, error)
+            elif not states:
+                self.tree.add_failure(node, action, error)
+            # else every tactic ran and goals were left: the recorded states say it all.
             if states and states[-1].key() not in self.seen:
                 # The valid prefix of a failed segment reached a new state: keep it in the
                 # dedup table so that algorithms that want it can use it.
@@ -428,6 +433,9 @@ class TreeSearch:
         granularity: ``step``, ``segment`` or ``proof`` (None: the env's, else the class's
             default).
         policy_timeout: Seconds per policy call (None: no timeout).
+        policy_retries: How many more times a node is expanded after its policy call failed
+            (each failure costs an expansion; a transient failure, e.g. a timeout, then does
+            not lose the node).
         record_tree: Return the search tree in the result.
         env_kwargs: Passed to an env the search builds (``tactic_timeout``, ...).
     """
@@ -442,10 +450,14 @@ class TreeSearch:
         k: int | None = None,
         granularity: str | None = None,
         policy_timeout: float | None = 60.0,
+        policy_retries: int = 1,
         record_tree: bool = True,
         env_kwargs: dict[str, Any] | None = None,
     ):
         self.k = self.default_k if k is None else int(k)
+        if policy_retries < 0:
+            raise ValueError(f"policy_retries must be >= 0, got {policy_retries!r}")
+        self.policy_retries = int(policy_retries)
         if self.k < 1:
             raise ValueError(f"k must be >= 1, got {k!r}")
         if granularity is not None and granularity not in GRANULARITIES:

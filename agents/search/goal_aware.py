@@ -80,7 +80,11 @@ class GoalAwareRollout:
         if horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {horizon!r}")
         kwargs.setdefault("granularity", "step")
-        built = make_search(inner, **{**kwargs, **(inner_kwargs or {})}) if isinstance(inner, str) else inner
+        built = (
+            make_search(inner, **{**kwargs, **(inner_kwargs or {})})
+            if isinstance(inner, str)
+            else inner
+        )
         if not isinstance(built, TreeSearch):
             raise TypeError(
                 f"goal-aware rollout wraps a TreeSearch (its steps carry the rollout), got "

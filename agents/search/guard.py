@@ -53,7 +53,9 @@ class _Worker:
                 box.append((False, exc))
             done.set()
 
-    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[list[Any], threading.Event]:
+    def submit(
+        self, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> tuple[list[Any], threading.Event]:
         box: list[Any] = []
         done = threading.Event()
         self.tasks.put((fn, args, box, done))
@@ -82,8 +84,10 @@ class PolicyGuard:
             *args: Its arguments.
             timeout: Overrides the guard's timeout for this call (e.g. the wall time left).
         """
-        limit = self.timeout if timeout is None else (
-            timeout if self.timeout is None else min(timeout, self.timeout)
+        limit = (
+            self.timeout
+            if timeout is None
+            else (timeout if self.timeout is None else min(timeout, self.timeout))
         )
         if limit is None:
             try:
@@ -140,7 +144,9 @@ def validate_proposals(raw: Any, num_states: int, k: int) -> list[list[Candidate
             if not math.isfinite(item.logprob):
                 raise ValueError(f"candidate logprob must be finite, got {item.logprob!r}")
             if not isinstance(item.num_tokens, int) or item.num_tokens < 0:
-                raise ValueError(f"candidate num_tokens must be an int >= 0, got {item.num_tokens!r}")
+                raise ValueError(
+                    f"candidate num_tokens must be an int >= 0, got {item.num_tokens!r}"
+                )
             if not item.text.strip() or item.text in seen:
                 continue
             seen.add(item.text)

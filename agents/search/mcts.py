@@ -51,6 +51,7 @@ class _Node:
     visits: int = 0
     expanded: bool = False
     dead: bool = False
+    failures: int = 0
 
 
 class MCTSSearch(TreeSearch):
@@ -131,6 +132,10 @@ class MCTSSearch(TreeSearch):
         ctx.begin_expansion(node.tree_node)
         node.expanded = True
         proposals = ctx.propose([node.state], self.k)
+        if proposals is None and node.failures < self.policy_retries:
+            node.failures += 1
+            node.expanded = False  # selected again later
+            return 0.0
         if proposals is None or not proposals[0]:
             node.dead = True
             return 0.0

@@ -72,7 +72,10 @@ class SearchTree:
             return None
         name, version, lean_version = backend_info(backend)
         full_meta = dict(meta or {})
-        full_meta["node_fields"] = {"expanded": dict(self._expanded), "segment": dict(self._segments)}
+        full_meta["node_fields"] = {
+            "expanded": dict(self._expanded),
+            "segment": dict(self._segments),
+        }
         return self._builder.build(
             backend=name,
             backend_version=version,

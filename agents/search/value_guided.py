@@ -55,6 +55,8 @@ class ValueGuidedSearch(BestFirstSearch):
         self.value_fn = value or goal_count_value
         self.alpha = float(alpha)
 
-    def priority(self, ctx: SearchContext, state: ProofState, cum_logprob: float, depth: int) -> float:
+    def priority(
+        self, ctx: SearchContext, state: ProofState, cum_logprob: float, depth: int
+    ) -> float:
         value = ctx.value(self.value_fn, state)
         return self.alpha * cum_logprob + (1.0 - self.alpha) * value

@@ -65,6 +65,7 @@ class WholeProofSampling(TreeSearch):
     def run(self, ctx: SearchContext) -> ProofState | str:
         root_rounds = 0
         resumes: deque[tuple[ProofState, int, int]] = deque()
+        failures = 0
         while True:
             if resumes:
                 state, node, depth = resumes.popleft()
@@ -79,6 +80,9 @@ class WholeProofSampling(TreeSearch):
             ctx.begin_expansion(node)
             proposals = ctx.propose([state], self.k)
             if proposals is None:
+                if failures < self.policy_retries:
+                    failures += 1
+                    resumes.appendleft((state, node, depth))
                 continue
             for candidate in proposals[0]:
                 transition = ctx.apply(state, node, candidate.text)

@@ -23,10 +23,13 @@ theorem name and a seed.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from lean_gym.data.jsonl import write_rows
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate, get_template
 from lean_gym.data.trajectories import Trajectory, TrajectoryNode
 from lean_gym.tactic_text import split_tactics
@@ -49,6 +52,9 @@ __all__ = [
     "dedup_rows",
     "is_validation_theorem",
     "split_by_theorem",
+    "validation_path",
+    "SegmentFiles",
+    "write_segment_files",
 ]
 
 
@@ -325,3 +331,58 @@ def split_by_theorem(
         key = row.get("statement") or row["theorem"]
         (val if is_validation_theorem(key, val_fraction, seed) else train).append(row)
     return train, val
+
+
+def validation_path(out: str | os.PathLike[str]) -> Path:
+    """``S.jsonl`` -> ``S.val.jsonl`` (``.val`` before the last extension)."""
+    path = Path(out)
+    if path.suffix:
+        return path.with_name(f"{path.stem}.val{path.suffix}")
+    return path.with_name(f"{path.name}.val")
+
+
+@dataclass(frozen=True)
+class SegmentFiles:
+    """What :func:`write_segment_files` wrote.
+
+    Attributes:
+        raw: Segment rows before de-duplication.
+        train: The training rows, written to ``path``.
+        validation: The validation rows, written to ``validation_path``.
+        path: The training file.
+        validation_path: The validation file (``.val`` before the extension).
+    """
+
+    raw: int
+    train: tuple[dict[str, Any], ...]
+    validation: tuple[dict[str, Any], ...]
+    path: Path
+    validation_path: Path
+
+    @property
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        """Every de-duplicated row, training rows first."""
+        return self.train + self.validation
+
+
+def write_segment_files(
+    trajectories: Sequence[Trajectory],
+    segmenter: Segmenter,
+    path: str | os.PathLike[str],
+    template: str | PromptTemplate = DEFAULT_TEMPLATE,
+    *,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    require_complete: bool = True,
+) -> SegmentFiles:
+    """Segment rows of ``trajectories``, de-duplicated, split by theorem and written.
+
+    The training rows go to ``path`` and the validation rows to :func:`validation_path`
+    of it; ``lean-gym data segments`` and ``lean-gym run`` both write their rows here.
+    """
+    raw = segment_rows(trajectories, segmenter, template, require_complete=require_complete)
+    train, val = split_by_theorem(dedup_rows(raw), val_fraction, seed)
+    out, val_out = Path(path), validation_path(path)
+    write_rows(train, out)
+    write_rows(val, val_out)
+    return SegmentFiles(len(raw), tuple(train), tuple(val), out, val_out)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from lean_gym.data.segments import GoalChangeSegmenter, Segmenter, proof_path
+from lean_gym.data.trajectories import Trajectory
 from lean_gym.envs.base import LeanEnv
 from lean_gym.tactic_text import join_tactics, split_tactics
 from lean_gym.types import LeanError, Outcome, ProofState
-
-if TYPE_CHECKING:
-    from lean_gym.data.trajectories import Trajectory
 
 __all__ = ["LeanSegmentEnv"]
 
