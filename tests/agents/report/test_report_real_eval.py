@@ -1,4 +1,4 @@
-"""The report of real eval runs: the runner (agents/evaluate.py) on the smoke set and on
+"""The report of real runs: ``lean-gym compare`` and ``lean-gym eval`` on the smoke set and on
 miniF2F's validation split, reported through ``lean-gym report``, and read back in Chromium."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from agents.evaluate import EvalArgs, evaluate
 from agents.report.browser import dump_dom
 from lean_gym.cli import main as lean_gym_main
 from lean_gym.data.theorems import load_theorems
@@ -18,9 +17,10 @@ MINIF2F = REPO / ".." / "shared" / "data" / "minif2f" / "minif2f-valid.jsonl"
 SMOKE = [t.name for t in load_theorems("smoke")]
 
 
-def run_eval(out: Path, **kwargs) -> Path:
-    args = EvalArgs(out=str(out), workers=0, progress=False, overwrite=True, **kwargs)
-    evaluate(args)
+def run_eval(out: Path, *flags: str) -> Path:
+    """``lean-gym eval --out OUT FLAGS`` (in this process, on MiniLean)."""
+    argv = ["eval", "--out", str(out), "--workers", "0", "--no-progress", "--overwrite", *flags]
+    assert lean_gym_main(argv) == 0
     return out
 
 
@@ -32,15 +32,21 @@ def data_of(page: str, element_id: str):
 
 @pytest.fixture(scope="module")
 def compare_dir(tmp_path_factory) -> Path:
-    """A compare folder as ``lean-gym compare`` lays it out: an eval folder per granularity."""
-    base = tmp_path_factory.mktemp("real") / "compare"
-    for granularity in ("step", "segment", "proof"):
-        run_eval(base / granularity, granularity=granularity, budget="expansions=50")
-    return base
+    """``lean-gym compare`` on the smoke set: an eval folder per granularity and the report."""
+    out = tmp_path_factory.mktemp("real") / "compare"
+    argv = ["compare", "--dataset", "smoke", "--out", str(out), "--workers", "0"]
+    assert lean_gym_main([*argv, "--budget", "expansions=50", "--no-progress"]) == 0
+    return out
 
 
-def test_lean_gym_report_of_a_real_smoke_eval(compare_dir, capsys) -> None:
-    run = compare_dir / "step"
+def test_lean_gym_compare_writes_the_report(compare_dir) -> None:
+    page = (compare_dir / "report.html").read_text(encoding="utf-8")
+    assert '"kind":"compare"' in page and "compare.png" in page
+
+
+def test_lean_gym_report_of_a_real_smoke_eval(tmp_path, capsys) -> None:
+    run = run_eval(tmp_path / "eval", "--dataset", "smoke", "--budget", "expansions=50")
+    capsys.readouterr()
     assert lean_gym_main(["report", str(run)]) == 0  # through the lean_gym.commands entry point
     assert "(eval: 13 theorems, 13 trees" in capsys.readouterr().out
     page = (run / "report.html").read_text(encoding="utf-8")
@@ -86,7 +92,9 @@ def test_the_real_compare_folder_side_by_side(compare_dir, tmp_path) -> None:
 
 @pytest.mark.skipif(not MINIF2F.is_file(), reason=f"{MINIF2F} is not there (../shared)")
 def test_minif2f_theorems_that_cannot_start_are_reported_with_why(tmp_path) -> None:
-    run = run_eval(tmp_path / "f2f", dataset=str(MINIF2F), limit=3, budget="expansions=5")
+    run = run_eval(
+        tmp_path / "f2f", "--dataset", str(MINIF2F), "--limit", "3", "--budget", "expansions=5"
+    )
     assert lean_gym_main(["report", str(run)]) == 0
     page = (run / "report.html").read_text(encoding="utf-8")
     summary = json.loads((run / "summary.json").read_text())
