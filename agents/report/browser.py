@@ -441,6 +441,27 @@ def capture(
         if errors:
             raise ReportError(f"the page's script failed: {errors[0].splitlines()[0]}")
         try:
-            return tab.screenshot(png)
+            tab.screenshot(png)
         except OSError as exc:
             raise ReportError(f"cannot write {png}: {exc.strerror or exc}") from None
+    _shrink_png(png)
+    return png
+
+
+def _shrink_png(png: Path) -> None:
+    """Re-saves a screenshot with a 256-colour palette when Pillow is installed and that is
+    smaller (a page of text loses nothing visible); without Pillow the PNG stays as drawn."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    smaller = png.with_name(png.name + ".small")
+    try:
+        with Image.open(png) as image:
+            image.convert("RGB").quantize(colors=256).save(smaller, "PNG", optimize=True)
+        if smaller.stat().st_size < png.stat().st_size:
+            os.replace(smaller, png)
+    except (OSError, ValueError):  # a nicety: the drawn PNG is kept
+        pass
+    finally:
+        smaller.unlink(missing_ok=True)

@@ -643,6 +643,13 @@
       view.t = first === undefined ? null : first;
     }
     renderDetail();
+    if (view.t !== null) {  // the selected row in sight inside the list's own scroller
+      const wrap = listRoot.querySelector('.tablewrap');
+      const tr = rowEls[view.t];
+      if (!tr.hidden && (tr.offsetTop < wrap.scrollTop || tr.offsetTop + tr.offsetHeight > wrap.scrollTop + wrap.clientHeight)) {
+        wrap.scrollTop = Math.max(0, tr.offsetTop - wrap.clientHeight / 2);
+      }
+    }
     const target = { list: 'theorems', theorem: 'theorem' }[view.scroll];
     if (target) document.getElementById(target).scrollIntoView({ block: 'start' });
   }
