@@ -176,4 +176,3 @@ def report_after_compare(folder: str | Path) -> Path | None:
         return None
     print(f"report in {written.path} (open it in a browser; `lean-gym report` rewrites it)")
     return written.path
-
