@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from lean_gym.backends import make_backend
-from lean_gym.backends.base import TheoremStartError
 from lean_gym.data.theorems import load_theorems
-from lean_gym.data.trajectories import NodeError, Trajectory, TreeBuilder
+from lean_gym.data.trajectories import Trajectory, TreeBuilder
+from lean_gym.errors import TheoremStartError
 from lean_gym.types import Goal, LeanError, ProofState, Success, Theorem
 
 STEP_ACTIONS = (
@@ -289,7 +289,7 @@ def write_hostile_run(out: Path) -> Path:
     builder = TreeBuilder(theorem)
     root = builder.add_root(ProofState(theorem, (goal,)))
     mid = builder.add_state(root, f"intro {HOSTILE[0]}", ProofState(theorem, (goal,)))
-    builder.add_failure(root, f"exact {HOSTILE[1]}", NodeError("error", f"unknown {evil}"))
+    builder.add_failure(root, f"exact {HOSTILE[1]}", LeanError("error", f"unknown {evil}"))
     done = builder.add_state(mid, f"trivial -- {HOSTILE[2]}", ProofState(theorem, ()))
     trajectory = builder.build(backend="minilean", origin="search", proof="x")
     write_tree(
@@ -411,7 +411,7 @@ def write_big_tree_run(out: Path, *, nodes: int = 5000, fanout: int = 8) -> Path
                 break
             if k % 3 == 2:
                 builder.add_failure(
-                    parent, f"simp [lemma_{k}]", NodeError("error", f"simp failed {k}")
+                    parent, f"simp [lemma_{k}]", LeanError("error", f"simp failed {k}")
                 )
             else:
                 depth_goal = Goal(

@@ -107,9 +107,9 @@ def dom(html: str) -> Element:
 
 
 def png_ink(data: bytes) -> float:
-    """The share of pixels darker than light grey in an 8-bit RGB(A) PNG (0.0: blank)."""
+    """The share of pixels darker than light grey in an 8-bit RGB(A) or palette PNG (0: blank)."""
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    pos, idat, header = 8, b"", b""
+    pos, idat, header, palette = 8, b"", b"", b""
     while pos < len(data):
         (length,) = struct.unpack(">I", data[pos : pos + 4])
         kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
@@ -117,10 +117,13 @@ def png_ink(data: bytes) -> float:
             header = body
         elif kind == b"IDAT":
             idat += body
+        elif kind == b"PLTE":
+            palette = body
         pos += 12 + length
     width, height, depth, color = struct.unpack(">IIBB", header[:10])
-    assert depth == 8 and color in (2, 6), (depth, color)
-    channels = 3 if color == 2 else 4
+    assert depth == 8 and color in (2, 3, 6), (depth, color)
+    channels = {2: 3, 3: 1, 6: 4}[color]
+    red = (lambda v: palette[3 * v]) if color == 3 else (lambda v: v)
     raw, stride = zlib.decompress(idat), width * channels
     previous, dark = bytearray(stride), 0
     for y in range(height):
@@ -143,7 +146,7 @@ def png_ink(data: bytes) -> float:
                 line[i] = (
                     line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)
                 ) & 255
-        dark += sum(1 for x in range(0, stride, channels) if line[x] < 200)
+        dark += sum(1 for x in range(0, stride, channels) if red(line[x]) < 200)
         previous = line
     return dark / (width * height)
 

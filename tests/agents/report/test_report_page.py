@@ -222,8 +222,8 @@ def test_writing_is_atomic(tmp_path, monkeypatch) -> None:
 def _chain_record(*, branch: bool, expanded_inner: bool):
     """A tree with a two-tactic segment recorded as a chain root -> a -> b (segment on b)."""
     from agents.report.run import TreeRecord
-    from lean_gym.data.trajectories import NodeError, TreeBuilder
-    from lean_gym.types import Goal, ProofState, Theorem
+    from lean_gym.data.trajectories import TreeBuilder
+    from lean_gym.types import Goal, LeanError, ProofState, Theorem
 
     theorem = Theorem("chain", "(p : Prop) (hp : p) : p ∧ p")
     state = ProofState(theorem, (Goal(("hp : p",), "p ∧ p"),))
@@ -232,7 +232,7 @@ def _chain_record(*, branch: bool, expanded_inner: bool):
     a = builder.add_state(root, "constructor", state)
     b = builder.add_state(a, "exact hp", ProofState(theorem, ()))
     if branch:
-        builder.add_failure(a, "exact foo", NodeError("error", "unknown identifier 'foo'"))
+        builder.add_failure(a, "exact foo", LeanError("error", "unknown identifier 'foo'"))
     trajectory = builder.build(backend="minilean", proof="constructor\nexact hp")
     segments = [None] * len(trajectory.nodes)
     segments[b] = ("constructor", "exact hp")
