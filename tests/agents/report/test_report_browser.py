@@ -3,7 +3,7 @@ ran, interactions are driven, and screenshots are kept.
 
 Screenshots go to ``out/browser/`` at the repository root (``LEAN_GYM_ARTIFACTS`` overrides), the
 folder CI keeps as an artifact. Without a Chromium binary these tests skip with the reason
-(``conftest.py``; in CI, where ``.ci/run`` installs one, they fail instead).
+(``report_chromium.py``; in CI, where ``.ci/run`` installs one, they fail instead).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from report_chromium import chromium_binary  # noqa: F401  (the `chromium` fixture)
 from report_runs import (
     HOSTILE,
     HOSTILE_NAME,
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def chromium_present(chromium: str) -> None:
-    """Every test here needs Chromium (conftest.py skips, or fails in CI, without one)."""
+    """Every test here needs Chromium (report_chromium skips, or fails in CI, without one)."""
 
 
 # ------------------------------------------------------------------------------ a tiny DOM

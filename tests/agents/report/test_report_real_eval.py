@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from report_chromium import chromium_binary  # noqa: F401  (the `chromium` fixture)
 
 from agents.report.browser import dump_dom
 from lean_gym.cli import main as lean_gym_main

@@ -1,4 +1,5 @@
-"""The browser tests' Chromium: skipped with the reason when there is none, except in CI.
+"""The browser tests' Chromium fixture (imported by the modules that need it): skipped with the
+reason when there is none, except in CI.
 
 ``.ci/run`` installs Debian's ``chromium`` and sets ``LEAN_GYM_REQUIRE_CHROMIUM=1``, which turns
 the skip into a failure, so CI can never pass the browser tests by skipping them.
@@ -18,8 +19,8 @@ NO_CHROMIUM = (
 )
 
 
-@pytest.fixture(scope="session")
-def chromium() -> str:
+@pytest.fixture(scope="session", name="chromium")
+def chromium_binary() -> str:
     """The Chromium binary the browser tests use."""
     found = find_chromium()
     if found is None:
