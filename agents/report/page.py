@@ -95,16 +95,17 @@ def _columns(run: EvalRun | CompareRun) -> list[tuple[str, EvalRun]]:
 def _theorem_table(
     columns: Sequence[tuple[str, EvalRun]],
 ) -> list[tuple[str, list[TheoremAttempts | None]]]:
-    by_name: dict[str, list[TheoremAttempts | None]] = {}
-    order: dict[str, tuple[float, int]] = {}
+    """The theorems of every column, matched by dataset position (by name without one)."""
+    table: dict[tuple[Any, ...], tuple[str, list[TheoremAttempts | None]]] = {}
+    order: dict[tuple[Any, ...], tuple[float, int]] = {}
     for position, (_, run) in enumerate(columns):
         for seen, theorem in enumerate(run.theorems()):
-            cells = by_name.setdefault(theorem.name, [None] * len(columns))
+            key = ("index", theorem.index) if theorem.index is not None else ("name", theorem.name)
+            name, cells = table.setdefault(key, (theorem.name, [None] * len(columns)))
             cells[position] = theorem
             rank = (float("inf") if theorem.index is None else theorem.index, seen)
-            order[theorem.name] = min(order.get(theorem.name, rank), rank)
-    names = sorted(by_name, key=lambda n: (order[n], n))
-    return [(name, by_name[name]) for name in names]
+            order[key] = min(order.get(key, rank), rank)
+    return [table[key] for key in sorted(table, key=lambda k: (order[k], str(k)))]
 
 
 def _csp(script: str) -> str:

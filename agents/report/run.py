@@ -206,7 +206,7 @@ class TheoremAttempts:
 
     Attributes:
         name: The theorem's name.
-        index: Its dataset position (the smallest index among its rows).
+        index: Its dataset position (None when the rows give none).
         attempts: The rows, sorted by attempt.
     """
 
@@ -404,7 +404,7 @@ def _read_rows(path: Path) -> tuple[tuple[ResultRow, ...], tuple[int, ...]]:
     results = path / "results.jsonl"
     if not results.exists():
         return (), ()
-    rows: dict[tuple[str, int], ResultRow] = {}
+    rows: dict[tuple[Any, ...], ResultRow] = {}
     bad: list[int] = []
     try:
         with open(results, encoding="utf-8", errors="replace") as handle:
@@ -416,22 +416,27 @@ def _read_rows(path: Path) -> tuple[tuple[ResultRow, ...], tuple[int, ...]]:
                 except ValueError:  # json.JSONDecodeError is a ValueError
                     bad.append(number)
                     continue
-                rows.pop((row.theorem, row.attempt), None)
-                rows[(row.theorem, row.attempt)] = row
+                key = _theorem_key(row) + (row.attempt,)
+                rows.pop(key, None)  # a rerun's row replaces the earlier one
+                rows[key] = row
     except OSError as exc:
         raise ReportError(f"cannot read {results}: {exc.strerror or exc}") from None
     return tuple(rows.values()), tuple(bad)
 
 
+def _theorem_key(row: ResultRow) -> tuple[Any, ...]:
+    """A theorem is its dataset position (two theorems may share a name), else its name."""
+    return ("index", row.index) if row.index is not None else ("name", row.theorem)
+
+
 def _group_rows(rows: Sequence[ResultRow]) -> list[TheoremAttempts]:
-    grouped: dict[str, list[ResultRow]] = {}
+    grouped: dict[tuple[Any, ...], list[ResultRow]] = {}
     for row in rows:
-        grouped.setdefault(row.theorem, []).append(row)
+        grouped.setdefault(_theorem_key(row), []).append(row)
     theorems = []
-    for name, items in grouped.items():
+    for items in grouped.values():
         items.sort(key=lambda r: r.attempt)
-        indexes = [r.index for r in items if r.index is not None]
-        theorems.append(TheoremAttempts(name, min(indexes) if indexes else None, tuple(items)))
+        theorems.append(TheoremAttempts(items[0].theorem, items[0].index, tuple(items)))
     big = float("inf")
     theorems.sort(key=lambda t: (big if t.index is None else t.index, t.name))
     return theorems

@@ -143,3 +143,16 @@ def test_tree_paths_stay_inside_the_run_and_bad_trees_are_errors(tmp_path, eval_
         load_tree(eval_dir, "trees/empty.jsonl")
     with pytest.raises(ReportError, match="cannot read"):
         load_tree(eval_dir, "trees/missing.jsonl")
+
+
+def test_two_theorems_with_one_name_stay_two(tmp_path) -> None:
+    path = write_eval_run(tmp_path / "twins", names=("smoke_and_left",), unstartable=False)
+    row = json.loads((path / "results.jsonl").read_text().splitlines()[0])
+    row.update(index=7, solved=False, reason="exhausted", tree=None)
+    with open(path / "results.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+    theorems = load_run(path).theorems()
+    assert [(t.name, t.index, t.status) for t in theorems] == [
+        ("smoke_and_left", 0, "solved"),
+        ("smoke_and_left", 7, "failed"),
+    ]
