@@ -3,8 +3,10 @@
 One concept per module: :mod:`~agents.report.run` loads a run folder, :mod:`~agents.report
 .payload` turns it into the page's data, :mod:`~agents.report.summary` writes the summary table,
 :mod:`~agents.report.escaping` makes untrusted text safe, :mod:`~agents.report.page` writes the
-page (with the script and style sheet of ``static/``), :mod:`~agents.report.browser` drives
-headless Chromium, :mod:`~agents.report.cli` is the subcommand.
+page (with the script and style sheet of ``static/``, package data), :mod:`~agents.report.browser`
+drives headless Chromium (``--dump-dom``, ``--screenshot`` and a DevTools session over a pipe),
+:mod:`~agents.report.cli` is the subcommand (``register_report``, and ``report_after_compare``
+for ``lean-gym compare``).
 
 Example::
 

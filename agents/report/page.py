@@ -101,7 +101,7 @@ def _theorem_table(
     for position, (_, run) in enumerate(columns):
         for seen, theorem in enumerate(run.theorems()):
             key = ("index", theorem.index) if theorem.index is not None else ("name", theorem.name)
-            name, cells = table.setdefault(key, (theorem.name, [None] * len(columns)))
+            _, cells = table.setdefault(key, (theorem.name, [None] * len(columns)))
             cells[position] = theorem
             rank = (float("inf") if theorem.index is None else theorem.index, seen)
             order[key] = min(order.get(key, rank), rank)

@@ -78,7 +78,7 @@
   // ------------------------------------------------------------------------------ view state
 
   const view = { q: '', status: 'all', reason: 'all', sort: 'index', dir: 'asc',
-    t: null, a: null, open: null, node: null };
+    t: null, a: null, open: null, node: null, scroll: null };
 
   function readHash() {
     const p = new URLSearchParams(location.hash.replace(/^#/, ''));
