@@ -124,6 +124,32 @@ def _run(command: Sequence[str], timeout: float) -> subprocess.CompletedProcess[
     return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
 
 
+def _headless(
+    binary: str | None,
+    profile: str,
+    page: str | Path,
+    fragment: str,
+    window: tuple[int, int],
+    action: str,
+    timeout: float,
+) -> subprocess.CompletedProcess[bytes]:
+    """One headless run of ``page#fragment`` with ``action`` (``--dump-dom``, ``--screenshot``)."""
+    command = chromium_command(
+        _binary(binary),
+        profile,
+        f"--window-size={window[0]},{window[1]}",
+        "--virtual-time-budget=5000",
+        action,
+        page_url(page, fragment),
+    )
+    return _run(command, timeout)
+
+
+def _failure(action: str, result: subprocess.CompletedProcess[bytes]) -> ReportError:
+    tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    return ReportError(f"Chromium {action} failed (exit {result.returncode}): {tail[0]}")
+
+
 def dump_dom(
     page: str | Path,
     *,
@@ -137,22 +163,10 @@ def dump_dom(
     Raises:
         ReportError: When no Chromium is found, it fails or it overruns ``timeout``.
     """
-    chromium = _binary(binary)
     with tempfile.TemporaryDirectory(prefix="lean-gym-chromium-") as profile:
-        result = _run(
-            chromium_command(
-                chromium,
-                profile,
-                f"--window-size={window[0]},{window[1]}",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-                page_url(page, fragment),
-            ),
-            timeout,
-        )
+        result = _headless(binary, profile, page, fragment, window, "--dump-dom", timeout)
     if result.returncode != 0 or not result.stdout.strip():
-        tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise ReportError(f"Chromium --dump-dom failed (exit {result.returncode}): {tail[0]}")
+        raise _failure("--dump-dom", result)
     return result.stdout.decode("utf-8", "replace")
 
 
@@ -165,29 +179,18 @@ def screenshot(
     timeout: float = 90.0,
     binary: str | None = None,
 ) -> Path:
-    """Renders ``page`` in headless Chromium and saves the viewport as ``png``.
+    """Renders ``page`` in headless Chromium and saves the viewport as ``png`` (``--screenshot``:
+    the top of the page as it first draws; :func:`capture` draws it after it scrolled).
 
     Raises:
         ReportError: When no Chromium is found, it fails or it overruns ``timeout``.
     """
-    chromium = _binary(binary)
     png = Path(png).resolve()
     with tempfile.TemporaryDirectory(prefix="lean-gym-chromium-") as profile:
         shot = Path(profile) / "shot.png"
-        result = _run(
-            chromium_command(
-                chromium,
-                profile,
-                f"--window-size={window[0]},{window[1]}",
-                "--virtual-time-budget=5000",
-                f"--screenshot={shot}",
-                page_url(page, fragment),
-            ),
-            timeout,
-        )
+        result = _headless(binary, profile, page, fragment, window, f"--screenshot={shot}", timeout)
         if not shot.is_file():
-            tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            raise ReportError(f"Chromium --screenshot failed (exit {result.returncode}): {tail[0]}")
+            raise _failure("--screenshot", result)
         try:
             shutil.copyfile(shot, png)
         except OSError as exc:
