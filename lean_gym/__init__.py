@@ -46,6 +46,7 @@ ENV_IDS = {
     "LeanStep-v0": "lean_gym.envs.step:LeanStepEnv",
     "LeanSegment-v0": "lean_gym.envs.segment:LeanSegmentEnv",
     "LeanProof-v0": "lean_gym.envs.proof:LeanProofEnv",
+    "LeanCandidates-v0": "lean_gym.envs.candidates:LeanCandidatesEnv",
 }
 
 for _env_id, _entry_point in ENV_IDS.items():
