@@ -341,6 +341,8 @@ class RunArgs:
         n_envs: Training envs (stable-baselines3's DummyVecEnv).
         seed: Seed of the model, the envs and the evaluation.
         device: Torch device of the model.
+        torch_threads: Torch's CPU threads (1 is fastest for these small networks; more
+            threads fight over the cores with the envs).
         out: Output folder: results.json, curve.png and TensorBoard logs in tb/.
     """
 
@@ -354,10 +356,12 @@ class RunArgs:
     n_envs: int = 4
     seed: int = 0
     device: str = "cpu"
+    torch_threads: int = 1
     out: Path | None = None
 
     def __post_init__(self) -> None:
-        for name in ("total_timesteps", "eval_every", "k", "max_episode_steps", "n_envs"):
+        positive = ("total_timesteps", "eval_every", "k", "max_episode_steps", "n_envs")
+        for name in (*positive, "torch_threads"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
@@ -401,7 +405,10 @@ def run_experiment(
         ``{"agent", "baselines", "history", "curve", "results"}``.
     """
     require_sb3()
+    import torch
     from stable_baselines3.common.env_util import make_vec_env
+
+    torch.set_num_threads(run.torch_threads)
 
     assert run.out is not None and run.total_timesteps and run.eval_every
     env_kwargs = {"k": run.k, "granularity": run.granularity}
