@@ -332,7 +332,7 @@ class RunArgs:
         full: The full run, whose curve the README shows, instead of the tiny smoke settings
             (the settings below left unset take the preset's values).
         total_timesteps: Training steps (tiny 2048, full 60000).
-        eval_every: Steps between evaluations on the test split (tiny 1024, full 5000).
+        eval_every: Steps between evaluations on the test split (tiny 1024, full 2000).
         test_limit: Test theorems per evaluation, spread over the families; 0 for the whole
             split (tiny 16, full 0).
         k: Candidate slots of LeanCandidates-v0.
@@ -343,7 +343,9 @@ class RunArgs:
         device: Torch device of the model.
         torch_threads: Torch's CPU threads (1 is fastest for these small networks; more
             threads fight over the cores with the envs).
-        out: Output folder: results.json, curve.png and TensorBoard logs in tb/.
+        out: Output folder: results.json, curve.png, the trained model.zip and TensorBoard
+            logs in tb/.
+        curve: Also write the curve's PNG here (the README's figure is made this way).
     """
 
     full: bool = False
@@ -358,6 +360,7 @@ class RunArgs:
     device: str = "cpu"
     torch_threads: int = 1
     out: Path | None = None
+    curve: Path | None = None
 
     def __post_init__(self) -> None:
         positive = ("total_timesteps", "eval_every", "k", "max_episode_steps", "n_envs")
@@ -379,7 +382,7 @@ class RunArgs:
 
 
 TINY = {"total_timesteps": 2048, "eval_every": 1024, "test_limit": 16}
-FULL = {"total_timesteps": 60000, "eval_every": 5000, "test_limit": 0}
+FULL = {"total_timesteps": 60000, "eval_every": 2000, "test_limit": 0}
 
 
 def run_experiment(
@@ -430,6 +433,7 @@ def run_experiment(
             description=f"{label} on LeanCandidates-v0",
         )
         model.learn(run.total_timesteps, callback=callback, tb_log_name=algorithm)
+        model.save(run.out / "model.zip")
         agent = history[-1][1]
     finally:
         vec_env.close()
@@ -439,6 +443,8 @@ def run_experiment(
         f"split ({len(test)} theorems of held-out families)"
     )
     curve = plot_curve(history, reference, run.out / "curve.png", title=title)
+    if run.curve is not None:
+        plot_curve(history, reference, run.curve, title=title)
     results = write_results(
         run.out,
         args=run,

@@ -290,10 +290,10 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Observation Space
 
-    ``Box(-1, 1, (size,), float32)`` (bounds ``±embedding_bound`` on the text features when an
-    ``embed`` callable is used), a flat vector whose layout is
-    ``env.unwrapped.layout`` (:class:`ObservationLayout`). With ``D = hash_dim`` (or the
-    embedding size), ``size = 5 + D + k * (5 + D)``:
+    ``Box(low, high, (size,), float32)``: a flat vector whose layout is ``env.unwrapped.layout``
+    (:class:`ObservationLayout`). The scalar fields lie in ``[0, 1]``, the text features in
+    ``[-1, 1]`` (``[-embedding_bound, embedding_bound]`` with an ``embed`` callable). With
+    ``D = hash_dim`` (or the embedding size), ``size = 5 + D + k * (5 + D)``:
 
     | index | field | value |
     |---|---|---|
