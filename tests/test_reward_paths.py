@@ -24,6 +24,7 @@ import lean_gym
 import lean_gym.backends as backends
 import lean_gym.integrity as integrity
 from lean_gym.backends.base import BackendBase
+from lean_gym.tactic_library import Suggestion
 from lean_gym.tactic_text import join_tactics, split_tactics
 from lean_gym.types import (
     Goal,
@@ -286,7 +287,7 @@ def _episode_actions(env_id: str, proof: str) -> list[str]:
     tactics = split_tactics(proof)
     if env_id.startswith("LeanProof"):
         return [proof]
-    if env_id.startswith("LeanStep"):
+    if env_id.startswith("LeanStep") or env_id.startswith("LeanCandidates"):
         return tactics
     if env_id.startswith("LeanSegment"):
         # two segments when possible, so a multi-step episode is walked
@@ -301,10 +302,12 @@ def _episode_actions(env_id: str, proof: str) -> list[str]:
 
 
 def _run_episode(env: gym.Env, theorem_name: str, proof: str, env_id: str) -> tuple[float, dict]:
-    env.reset(options={"theorem": theorem_name})
+    _, info = env.reset(options={"theorem": theorem_name})
     actions = _episode_actions(env_id, proof)
-    reward, info = 0.0, {}
+    reward = 0.0
     for i, action in enumerate(actions):
+        if env_id.startswith("LeanCandidates"):
+            action = info["candidates"].index(action)  # the slot that holds the tactic
         _, reward, terminated, truncated, info = env.step(action)
         if i < len(actions) - 1:
             assert not (terminated or truncated), (env_id, action, info)
@@ -314,9 +317,23 @@ def _run_episode(env: gym.Env, theorem_name: str, proof: str, env_id: str) -> tu
 ENV_IDS = sorted(lean_gym.ENV_IDS)
 
 
+class NextTacticProposer:
+    """LeanCandidates-v0's proposer in these tests: a decoy, then the known proof's next tactic
+    (the episode driver picks the slot that holds it)."""
+
+    def propose(self, state: ProofState, k: int) -> list[Suggestion]:
+        tactics = split_tactics(state.theorem.proof or "")
+        done = len(split_tactics(join_tactics(state.tactics)))
+        return [Suggestion("decoy", -0.1), *(Suggestion(t, -1.0) for t in tactics[done : done + 1])]
+
+
+def _env_kwargs(env_id: str) -> dict[str, Any]:
+    return {"proposer": NextTacticProposer()} if env_id.startswith("LeanCandidates") else {}
+
+
 def _make_scripted_env(env_id: str) -> gym.Env:
     backend = ScriptedProver(ACCEPTING)
-    return gym.make(env_id, dataset=[TWO_STEP, AND_SWAP], backend=backend)
+    return gym.make(env_id, dataset=[TWO_STEP, AND_SWAP], backend=backend, **_env_kwargs(env_id))
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -360,7 +377,7 @@ def test_env_reward_goes_through_integrity_minilean(env_id: str, calls: Calls) -
     if reason := _minilean_missing():
         pytest.skip(reason)
     name, proof = _smoke_proof()
-    env = gym.make(env_id, dataset="smoke", backend="minilean")
+    env = gym.make(env_id, dataset="smoke", backend="minilean", **_env_kwargs(env_id))
     try:
         reward, info = _run_episode(env, name, proof, env_id)
     finally:
@@ -376,7 +393,7 @@ def test_env_pays_nothing_when_integrity_rejects_minilean(
     if reason := _minilean_missing():
         pytest.skip(reason)
     name, proof = _smoke_proof()
-    env = gym.make(env_id, dataset="smoke", backend="minilean")
+    env = gym.make(env_id, dataset="smoke", backend="minilean", **_env_kwargs(env_id))
     try:
         reward, info = _run_episode(env, name, proof, env_id)
     finally:

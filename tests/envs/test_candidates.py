@@ -437,11 +437,12 @@ def test_pickles_mid_episode_and_continues_alike():
         copy.close()
 
 
-def test_vector_env_batches_infos():
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_vector_env_batches_infos(mode):
     envs = gym.make_vec(
         "LeanCandidates-v0",
         num_envs=2,
-        vectorization_mode="sync",
+        vectorization_mode=mode,
         dataset="smoke",
         backend="minilean",
     )

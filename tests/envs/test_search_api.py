@@ -143,7 +143,8 @@ def test_actions_for_proof_of_each_env() -> None:
     ]
 
 
-@pytest.mark.parametrize("env_id", sorted(lean_gym.ENV_IDS))
+# LeanCandidates-v0 has no text actions (its choices are indices).
+@pytest.mark.parametrize("env_id", sorted(set(lean_gym.ENV_IDS) - {"LeanCandidates-v0"}))
 def test_actions_for_proof_prove_the_smoke_set(env_id: str) -> None:
     """What the main job relies on: each env class turns a known proof into its own actions."""
     theorems = smoke_with_proofs()
