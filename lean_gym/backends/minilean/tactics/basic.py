@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.calc import calc_chain, calc_extension, calc_failure
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lean_gym.backends.minilean import arith
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -205,8 +206,6 @@ def _arith_normalises_to(s: Session, e: Expr, value: bool) -> bool:
     Only a single (possibly negated) linear relation over Nat is decided, without using any
     hypothesis: ``Nat.Linear`` normalises each relation on its own.
     """
-    from lean_gym.backends.minilean import arith
-
     negated = e[0] == "not"
     rel = e[1] if negated else e
     if rel[0] != "rel" or rel[2] != "Nat" or rel[1] not in ("=", "<", "≤", "≠", ">", "≥"):
