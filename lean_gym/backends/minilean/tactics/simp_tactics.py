@@ -83,7 +83,7 @@ def _core_simp_rules(
         if node.kind == "ident" and goal.lookup(node.args[0]) is None:
             if node.args[0] in SIMP_SET and not rev:
                 continue  # a lemma of MiniLean's simp set: see `_simp_lemma_names`
-            ty = el._head_type(node, None, [])
+            ty = el.head_type(node, None, [])
             if ty[0] in ("special", "method"):
                 raise LeanFailure(f"MiniLean: `{node.args[0]}` cannot be used as a simp lemma")
             if ty[0] == "pi" and (ty[2] in VAR_TYPES or ty[1].implicit):
