@@ -16,7 +16,6 @@ from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import INT, NAT, PROP, TRUE, Binder, Expr, abstract, lift
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS
-from lean_gym.backends.minilean.pretty import pp_goal
 from lean_gym.backends.minilean.syntax import Node, ParseError, Parser, Token
 from lean_gym.backends.minilean.tactics import TACTICS, Session, SorryEvent, unsolved_text
 
@@ -146,9 +145,7 @@ class CommandRunner:
                 break
             try:
                 if tok.kind == "ident" and tok.value == "import":
-                    self._import(
-                        tok, imports_allowed and first_command_is_import(first_command, self)
-                    )
+                    self._import(tok, imports_allowed and first_command)
                 else:
                     first_command = False
                     self._command(tok)
@@ -221,7 +218,7 @@ class CommandRunner:
                     self._print_axioms(name_tok.value, tok.start, kw.end)
                     return
             p.barrier = [0]
-            p._skip_rest()
+            p.skip_rest()
             while p.peek().kind != "eof":
                 p.i += 1
             p.barrier = [-1]
@@ -230,7 +227,7 @@ class CommandRunner:
         if tok.kind == "sym" and v == "@":
             raise ParseError("MiniLean: attributes are not supported", tok.start)
         if tok.kind != "ident":
-            raise ParseError(p._unexpected(tok, "command"), tok.start)
+            raise ParseError(p.unexpected(tok, "command"), tok.start)
         if v == "set_option":
             p.next()
             p.ident()
@@ -256,7 +253,7 @@ class CommandRunner:
             return
         if v in _COMMAND_KEYWORDS:
             raise ParseError(f"MiniLean: the `{v}` command is not supported", tok.start)
-        raise ParseError(p._unexpected(tok, "command"), tok.start)
+        raise ParseError(p.unexpected(tok, "command"), tok.start)
 
     def _print_axioms(self, name: str, start: int, end: int) -> None:
         info = self.env.decls.get(name)
@@ -277,7 +274,7 @@ class CommandRunner:
             name_tok = p.ident()
         p.barrier = [0]
         try:
-            binders = p._binders(allow_bare=False) if (p.at("(") or p.at("{") or p.at("[")) else []
+            binders = p.binders(allow_bare=False) if (p.at("(") or p.at("{") or p.at("[")) else []
             type_node: Node | None = None
             if p.at(":"):
                 p.next()
@@ -294,12 +291,12 @@ class CommandRunner:
                 proof = p.term()
             nxt = p.peek()
             if nxt.kind != "eof":
-                raise ParseError(p._unexpected(nxt, "command"), nxt.start)
+                raise ParseError(p.unexpected(nxt, "command"), nxt.start)
         finally:
             p.barrier = [-1]
         raw = p.toks[p.i]
         if raw.kind != "eof" and not (raw.first and raw.col == 0):
-            raise ParseError(p._unexpected(raw, "command"), raw.start)
+            raise ParseError(p.unexpected(raw, "command"), raw.start)
         del assign
         self._elaborate_decl(kw, name_tok, binders, type_node, proof)
 
@@ -404,14 +401,6 @@ def _closed_statement(goal: Goal, implicit_flags: list[bool], target: Expr) -> E
         body = abstract(lift(statement, 1, 0), ("fvar", decl.fid))
         statement = ("pi", Binder(decl.name, implicit), decl.type, body)
     return statement
-
-
-def first_command_is_import(first_command: bool, runner: CommandRunner) -> bool:
-    return first_command
-
-
-def pp_goals(goals: list[Goal], mathlib: bool) -> list[str]:
-    return [pp_goal(g, mathlib) for g in goals]
 
 
 __all__ = ["Environment", "CommandRunner", "CommandResult", "LineIndex", "DeclInfo", "PROP"]

@@ -49,10 +49,6 @@ REL_OPS = ("=", "≠", "<", "≤", ">", "≥")
 PROP_KINDS = frozenset({"rel", "true", "false", "not", "and", "or", "iff", "pi", "ex"})
 
 
-def is_arrow(ty: Expr) -> bool:
-    return ty[0] == "arrow"
-
-
 class _VariableTypes:
     """``ty in VAR_TYPES``: ``ty`` is the type of a variable (data, ``Prop`` or a function), not
     a proposition (the type of a hypothesis)."""
@@ -91,10 +87,6 @@ def lit(n: int, sort: str = "Nat") -> Expr:
 
 def fvar(fid: int) -> Expr:
     return ("fvar", fid)
-
-
-def mk_not(a: Expr) -> Expr:
-    return ("not", a)
 
 
 def arrow(a: Expr, b: Expr, name: str = "a") -> Expr:
@@ -329,22 +321,3 @@ def subst_mvars(e: Expr, assignment: dict[int, Expr]) -> Expr:
     if k in ("not", "neg", "succ"):
         return (k, subst_mvars(e[1], assignment))
     return e
-
-
-def is_prop(e: Expr) -> bool:
-    """True when ``e`` is a proposition (a type whose elements are proofs)."""
-    return e[0] in PROP_KINDS or e[0] in ("fvar", "app", "call")
-
-
-def sort_of_term(e: Expr) -> str | None:
-    """The sort (``Nat``/``Int``) of a data term, when it can be read off the term."""
-    k = e[0]
-    if k == "lit":
-        return e[2]
-    if k == "bin":
-        return e[2]
-    if k == "neg":
-        return "Int"
-    if k == "succ":
-        return "Nat"
-    return None

@@ -253,7 +253,7 @@ class MiniLeanRepl:
             seq = parser.tactic_seq()
             rest = parser.toks[parser.i]
             if rest.kind != "eof":
-                raise ParseError(parser._unexpected(rest, "command"), rest.start)
+                raise ParseError(parser.unexpected(rest, "command"), rest.start)
             if not seq.args[0]:
                 raise ParseError("unexpected end of input; expected tactic", len(text))
         except ParseError as exc:

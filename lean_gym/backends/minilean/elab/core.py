@@ -257,9 +257,7 @@ class Elaborator:
         f, ty = loc
         doms, cod = ty[1], ty[2]
         if len(args) > len(doms):
-            raise self.fail(
-                f"function expected at\n  {self.source(node)}\nterm has type\n  {cod}", node
-            )
+            raise self.fail(messages.function_expected(self.source(node), cod), node)
         if len(args) < len(doms):
             raise self.fail("MiniLean: partial applications of functions are not supported", node)
         values = tuple(self.data_arg(a, TYPE_OF_SORT[d]) for a, d in zip(args, doms, strict=True))
@@ -532,15 +530,12 @@ class Elaborator:
             want = NAT if sort == "Nat" else INT
             if ty[0] == "arrow":
                 raise self.fail(
-                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : Type\n"
-                    f"but is expected to have type\n  {sort} : Type",
-                    node,
+                    messages.type_mismatch(name, self.pp(ty), sort, "Type", "Type"), node
                 )
             if ty != want:
+                got_sort = "Prop" if ty not in VAR_TYPES else "Type"
                 raise self.fail(
-                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : "
-                    f"{'Prop' if ty not in VAR_TYPES else 'Type'}\nbut is expected to have type\n  {sort} : Type",
-                    node,
+                    messages.type_mismatch(name, self.pp(ty), sort, got_sort, "Type"), node
                 )
             return e
         if k == "binop" and node.args[0] in _ARITH:
@@ -576,10 +571,11 @@ class Elaborator:
             called = self.call(head, args, node)
             if called is not None:
                 if called[1] != sort:
+                    got_sort = "Prop" if called[1] == "Prop" else "Type"
                     raise self.fail(
-                        f"type mismatch\n  {self.source(node)}\nhas type\n  {called[1]} : "
-                        f"{'Prop' if called[1] == 'Prop' else 'Type'}\nbut is expected to have "
-                        f"type\n  {sort} : Type",
+                        messages.type_mismatch(
+                            self.source(node), called[1], sort, got_sort, "Type"
+                        ),
                         node,
                     )
                 return called[0]
@@ -593,10 +589,7 @@ class Elaborator:
         if k == "proj" and node.args[1] == "succ" and sort == "Nat":
             return ("succ", self.term(node.args[0], "Nat"))
         if k == "hole":
-            raise self.fail(
-                f"don't know how to synthesize placeholder\ncontext:\n{self.context_text()}⊢ {sort}",
-                node,
-            )
+            raise self.fail(messages.synthesize_placeholder(self.context_text(), sort), node)
         raise self.fail(f"MiniLean: this {sort} term is outside the fragment", node)
 
     def context_text(self) -> str:
@@ -639,9 +632,10 @@ class Elaborator:
         raise self.fail(self.mismatch_text(node, got, expected), node)
 
     def mismatch_text(self, node: Node, got: Expr, expected: Expr) -> str:
-        return (
-            f"type mismatch\n  {self.source(node)}\nhas type\n  {self.pp(subst_mvars(got, self.mvars))} : Prop\n"
-            f"but is expected to have type\n  {self.pp(subst_mvars(expected, self.mvars))} : Prop"
+        return messages.type_mismatch(
+            self.source(node),
+            self.pp(subst_mvars(got, self.mvars)),
+            self.pp(subst_mvars(expected, self.mvars)),
         )
 
     def source(self, node: Node) -> str:
@@ -692,11 +686,8 @@ class Elaborator:
                     raise self.fail("MiniLean: cannot create a goal of unknown type", node)
                 self.session.new_goals.append(self.goal.with_target(expected, self._hole_tag(node)))
                 return expected
-            ctx = self.context_text()
             shown = self.pp(expected) if expected is not None else "?"
-            raise self.fail(
-                f"don't know how to synthesize placeholder\ncontext:\n{ctx}⊢ {shown}", node
-            )
+            raise self.fail(messages.synthesize_placeholder(self.context_text(), shown), node)
         if k == "ident":
             return self._ident_proof(node, expected)
         if k == "proj":
@@ -791,8 +782,9 @@ class Elaborator:
         target = whnf_pi(expected)
         if target[0] != "pi":
             raise self.fail(
-                f"type mismatch\n  {self.source(node)}\nhas type\n  ?a → ?b : Sort ?u\n"
-                f"but is expected to have type\n  {self.pp(expected)} : Prop",
+                messages.type_mismatch(
+                    self.source(node), "?a → ?b", self.pp(expected), got_sort="Sort ?u"
+                ),
                 node,
             )
         param = params[0]
@@ -848,10 +840,9 @@ class Elaborator:
         if loc is not None:
             e, ty = loc
             if ty in VAR_TYPES:
+                shown = self.pp(expected) if expected is not None else "?"
                 raise self.fail(
-                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : Type\nbut is expected to have type\n  "
-                    f"{self.pp(expected) if expected is not None else '?'} : Prop",
-                    node,
+                    messages.type_mismatch(name, self.pp(ty), shown, got_sort="Type"), node
                 )
             return ty
         # `h.mp`-style: a local followed by field names.
@@ -973,7 +964,9 @@ class Elaborator:
                 break
             if t[0] != "pi":
                 raise self.fail(
-                    f"function expected at\n  {self.source(head)}\nterm has type\n  {self.pp(subst_mvars(ty, self.mvars))}",
+                    messages.function_expected(
+                        self.source(head), self.pp(subst_mvars(ty, self.mvars))
+                    ),
                     args[i],
                 )
             arg = args[i]
@@ -1003,9 +996,12 @@ class Elaborator:
                     got = self.proof(arg, None)
                     if not self.unify(got, dom_i):
                         raise self.fail(
-                            f"application type mismatch\n  {self.source(head)} {self.source(arg)}\nargument\n  "
-                            f"{self.source(arg)}\nhas type\n  {self.pp(got)} : Prop\nbut is expected to have type\n  "
-                            f"{self.pp(subst_mvars(dom_i, self.mvars))} : Prop",
+                            messages.application_type_mismatch(
+                                f"{self.source(head)} {self.source(arg)}",
+                                self.source(arg),
+                                self.pp(got),
+                                self.pp(subst_mvars(dom_i, self.mvars)),
+                            ),
                             arg,
                         )
                 else:
@@ -1017,9 +1013,12 @@ class Elaborator:
                                 0
                             ]
                             raise self.fail(
-                                f"application type mismatch\n  {self.source(head)} {self.source(arg)}\nargument\n  "
-                                f"{self.source(arg)}\nhas type\n  {got} : Prop\nbut is expected to have type\n  "
-                                f"{self.pp(dom_i)} : Prop",
+                                messages.application_type_mismatch(
+                                    f"{self.source(head)} {self.source(arg)}",
+                                    self.source(arg),
+                                    got,
+                                    self.pp(dom_i),
+                                ),
                                 arg,
                             ) from None
                         raise
@@ -1029,10 +1028,7 @@ class Elaborator:
         result = self.check(ty, expected, node)
         final = subst_mvars(result, self.mvars) if self.mvars else result
         if has_mvar(final):
-            raise self.fail(
-                f"don't know how to synthesize implicit argument\ncontext:\n{self.context_text()}⊢ {self.pp(final)}",
-                node,
-            )
+            raise self.fail(messages.synthesize_implicit(self.context_text(), self.pp(final)), node)
         return final
 
     # -- unification (first order, for implicit arguments) ---------------------------------
@@ -1154,10 +1150,9 @@ class Elaborator:
                 return self.apply_args(res, node, args[1:], expected)
             if k == "iff" and other[0] == "iff" and defeq(base_t[2], other[1]):
                 return self.apply_args(("iff", base_t[1], other[2]), node, args[1:], expected)
+            wanted = f"{self.pp(base_t[4]) if k == 'rel' else '?'} = ?c"
             raise self.fail(
-                f"type mismatch\n  {self.source(args[0])}\nhas type\n  {self.pp(other)} : Prop\nbut is expected to have type\n  "
-                f"{self.pp(base_t[4]) if k == 'rel' else '?'} = ?c : Prop",
-                args[0],
+                messages.type_mismatch(self.source(args[0]), self.pp(other), wanted), args[0]
             )
         if field in ("mp", "mpr", "left", "right", "1", "2") and k in ("and", "iff"):
             return self.apply_args(self.projection(base_t, field, head, base), head, args, expected)

@@ -10,7 +10,7 @@ from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CLASSICAL_AXIOMS
 from lean_gym.backends.minilean.reduce import whnf_pi
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.common import _decide_value, _intro_one
+from lean_gym.backends.minilean.tactics.common import decide_value, intro_one
 from lean_gym.backends.minilean.tactics.session import Session
 from lean_gym.backends.minilean.tactics.simp_tactics import t_simp
 
@@ -27,7 +27,7 @@ def t_decide(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             if all(goal.sort_of_fvar(f) in ("Nat", "Int") for f in free)
             else f"failed to synthesize\n  Decidable ({s.pp(goal, t)})"
         )
-    v = _decide_value(goal, t)
+    v = decide_value(goal, t)
     if v is True:
         return goals[1:]
     if v is False:
@@ -42,7 +42,7 @@ def _omega_goal(goal: Goal) -> tuple[Goal, Expr]:
     while True:
         t = whnf_pi(goal.target)
         if t[0] == "pi" and (t[2] in (NAT, INT) or not has_loose_bvar(t[3], 0)) and t[2] != PROP:
-            goal, _ = _intro_one(goal, None, Node("intro", [[]], 0, 0))
+            goal, _ = intro_one(goal, None, Node("intro", [[]], 0, 0))
             continue
         return goal, goal.target
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -22,19 +23,12 @@ from lean_gym.backends.minilean.expr import (
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, append_tag
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.common import _pi_over
+from lean_gym.backends.minilean.tactics.common import pi_over
 from lean_gym.backends.minilean.tactics.session import Session
 
 
 def _clear_decl(goal: Goal, fid: int) -> Goal:
     return Goal(tuple(d for d in goal.ctx if d.fid != fid), goal.target, goal.tag)
-
-
-def _reintroduce_after(goal: Goal, var_fid: int) -> tuple[Goal, list[LocalDecl]]:
-    """Removes the hypotheses that depend on a variable, returning them (Lean reverts them)."""
-    deps = [d for d in goal.ctx if d.fid != var_fid and var_fid in fvars_of(d.type)]
-    ctx = tuple(d for d in goal.ctx if d not in deps)
-    return Goal(ctx, goal.target, goal.tag), deps
 
 
 def cases_on(
@@ -135,7 +129,7 @@ def _nat_cases(
         ih = replace_term(goal.target, var, new_var)
         for x in reversed(reverted):
             x_type = x.type if x.type in VAR_TYPES else replace_term(x.type, var, new_var)
-            ih = _pi_over(LocalDecl(x.fid, x.name, x_type, x.inaccessible), ih)
+            ih = pi_over(LocalDecl(x.fid, x.name, x_type, x.inaccessible), ih)
         ih_given = given[1] if len(given) > 1 and given[1] != "_" else None
         g, _ = g.add(ih_given or "a", ih, inaccessible=ih_given is None)
     g = _with_deps(g, reverted, var, succ_term)
@@ -224,7 +218,7 @@ def t_induction(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         name = g_node.args[0]
         gd = goal.lookup(name)
         if gd is None:
-            raise LeanFailure(f"Unknown identifier `{name}`", g_node.start, g_node.end)
+            raise LeanFailure(messages.unknown_identifier(name), g_node.start, g_node.end)
         if gd.fid == d.fid:
             raise LeanFailure(
                 f"variable cannot be generalized because target depends on it\n  {name}",
@@ -401,7 +395,7 @@ def t_subst(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for name in tac.args[0]:
         d = goal.lookup(name)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{name}`")
+            raise LeanFailure(messages.unknown_identifier(name))
         if d.type in (NAT, INT):
             var = ("fvar", d.fid)
             for h in reversed(goal.ctx):

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import fvars_of
 from lean_gym.backends.minilean.goals import Goal, LocalDecl
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.common import _pi_over
+from lean_gym.backends.minilean.tactics.common import pi_over
 from lean_gym.backends.minilean.tactics.session import Session
 
 MAX_REPEAT = 1000
@@ -132,7 +133,7 @@ def t_any_goals(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         s.recover = saved
     if not progress:
         if last is None:
-            raise LeanFailure("No goals to be solved")
+            raise LeanFailure(messages.NO_GOALS)
         raise last
     return out
 
@@ -200,7 +201,7 @@ def t_clear(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for name in tac.args[0]:
         d = goal.lookup(name)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{name}`")
+            raise LeanFailure(messages.unknown_identifier(name))
         if any(d.fid in fvars_of(x.type) for x in ctx if x.fid != d.fid) or d.fid in fvars_of(
             goal.target
         ):
@@ -216,7 +217,7 @@ def t_revert(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for name in reversed(tac.args[0]):
         d = goal.lookup(name)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{name}`")
+            raise LeanFailure(messages.unknown_identifier(name))
         goal = revert(goal, d)
     return [goal, *goals[1:]]
 
@@ -228,7 +229,7 @@ def revert(goal: Goal, d: LocalDecl) -> Goal:
     deps = [x for x in after if d.fid in fvars_of(x.type)]
     target = goal.target
     for x in reversed(deps):
-        target = _pi_over(x, target)
-    target = _pi_over(d, target)
+        target = pi_over(x, target)
+    target = pi_over(d, target)
     keep = tuple(x for x in goal.ctx if x.fid != d.fid and x not in deps)
     return Goal(keep, target, goal.tag)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
@@ -236,7 +237,7 @@ def t_rw(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
                 else:
                     d = goal.lookup(name)
                     if d is None:
-                        raise LeanFailure(f"Unknown identifier `{name}`")
+                        raise LeanFailure(messages.unknown_identifier(name))
                     new_t, prem = rewrite_expr(s, goal.with_target(d.type), d.type, rev, term)
                     # Lean's `rw at h` re-asserts h (a new local at the same place, old one cleared).
                     ctx = tuple(

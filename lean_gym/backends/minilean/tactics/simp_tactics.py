@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lean_gym.backends.minilean import arith
+from lean_gym.backends.minilean import arith, messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -25,7 +25,7 @@ from lean_gym.backends.minilean.reduce import defeq, whnf_pi
 from lean_gym.backends.minilean.simp import SIMP_SET, Simplifier, SimpLoop, distinct_lhs, settled
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.cases import rcases_intro
-from lean_gym.backends.minilean.tactics.common import _intro_one
+from lean_gym.backends.minilean.tactics.common import intro_one
 from lean_gym.backends.minilean.tactics.session import Session, unsolved_text
 
 # simp ------------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             continue
         d = new_goal.lookup(where)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{where}`")
+            raise LeanFailure(messages.unknown_identifier(where))
         rules = _core_simp_rules(s, new_goal, lemmas, False, core, exclude=d.fid)
         new_t = _run_simp(s, rules, core, d.type)
         if new_t != FALSE and arith_mode and _arith_normalises_to(s, new_t, False):
@@ -314,7 +314,7 @@ def t_rintro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
         if pat.kind in ("pat_name", "pat_hole"):
             name = pat.args[0] if pat.kind == "pat_name" else None
-            g2, _ = _intro_one(g, name, tac)
+            g2, _ = intro_one(g, name, tac)
             current = [g2, *current[1:]]
             continue
         if has_loose_bvar(target[3], 0):
@@ -340,10 +340,7 @@ def t_simpa(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         simp_ty = _run_simp(s, rules, core, ty)
         if simp_ty in (FALSE, target) or defeq(ty, goal.target):
             return goals[1:]
-        raise LeanFailure(
-            f"type mismatch\n  h\nhas type\n  {s.pp(goal, simp_ty)} : Prop\nbut is expected to have type\n  "
-            f"{s.pp(goal, target)} : Prop"
-        )
+        raise LeanFailure(messages.type_mismatch("h", s.pp(goal, simp_ty), s.pp(goal, target)))
     # Without `using`, simpa closes the simplified goal with `assumption`.
     for d in reversed(goal.ctx):
         if d.type not in VAR_TYPES and defeq(d.type, target):
