@@ -8,7 +8,7 @@ string is split into commands and each is elaborated; the result lists Lean's me
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lean_gym.backends.minilean.elab import Elaborator
@@ -19,7 +19,9 @@ from lean_gym.backends.minilean.lemmas import CORE_LEMMAS
 from lean_gym.backends.minilean.syntax import Node, ParseError, Parser, Token
 from lean_gym.backends.minilean.tactics import TACTICS, Session, SorryEvent, unsolved_text
 
-KNOWN_IMPORTS = ("Init", "Std", "Lean", "Mathlib")
+# Module roots an import may name. Aesop and Batteries come with Mathlib; MiniLean's fragment
+# uses nothing of theirs, so importing them changes nothing here.
+KNOWN_IMPORTS = ("Init", "Std", "Lean", "Mathlib", "Aesop", "Batteries")
 _DECL_KEYWORDS = ("theorem", "lemma", "example", "def", "abbrev")
 _COMMAND_KEYWORDS = frozenset(
     {
@@ -70,9 +72,20 @@ class DeclInfo:
 
 @dataclass(frozen=True)
 class Environment:
+    """What commands so far have set up: imports, declarations and opened namespaces.
+
+    Attributes:
+        mathlib: Whether ``import Mathlib`` ran (Mathlib tactics, ``ℕ``/``ℤ`` printing).
+        decls: The declarations added, by name.
+        imports_done: Whether the import block is over.
+        opens: The namespaces ``open`` made available (``open Nat`` lets ``gcd`` name
+            ``Nat.gcd``), in order.
+    """
+
     mathlib: bool = False
     decls: dict[str, DeclInfo] = field(default_factory=dict)
     imports_done: bool = False
+    opens: tuple[str, ...] = ()
 
 
 @dataclass
@@ -135,6 +148,8 @@ class CommandRunner:
         self.result = CommandResult(env=env)
         self.parser = Parser(text)
         self.parser.barrier = [-1]
+        # `open X in` applies to the next command only.
+        self._scoped_opens: tuple[str, ...] = ()
 
     def run(self, imports_allowed: bool) -> CommandResult:
         p = self.parser
@@ -201,7 +216,9 @@ class CommandRunner:
             )
             return
         if root == "Mathlib":
-            self.env = Environment(mathlib=True, decls=dict(self.env.decls), imports_done=True)
+            self.env = replace(
+                self.env, mathlib=True, decls=dict(self.env.decls), imports_done=True
+            )
             self.result.env = self.env
 
     def _command(self, tok: Token) -> None:
@@ -241,10 +258,17 @@ class CommandRunner:
             if v == "variable":
                 raise ParseError("MiniLean: `variable` is not supported", tok.start)
             p.next()
+            names: list[str] = []
             while p.peek().kind == "ident" and not (p.peek().first and p.peek().col == 0):
-                p.next()
-            if v == "open" and p.at("in"):
-                p.next()
+                names.append(p.next().value)
+            if v == "open":
+                # `open scoped X` brings in notation only; the names need plain `open`.
+                opened = () if names[:1] == ["scoped"] else tuple(names)
+                if p.at("in"):
+                    p.next()
+                    self._scoped_opens = opened
+                else:
+                    self._open(opened)
             return
         if v == "lemma" and not self.env.mathlib:
             raise ParseError("unexpected identifier; expected command", tok.start)
@@ -254,6 +278,12 @@ class CommandRunner:
         if v in _COMMAND_KEYWORDS:
             raise ParseError(f"MiniLean: the `{v}` command is not supported", tok.start)
         raise ParseError(p.unexpected(tok, "command"), tok.start)
+
+    def _open(self, namespaces: tuple[str, ...]) -> None:
+        new = tuple(n for n in namespaces if n not in self.env.opens)
+        if new:
+            self.env = replace(self.env, opens=self.env.opens + new)
+            self.result.env = self.env
 
     def _print_axioms(self, name: str, start: int, end: int) -> None:
         info = self.env.decls.get(name)
@@ -314,7 +344,10 @@ class CommandRunner:
             self._error(f"'{name}' has already been declared", where[0], where[1])
             return
         n_messages = len(self.result.messages)
-        session = Session(tactics=TACTICS, source=self.text, **self.session_args)
+        opens = self.env.opens + tuple(n for n in self._scoped_opens if n not in self.env.opens)
+        self._scoped_opens = ()
+        args = {**self.session_args, "mathlib": self.env.mathlib, "opens": opens}
+        session = Session(tactics=TACTICS, source=self.text, **args)
         # The declaration itself is not in scope in its own proof.
         session.decls = self.env.decls
         goal = Goal((), TRUE)
@@ -390,7 +423,7 @@ class CommandRunner:
                 None if target in (NAT, INT) else _closed_statement(goal, implicit_flags, target)
             )
             decls[name] = DeclInfo(name, frozenset(axioms), statement)
-            self.env = Environment(self.env.mathlib, decls, True)
+            self.env = replace(self.env, decls=decls, imports_done=True)
             self.result.env = self.env
 
 

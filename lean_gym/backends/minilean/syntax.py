@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from lean_gym.backends.minilean.fragment import MATHLIB_CHARACTERS, outside_fragment
+
 __all__ = ["Token", "Node", "ParseError", "tokenize", "Parser", "TACTIC_KEYWORDS"]
 
 
@@ -111,6 +113,7 @@ _SYMBOLS = sorted(
         "<|",
         "|>",
         "∣",
+        "↑",
         "×",
         "∈",
         "∉",
@@ -124,6 +127,9 @@ _SYMBOL_ALIASES = {"->": "→", "<->": "↔", "/\\": "∧", "\\/": "∨", "<=": 
 _SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun"})
 
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
+
+# Binder predicates `∀ x > 0, p` (`Init/BinderPredicates.lean`) and what they expand to.
+_BINDER_PREDICATE_OPS = frozenset({">", "≥", "<", "≤", "≠", "∈", "∉"})
 
 
 def _ident_start(c: str) -> bool:
@@ -230,6 +236,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
                 if text.startswith(sym, i):
                     break
             else:
+                if c in MATHLIB_CHARACTERS:
+                    raise ParseError(outside_fragment(MATHLIB_CHARACTERS[c]), i)
                 raise ParseError(f"unexpected character '{c}'", i)
             if sym == "?" and i + 1 < n and (text[i + 1] == "_" or _ident_start(text[i + 1])):
                 j = i + 1
@@ -348,6 +356,8 @@ class Parser:
         left = self._leading(prec)
         while True:
             tok = self.peek()
+            if tok.kind == "sym" and tok.value == "!":
+                raise ParseError(outside_fragment("n ! (Nat.factorial)"), tok.start)
             if tok.kind == "sym" and tok.value in _ARITH_BINOPS:
                 p, lp, rp = _ARITH_BINOPS[tok.value]
                 if p < prec:
@@ -374,6 +384,10 @@ class Parser:
                 "generalizing",
                 "by",
             )
+        if tok.kind == "sym" and tok.value == "{":
+            # `{ x | p }` / `{ x : T | p }` (a set, refused by `_atom`); not tactic braces.
+            name, after = self.peek(1), self.peek(2)
+            return name.kind == "ident" and after.kind == "sym" and after.value in (":", "|")
         return tok.kind == "sym" and (
             tok.value in ("(", "⟨", "@", "·", "fun") or tok.value.startswith("?")
         )
@@ -506,6 +520,14 @@ class Parser:
                 return Node("synth_hole", [v[1:]], tok.start, tok.end)
             if v == "@":
                 raise ParseError("MiniLean: explicit-argument mode (@) is not supported", tok.start)
+            if v == "↑":
+                self.i += 1
+                arg = self._arg()
+                return Node("coe", [arg], tok.start, arg.end)
+            if v == "|":
+                raise ParseError(outside_fragment("|x| (abs)"), tok.start)
+            if v == "{":
+                raise ParseError(outside_fragment("{ x | p } (Set)"), tok.start)
         if tok.kind == "ident" and v == "_":
             self.i += 1
             return Node("hole", [], tok.start, tok.end)
@@ -559,11 +581,30 @@ class Parser:
 
     def _binder_notation(self, tok: Token) -> Node:
         self.i += 1
+        name, op = self.peek(), self.peek(1)
+        if name.kind == "ident" and op.kind == "sym" and op.value in _BINDER_PREDICATE_OPS:
+            return self._binder_predicate(tok)
         binders = self.binders(allow_bare=True)
         self.expect(",")
         body = self.term()
         kind = "forall" if tok.value == "∀" else "exists"
         return Node(kind, [binders, body], tok.start, body.end)
+
+    def _binder_predicate(self, tok: Token) -> Node:
+        """``∀ x > y, p`` is ``∀ x, x > y → p``; ``∃ x > y, p`` is ``∃ x, x > y ∧ p``."""
+        name_tok = self.ident()
+        if name_tok.value == "_":
+            raise ParseError("MiniLean: `_` with a binder predicate is not supported", tok.start)
+        op = self.next()
+        bound = self.term()
+        self.expect(",")
+        body = self.term()
+        var = Node("ident", [name_tok.value], name_tok.start, name_tok.end)
+        pred = Node("binop", [op.value, var, bound], name_tok.start, bound.end)
+        connective = "→" if tok.value == "∀" else "∧"
+        inner = Node("binop", [connective, pred, body], name_tok.start, body.end)
+        kind = "forall" if tok.value == "∀" else "exists"
+        return Node(kind, [[([name_tok.value], None, False)], inner], tok.start, body.end)
 
     def binders(self, allow_bare: bool) -> list[tuple[list[str], Node | None, bool]]:
         """Binder groups ``x y``, ``x y : T``, ``(x y : T)``, ``{x : T}``."""

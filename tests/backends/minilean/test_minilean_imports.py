@@ -121,9 +121,8 @@ def test_the_walker_finds_a_planted_cycle() -> None:
     saved = dict(GRAPH)
     try:
         GRAPH[f"{PACKAGE}.expr"] = [*GRAPH[f"{PACKAGE}.expr"], (f"{PACKAGE}.pretty", 1, False)]
-        # pretty imports goals and expr, goals imports expr: all three form one cycle now.
-        names = [f"{PACKAGE}.{m}" for m in ("expr", "goals", "pretty")]
-        assert names in _cycles()
+        # pretty imports expr (directly and through others): the planted edge closes a cycle.
+        assert any({f"{PACKAGE}.expr", f"{PACKAGE}.pretty"} <= set(c) for c in _cycles())
     finally:
         GRAPH.clear()
         GRAPH.update(saved)

@@ -24,15 +24,14 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from lean_gym.backends.minilean import messages
+from lean_gym.backends.minilean.elab.data import ARITH_OPS, TYPE_NAMES, DataTerms
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
     FALSE,
     INT,
     NAT,
     PROP,
-    SORT_OF_TYPE,
     TRUE,
-    TYPE_OF_SORT,
     VAR_TYPES,
     Binder,
     Expr,
@@ -44,9 +43,10 @@ from lean_gym.backends.minilean.expr import (
     mentions_mvar,
     subst_mvars,
 )
+from lean_gym.backends.minilean.fragment import OUTSIDE_FRAGMENT, outside_fragment
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS, MATHLIB_ONLY_LEMMAS
-from lean_gym.backends.minilean.pretty import pp_expr, pp_goal
+from lean_gym.backends.minilean.pretty import pp_expr
 from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, whnf_pi
 from lean_gym.backends.minilean.syntax import Node, Parser
 
@@ -59,6 +59,7 @@ class ElabHost(Protocol):
     """
 
     mathlib: bool
+    opens: tuple[str, ...]
     source: str | None
     decls: dict[str, Any]
     new_goals: list[Goal] | None
@@ -118,9 +119,9 @@ def _syntax_key(node: Node) -> str:
     return node.args[0] if node.kind == "binop" else node.kind
 
 
-_ARITH = {"+", "-", "*", "/", "%", "^"}
+_ARITH = ARITH_OPS
 _RELS = {"=", "≠", "<", "≤", ">", "≥"}
-_TYPE_NAMES = {"Nat": NAT, "Int": INT, "Prop": PROP}
+_TYPE_NAMES = TYPE_NAMES
 
 _lemma_cache: dict[str, Expr] = {}
 
@@ -140,8 +141,8 @@ def lemma_type(name: str) -> Expr | None:
     return ty
 
 
-class Elaborator:
-    """Elaborates syntax in the context of ``goal``.
+class Elaborator(DataTerms):
+    """Elaborates syntax in the context of ``goal`` (types and data terms: :class:`DataTerms`).
 
     Args:
         goal: Supplies the local context (names resolve to its accessible locals).
@@ -169,15 +170,6 @@ class Elaborator:
     def pp(self, e: Expr) -> str:
         return pp_expr(self.goal, e, self.mathlib)
 
-    def _resolve_type_name(self, name: str, node: Node) -> Expr | None:
-        if name in _TYPE_NAMES:
-            return _TYPE_NAMES[name]
-        if name in ("ℕ", "ℤ"):
-            if not self.mathlib:
-                raise self.unknown_identifier(name, node)
-            return NAT if name == "ℕ" else INT
-        return None
-
     def _lookup_bound(self, name: str) -> tuple[Expr, Expr] | None:
         for depth, (n, ty) in enumerate(reversed(self.scope)):
             if n == name:
@@ -196,72 +188,6 @@ class Elaborator:
 
     def unknown_identifier(self, name: str, node: Node) -> RecoverableElabError:
         return RecoverableElabError(messages.unknown_identifier(name), node.start, node.end)
-
-    # ------------------------------------------------------------------ types
-    def type_(self, node: Node) -> Expr:
-        """A binder type: ``Nat``, ``Int``, ``Prop`` or a proposition."""
-        if node.kind == "ident":
-            t = self._resolve_type_name(node.args[0], node)
-            if t is not None:
-                return t
-        if node.kind == "paren":
-            return self.type_(node.args[0])
-        if node.kind == "binop" and node.args[0] == "→":
-            lhs = node.args[1]
-            if lhs.kind == "ident" and lhs.args[0] in ("Nat", "Int", "ℕ", "ℤ", "Prop"):
-                return self._arrow_type(node)
-        return self.prop(node)
-
-    def _arrow_type(self, node: Node) -> Expr:
-        """``Nat → Nat``, ``Nat → Int → Prop``...: functions from numbers to numbers/Prop."""
-        doms: list[str] = []
-        cur = node
-        while True:
-            while cur.kind == "paren":
-                cur = cur.args[0]
-            if cur.kind == "binop" and cur.args[0] == "→":
-                dom = cur.args[1]
-                while dom.kind == "paren":
-                    dom = dom.args[0]
-                ty = self._resolve_type_name(dom.args[0], dom) if dom.kind == "ident" else None
-                if ty not in (NAT, INT):
-                    raise self.fail(
-                        "MiniLean: only functions from Nat/Int to Nat/Int/Prop are supported", node
-                    )
-                doms.append(SORT_OF_TYPE[ty])
-                cur = cur.args[2]
-                continue
-            ty = self._resolve_type_name(cur.args[0], cur) if cur.kind == "ident" else None
-            if ty is None:
-                raise self.fail(
-                    "MiniLean: only functions from Nat/Int to Nat/Int/Prop are supported", node
-                )
-            return ("arrow", tuple(doms), SORT_OF_TYPE[ty])
-
-    def function_local(self, head: Node) -> tuple[Expr, Expr] | None:
-        """``(f, its arrow type)`` when ``head`` names a function variable."""
-        while head.kind == "paren":
-            head = head.args[0]
-        if head.kind != "ident":
-            return None
-        loc = self._lookup_local(head.args[0])
-        if loc is None or loc[1][0] != "arrow":
-            return None
-        return loc
-
-    def call(self, head: Node, args: list[Node], node: Node) -> tuple[Expr, str] | None:
-        """``f a b`` for a function variable ``f``: (the call, its result sort), or None."""
-        loc = self.function_local(head)
-        if loc is None:
-            return None
-        f, ty = loc
-        doms, cod = ty[1], ty[2]
-        if len(args) > len(doms):
-            raise self.fail(messages.function_expected(self.source(node), cod), node)
-        if len(args) < len(doms):
-            raise self.fail("MiniLean: partial applications of functions are not supported", node)
-        values = tuple(self.data_arg(a, TYPE_OF_SORT[d]) for a, d in zip(args, doms, strict=True))
-        return ("call", f, values), cod
 
     # ------------------------------------------------------------------ propositions
     def prop(self, node: Node) -> Expr:
@@ -290,6 +216,7 @@ class Elaborator:
                 )
             if name in _TYPE_NAMES or name in ("ℕ", "ℤ"):
                 raise self.fail(f"MiniLean: '{name}' is a type, a proposition was expected", node)
+            self.refuse_mathlib_name(name, node)
             raise self.unknown_identifier(name, node)
         if k == "not":
             return ("not", self.prop(node.args[0]))
@@ -309,7 +236,9 @@ class Elaborator:
             if op in _RELS:
                 return self.relation(op, lhs, rhs, node)
             if op == "∣":
-                raise self.fail("MiniLean: divisibility (∣) is not supported", node)
+                return self.divisibility(lhs, rhs, node)
+            if op in ("∈", "∉"):
+                raise self.fail(outside_fragment(f"{op} (Membership.mem)"), node)
             raise self.fail(f"MiniLean: '{op}' is not a proposition former of the fragment", node)
         if k in ("forall", "exists"):
             return self._binder_prop(node)
@@ -324,6 +253,8 @@ class Elaborator:
                         f"type expected, got\n  ({self.source(node)} : {called[1]})", node
                     )
                 return called[0]
+            if head.kind == "ident":
+                self.refuse_mathlib_name(head.args[0], head)
             raise self.fail("MiniLean: this proposition is outside the fragment", node)
         if k == "num":
             raise self.fail(f"type expected, got\n  ({node.args[0]} : ?u)", node)
@@ -360,6 +291,8 @@ class Elaborator:
             try:
                 inner = self._binder_chain(kind, binders[1:], body)
             except LeanFailure as exc:
+                if exc.message.startswith(OUTSIDE_FRAGMENT):
+                    raise  # no binder type makes a Mathlib notion elaborate
                 last_error = exc
                 continue
             finally:
@@ -452,162 +385,6 @@ class Elaborator:
             loc = self.function_local(node.args[0])
             return loc is not None and loc[1][2] == "Prop"
         return False
-
-    # ------------------------------------------------------------------ data terms
-    def sort_of_tree(self, nodes: list[Node], expected: str | None = None) -> str:
-        """The one sort of an arithmetic tree (``binop%``'s "maximal type")."""
-        found: set[str] = set()
-        for node in nodes:
-            self._collect_sorts(node, found)
-        if "Nat" in found and "Int" in found:
-            raise self.fail(
-                "MiniLean: mixing Nat and Int needs a coercion (↑), which is outside the fragment",
-                nodes[0],
-            )
-        if found:
-            return next(iter(found))
-        return expected or "Nat"
-
-    def _collect_sorts(self, node: Node, out: set[str]) -> None:
-        k = node.kind
-        if k == "calc_prev" and self.calc_prev is not None:
-            out.add(self.calc_prev[1])
-        elif k == "paren":
-            self._collect_sorts(node.args[0], out)
-        elif k == "binop" and node.args[0] in _ARITH:
-            self._collect_sorts(node.args[1], out)
-            if node.args[0] != "^":
-                self._collect_sorts(node.args[2], out)
-        elif k == "neg":
-            self._collect_sorts(node.args[0], out)
-            out.add("Int") if not out else None
-        elif k == "ident":
-            loc = self._lookup_local(node.args[0])
-            if loc is None and node.args[0].endswith(".succ"):
-                out.add("Nat")
-            if loc is not None:
-                if loc[1] == NAT:
-                    out.add("Nat")
-                elif loc[1] == INT:
-                    out.add("Int")
-        elif k == "ascr":
-            ty = self.type_(node.args[1])
-            if ty == NAT:
-                out.add("Nat")
-            elif ty == INT:
-                out.add("Int")
-        elif k == "app":
-            head = node.args[0]
-            if head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred"):
-                out.add("Nat")
-            loc = self.function_local(head)
-            if loc is not None and loc[1][2] in ("Nat", "Int"):
-                out.add(loc[1][2])
-        elif k == "proj" and node.args[1] == "succ":
-            out.add("Nat")
-
-    def term(self, node: Node, sort: str) -> Expr:
-        """A data term of sort ``Nat``/``Int``."""
-        k = node.kind
-        if k == "paren":
-            return self.term(node.args[0], sort)
-        if k == "num":
-            return ("lit", node.args[0], sort)
-        if k == "calc_prev" and self.calc_prev is not None and self.calc_prev[1] == sort:
-            return self.calc_prev[0]
-        if k == "ident":
-            name = node.args[0]
-            loc = self._lookup_local(name)
-            if loc is None and name.endswith(".succ") and sort == "Nat":
-                base = self._lookup_local(name[: -len(".succ")])
-                if base is not None and base[1] == NAT:
-                    return ("succ", base[0])
-            if loc is None:
-                if name in _TYPE_NAMES or name in ("True", "False"):
-                    raise self.fail(f"MiniLean: '{name}' is not a {sort} term", node)
-                raise self.unknown_identifier(name, node)
-            e, ty = loc
-            want = NAT if sort == "Nat" else INT
-            if ty[0] == "arrow":
-                raise self.fail(
-                    messages.type_mismatch(name, self.pp(ty), sort, "Type", "Type"), node
-                )
-            if ty != want:
-                got_sort = "Prop" if ty not in VAR_TYPES else "Type"
-                raise self.fail(
-                    messages.type_mismatch(name, self.pp(ty), sort, got_sort, "Type"), node
-                )
-            return e
-        if k == "binop" and node.args[0] in _ARITH:
-            op, lhs, rhs = node.args
-            a = self.term(lhs, sort)
-            if op == "^":
-                b = self.term(rhs, self.sort_of_tree([rhs], "Nat"))
-                if b[0] != "lit" and self.sort_of_tree([rhs], "Nat") != "Nat":
-                    raise self.fail("MiniLean: exponents must be natural numbers", rhs)
-                if self.sort_of_tree([rhs], "Nat") != "Nat":
-                    raise self.fail("MiniLean: exponents must be natural numbers", rhs)
-            else:
-                b = self.term(rhs, sort)
-            return ("bin", op, sort, a, b)
-        if k == "neg":
-            if sort != "Int":
-                raise self.fail("failed to synthesize\n  Neg Nat", node)
-            inner = self.term(node.args[0], sort)
-            return ("neg", inner)
-        if k == "ascr":
-            ty = self.type_(node.args[1])
-            if ty not in (NAT, INT):
-                raise self.fail("MiniLean: this ascription is outside the fragment", node)
-            got = "Nat" if ty == NAT else "Int"
-            if got != sort:
-                raise self.fail(
-                    "MiniLean: mixing Nat and Int needs a coercion (↑), which is outside the fragment",
-                    node,
-                )
-            return self.term(node.args[0], sort)
-        if k == "app":
-            head, args = node.args
-            called = self.call(head, args, node)
-            if called is not None:
-                if called[1] != sort:
-                    got_sort = "Prop" if called[1] == "Prop" else "Type"
-                    raise self.fail(
-                        messages.type_mismatch(
-                            self.source(node), called[1], sort, got_sort, "Type"
-                        ),
-                        node,
-                    )
-                return called[0]
-            if (
-                head.kind == "ident"
-                and head.args[0] == "Nat.succ"
-                and len(args) == 1
-                and sort == "Nat"
-            ):
-                return ("succ", self.term(args[0], "Nat"))
-        if k == "proj" and node.args[1] == "succ" and sort == "Nat":
-            return ("succ", self.term(node.args[0], "Nat"))
-        if k == "hole":
-            raise self.fail(messages.synthesize_placeholder(self.context_text(), sort), node)
-        raise self.fail(f"MiniLean: this {sort} term is outside the fragment", node)
-
-    def context_text(self) -> str:
-        text = pp_goal(self.goal, self.mathlib)
-        return text[: text.rfind("⊢")]
-
-    def data_arg(self, node: Node, dom: Expr) -> Expr:
-        sort = "Nat" if dom == NAT else "Int"
-        # Numerals and arithmetic adapt to the expected sort; variables must match.
-        found: set[str] = set()
-        self._collect_sorts(node, found)
-        if found and sort not in found:
-            other = next(iter(found))
-            raise self.fail(
-                f"MiniLean: expected a {sort} argument, got a {other} term (coercions are outside the fragment)",
-                node,
-            )
-        return self.term(node, sort)
 
     # ------------------------------------------------------------------ proofs
     def proof(self, node: Node, expected: Expr | None) -> Expr:
@@ -873,6 +650,7 @@ class Elaborator:
             return ("special", name)
         if name in ("True", "False", "Nat", "Int", "Prop"):
             raise self.fail(f"MiniLean: '{name}' is not a proof", node)
+        self.refuse_mathlib_name(name, node)
         raise self.unknown_identifier(name, node)
 
     def projection(self, ty: Expr, field: str, node: Node, base: Node | None) -> Expr:
@@ -1081,7 +859,9 @@ class Elaborator:
             return self.unify(a[3], b[3]) and self.unify(a[4], b[4])
         if k in ("and", "or", "iff"):
             return self.unify(a[1], b[1]) and self.unify(a[2], b[2])
-        if k in ("not", "neg", "succ"):
+        if k == "dvd":
+            return a[2] == b[2] and self.unify(a[3], b[3]) and self.unify(a[4], b[4])
+        if k in ("not", "neg", "succ", "cast"):
             return self.unify(a[1], b[1])
         if k in ("pi", "ex"):
             return self.unify(a[2], b[2]) and self.unify(a[3], b[3])

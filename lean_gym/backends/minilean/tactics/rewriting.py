@@ -27,8 +27,9 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         bound = assignment.get(pattern[1])
         if bound is not None:
             return bound == e
-        if e[0] in ("lit", "bin", "neg", "succ", "fvar", "call") or e[0] in (
+        if e[0] in ("lit", "bin", "neg", "succ", "cast", "fvar", "call") or e[0] in (
             "rel",
+            "dvd",
             "and",
             "or",
             "not",
@@ -51,7 +52,7 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
     if pattern[0] != e[0] or len(pattern) != len(e):
         return False
     k = pattern[0]
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return (
             pattern[1] == e[1]
             and pattern[2] == e[2]
@@ -60,7 +61,7 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         )
     if k in ("and", "or", "iff"):
         return _match(pattern[1], e[1], assignment) and _match(pattern[2], e[2], assignment)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return _match(pattern[1], e[1], assignment)
     if k == "call":
         return (
@@ -83,11 +84,11 @@ def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> tuple[dict[int, Ex
             return assignment, e
     k = e[0]
     children: list[tuple[Expr, int]] = []
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         children = [(e[3], depth), (e[4], depth)]
     elif k in ("and", "or", "iff"):
         children = [(e[1], depth), (e[2], depth)]
-    elif k in ("not", "neg", "succ"):
+    elif k in ("not", "neg", "succ", "cast"):
         children = [(e[1], depth)]
     elif k in ("pi", "ex"):
         children = [(e[2], depth), (e[3], depth + 1)]
@@ -124,11 +125,11 @@ def _has_bvar_any(e: Expr) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return _has_bvar_any(e[2]) or _has_loose_above(e[3], 1)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return _has_bvar_any(e[3]) or _has_bvar_any(e[4])
     if k in ("and", "or", "iff", "app"):
         return _has_bvar_any(e[1]) or _has_bvar_any(e[2])
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return _has_bvar_any(e[1])
     if k == "call":
         return _has_bvar_any(e[1]) or any(_has_bvar_any(a) for a in e[2])
@@ -143,11 +144,11 @@ def _has_loose_above(e: Expr, cutoff: int) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return _has_loose_above(e[2], cutoff) or _has_loose_above(e[3], cutoff + 1)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return _has_loose_above(e[3], cutoff) or _has_loose_above(e[4], cutoff)
     if k in ("and", "or", "iff", "app"):
         return _has_loose_above(e[1], cutoff) or _has_loose_above(e[2], cutoff)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return _has_loose_above(e[1], cutoff)
     if k == "call":
         return _has_loose_above(e[1], cutoff) or any(_has_loose_above(a, cutoff) for a in e[2])
