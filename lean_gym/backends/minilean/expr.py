@@ -321,3 +321,28 @@ def subst_mvars(e: Expr, assignment: dict[int, Expr]) -> Expr:
     if k in ("not", "neg", "succ", "cast"):
         return (k, subst_mvars(e[1], assignment))
     return e
+
+
+def match_pattern(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
+    """First-order syntactic matching: extends ``assignment`` (mvar index -> term) so that
+    ``pattern`` with its metavariables replaced is ``e``; closed terms only (no bound variable
+    of ``e`` is captured)."""
+    if pattern[0] == "mvar":
+        bound = assignment.get(pattern[1])
+        if bound is not None:
+            return bound == e
+        if has_loose_bvars(e):
+            return False
+        assignment[pattern[1]] = e
+        return True
+    return _match_parts(pattern, e, assignment)
+
+
+def _match_parts(p: Any, e: Any, assignment: dict[int, Expr]) -> bool:
+    if not isinstance(p, tuple) or not isinstance(e, tuple):
+        return p == e
+    if p and isinstance(p[0], str) and p[0] == "mvar":
+        return match_pattern(p, e, assignment)
+    if len(p) != len(e):
+        return False
+    return all(_match_parts(a, b, assignment) for a, b in zip(p, e, strict=True))

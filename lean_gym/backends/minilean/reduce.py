@@ -16,7 +16,7 @@ from lean_gym.backends.minilean.arith.eval import (
     MAX_NAT_POW_EXPONENT,
     apply_op,
 )
-from lean_gym.backends.minilean.expr import FALSE, Binder, Expr
+from lean_gym.backends.minilean.expr import FALSE, TYPE_OF_SORT, Binder, Expr, lift
 from lean_gym.backends.minilean.functions import function_of
 
 _MAX_LITERAL_BITS = 1 << 16
@@ -171,4 +171,48 @@ def whnf_pi(e: Expr) -> Expr:
         return ("pi", Binder("a"), e[1], FALSE)
     if e[0] == "rel" and e[1] == "≠":
         return ("pi", Binder("a"), ("rel", "=", e[2], e[3], e[4]), FALSE)
+    return e
+
+
+def unfold_dvd(e: Expr) -> Expr:
+    """``a ∣ b`` unfolded: ``∃ c, b = a * c`` (the ``Dvd`` instances of ``Nat`` and ``Int``).
+
+    What ``whnf`` at default transparency gives, so anonymous constructors, ``exists`` and
+    ``rcases`` see the ``∃``.
+    """
+    if e[0] != "dvd":
+        return e
+    _, _, sort, a, b = e
+    body = ("rel", "=", sort, lift(b, 1, 0), ("bin", "*", sort, lift(a, 1, 0), ("bvar", 0)))
+    return ("ex", Binder("c"), TYPE_OF_SORT[sort], body)
+
+
+def reducible_eq(a: Expr, b: Expr) -> bool:
+    """``a =?= b`` at reducible transparency (``with_reducible rfl``), conservatively.
+
+    Syntactic equality, plus what Lean's ``Nat`` literal and offset support decides at any
+    transparency: closed ``Nat`` arithmetic (``0 + 1`` is ``1``), ``n.succ`` as ``n + 1``,
+    ``(n + 1) + 1`` as ``n + 2`` and ``n + 0`` as ``n``. Not ``n * 0`` or ``n - 0`` (those
+    unfold ``Nat.mul``/``Nat.sub``), and nothing on ``Int``.
+    """
+    if a == b:
+        return True
+    return _offset_form(a) == _offset_form(b)
+
+
+def _offset_form(e: Expr) -> Expr:
+    if e[0] == "succ":
+        return _offset_form(("bin", "+", "Nat", e[1], ("lit", 1, "Nat")))
+    if e[0] == "bin" and e[2] == "Nat":
+        v = eval_closed(e)
+        if v is not None:
+            return ("lit", v, "Nat")
+        if e[1] == "+":
+            base, k = _offset_form(e[3]), eval_closed(e[4])
+            if k is not None:
+                if k == 0:
+                    return base
+                if base[0] == "bin" and base[1] == "+" and base[4][0] == "lit":
+                    return ("bin", "+", "Nat", base[3], ("lit", base[4][1] + k, "Nat"))
+                return ("bin", "+", "Nat", base, ("lit", k, "Nat"))
     return e

@@ -47,7 +47,7 @@ from lean_gym.backends.minilean.fragment import OUTSIDE_FRAGMENT, outside_fragme
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS, MATHLIB_ONLY_LEMMAS
 from lean_gym.backends.minilean.pretty import pp_expr
-from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, whnf_pi
+from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, unfold_dvd, whnf_pi
 from lean_gym.backends.minilean.syntax import Node, Parser
 
 
@@ -157,6 +157,9 @@ class Elaborator(DataTerms):
         self.mvars: dict[int, Expr] = {}
         self._next_mvar = 0
         self._untyped: frozenset[str] = frozenset()  # untyped binders being elaborated
+        # The body of each untyped binder in scope, and those whose type is being checked.
+        self._untyped_bodies: dict[str, Node] = {}
+        self._fixing: set[str] = set()
         # The previous right-hand side standing for the leading `_` of a `calc` step.
         self.calc_prev: tuple[Expr, str] | None = None
         self.mathlib = bool(session and session.mathlib)
@@ -269,11 +272,14 @@ class Elaborator(DataTerms):
                 binders.append((name, ty, implicit))
         untyped = frozenset(name for name, ty, _ in binders if ty is None)
         saved = self._untyped
+        saved_bodies = dict(self._untyped_bodies)
         self._untyped = saved | untyped
+        self._untyped_bodies.update({name: body_node for name in untyped})
         try:
             return self._binder_chain(kind, binders, body_node)
         finally:
             self._untyped = saved
+            self._untyped_bodies = saved_bodies
 
     def _binder_chain(
         self, kind: str, binders: list[tuple[str, Node | None, bool]], body: Node
@@ -286,6 +292,7 @@ class Elaborator(DataTerms):
         else:
             candidates = [NAT, INT, PROP]
         last_error: LeanFailure | None = None
+        infer_error: LeanFailure | None = None
         for dom in candidates:
             self.scope.append((name, dom))
             try:
@@ -294,15 +301,20 @@ class Elaborator(DataTerms):
                 if exc.message.startswith(OUTSIDE_FRAGMENT):
                     raise  # no binder type makes a Mathlib notion elaborate
                 last_error = exc
+                if exc.message == "failed to infer binder type" and infer_error is None:
+                    infer_error = exc
                 continue
             finally:
                 self.scope.pop()
             if ty_node is None and not self._binder_type_determined(name, dom, inner, body):
-                last_error = self.fail("failed to infer binder type", body)
+                last_error = infer_error = self.fail("failed to infer binder type", body)
                 continue
             return (kind, Binder(name, implicit), dom, inner)
-        assert last_error is not None
-        raise last_error
+        # A numeric reading that elaborated but left the type open says why (`∀ x y, x + y =
+        # y + x`); the `Prop` reading's type error would hide it.
+        error = infer_error or last_error
+        assert error is not None
+        raise error
 
     def _binder_type_determined(self, name: str, dom: Expr, body: Expr, body_node: Node) -> bool:
         """Whether Lean would infer ``dom`` for an untyped binder used as in ``body``."""
@@ -346,8 +358,18 @@ class Elaborator(DataTerms):
         if k in ("num", "ascr"):
             return True
         if k == "ident":
-            if leaf.args[0] in self._untyped:
-                return False
+            name = leaf.args[0]
+            if name in self._untyped:
+                # An outer untyped binder fixes the sort once its own type is fixed by another
+                # use (`∃ m, n < m ∧ ∃ p, m * p ≤ m + p`: `n < m` makes `m`, then `p`, a Nat).
+                body = self._untyped_bodies.get(name)
+                if body is None or name in self._fixing:
+                    return False
+                self._fixing.add(name)
+                try:
+                    return self._sort_fixed(name, body)
+                finally:
+                    self._fixing.discard(name)
             loc = self._lookup_local(leaf.args[0])
             return loc is not None and loc[1] in (NAT, INT)
         if k == "app":
@@ -497,7 +519,7 @@ class Elaborator(DataTerms):
         elems: list[Node] = node.args[0]
         if expected is None:
             raise self.fail("invalid constructor ⟨...⟩, expected type must be known", node)
-        target = expected
+        target = unfold_dvd(expected)
         if target[0] == "rel" and target[1] in (">", "≥", "<", "≤"):
             raise self.fail(self._anon_error(target), node)
         if target == TRUE:
@@ -832,6 +854,12 @@ class Elaborator(DataTerms):
                 return na == nb
             if (na, nb) != (a, b):
                 return self._unify_struct(na, nb)
+            if a[0] == "succ" or b[0] == "succ":
+                # `Nat.succ ?n =?= t + 1` and `Nat.succ ?n =?= 5` (Lean's Nat offset defeq).
+                succ, other = (a, b) if a[0] == "succ" else (b, a)
+                pred = _nat_predecessor(other)
+                if pred is not None:
+                    return self.unify(succ[1], pred)
             if a[0] in ("lit", "bin", "succ", "neg") and b[0] in ("lit", "bin", "succ", "neg"):
                 return norm_term(a) == norm_term(b) if not (has_mvar(a) or has_mvar(b)) else False
             return False
@@ -865,6 +893,12 @@ class Elaborator(DataTerms):
             return self.unify(a[1], b[1])
         if k in ("pi", "ex"):
             return self.unify(a[2], b[2]) and self.unify(a[3], b[3])
+        if k == "call":
+            return (
+                a[1] == b[1]
+                and len(a[2]) == len(b[2])
+                and all(self.unify(x, y) for x, y in zip(a[2], b[2], strict=True))
+            )
         return a == b
 
     # -- special forms ------------------------------------------------------------------
@@ -993,3 +1027,12 @@ def _child_nodes(node: Node) -> list[Node]:
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
     return out
+
+
+def _nat_predecessor(e: Expr) -> Expr | None:
+    """``t`` when ``e`` is ``t + 1`` on Nat, ``k - 1`` for a positive Nat numeral ``k``."""
+    if e[0] == "bin" and e[1] == "+" and e[2] == "Nat" and e[4] == ("lit", 1, "Nat"):
+        return e[3]
+    if e[0] == "lit" and e[2] == "Nat" and e[1] > 0:
+        return ("lit", e[1] - 1, "Nat")
+    return None

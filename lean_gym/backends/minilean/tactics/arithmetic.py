@@ -10,6 +10,7 @@ from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CLASSICAL_AXIOMS
 from lean_gym.backends.minilean.reduce import whnf_pi
 from lean_gym.backends.minilean.syntax import Node
+from lean_gym.backends.minilean.tactics.arith_view import arith_view
 from lean_gym.backends.minilean.tactics.common import decide_value, intro_one
 from lean_gym.backends.minilean.tactics.session import Session
 from lean_gym.backends.minilean.tactics.simp_tactics import t_simp
@@ -49,7 +50,9 @@ def _omega_goal(goal: Goal) -> tuple[Goal, Expr]:
 
 def t_omega(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    g, target = _omega_goal(goal)
+    g, _ = _omega_goal(goal)
+    g = arith_view(g, evaluate=False)
+    target = g.target
     hyps = arith_bridge.hypotheses_of(g)
     try:
         f = arith_bridge.formula_of(target, g)
@@ -79,16 +82,17 @@ def _lemma_facts(s: Session, goal: Goal, items: list[Node]) -> list[tuple]:
 
 def t_linarith(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
+    view = arith_view(goal, evaluate=False)
     # linarith works over ordered fields: norm_num's rational relaxation is its strength.
     hyps = [
         f
-        for f in arith_bridge.hypotheses_of(goal)
+        for f in arith_bridge.hypotheses_of(view)
         if f[0] in ("=", "<", "≤", ">", "≥", "false")
         or (f[0] == "not" and f[1][0] in ("<", "≤", ">", "≥"))
     ]
     hyps += _lemma_facts(s, goal, tac.args[0])
     try:
-        f = arith_bridge.formula_of(goal.target, goal)
+        f = arith_bridge.formula_of(view.target, view)
     except arith_bridge.Untranslatable:
         f = ("false",)
     if f[0] not in ("=", "<", "≤", ">", "≥", "false") and not (

@@ -30,7 +30,14 @@ from lean_gym.backends.minilean.expr import (
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, append_tag
 from lean_gym.backends.minilean.lemmas import CLASSICAL_AXIOMS
-from lean_gym.backends.minilean.reduce import defeq, eval_closed, norm_prop, norm_term, whnf_pi
+from lean_gym.backends.minilean.reduce import (
+    defeq,
+    eval_closed,
+    norm_prop,
+    norm_term,
+    unfold_dvd,
+    whnf_pi,
+)
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.cases import rcases_intro
 from lean_gym.backends.minilean.tactics.common import decide_value, intro_one
@@ -291,6 +298,7 @@ def t_exists(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     target = goal.target
     el = s.elab(goal)
     for w in tac.args[0]:
+        target = unfold_dvd(target) if tac.kind == "exists" else target
         if target[0] != "ex":
             raise LeanFailure(
                 f"invalid constructor ⟨...⟩, expected type must be an inductive type \n  {s.pp(goal, target)}"

@@ -22,6 +22,7 @@ from lean_gym.backends.minilean.expr import (
     replace_term,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, append_tag
+from lean_gym.backends.minilean.reduce import unfold_dvd
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.common import pi_over
 from lean_gym.backends.minilean.tactics.session import Session
@@ -47,6 +48,7 @@ def cases_on(
             return given[i], False
         return default, True
 
+    ty = unfold_dvd(ty)  # `rcases h with ⟨c, hc⟩` on `h : a ∣ b` (whnfD sees the ∃)
     k = ty[0]
     if k == "or":
         out = []
@@ -286,6 +288,7 @@ def rcases_intro(s: Session, goal: Goal, ty: Expr, pat: Node, fid: int | None = 
         if len(elems) == 1:
             return rcases_intro(s, goal, ty, elems[0], fid)
         base = _clear_decl(goal, fid) if fid is not None else goal
+        ty = unfold_dvd(ty)  # `a ∣ b` is `∃ c, b = a * c` to rcases (whnfD)
         if ty[0] in ("and", "iff"):
             if ty[0] == "and":
                 a, b = ty[1], ty[2]

@@ -14,6 +14,10 @@ from lean_gym.backends.minilean.tactics.common import pi_over
 from lean_gym.backends.minilean.tactics.session import Session
 
 MAX_REPEAT = 1000
+REPEAT_LIMIT_MESSAGE = (
+    "maximum recursion depth has been reached\nuse `set_option maxRecDepth <num>` to increase "
+    "limit\nuse `set_option diagnostics true` to get diagnostic information"
+)
 
 
 def t_bullet(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
@@ -77,31 +81,25 @@ def t_try(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
 
 
 def t_repeat(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
-    # Lean's `repeat` applies the tactic to the main goal, then recursively to every produced goal.
+    """Lean's ``repeat tac``: ``first | (tac); repeat tac | skip`` (``Init/Tactics.lean``).
+
+    Each round runs ``tac`` on the whole goal list (so on its main goal), then repeats on what
+    is left: ``repeat assumption`` closes every goal that has a matching hypothesis. A
+    ``tac`` that keeps succeeding (``repeat skip``) makes Lean run out of recursion depth, so
+    MiniLean fails after :data:`MAX_REPEAT` rounds.
+    """
     saved = s.recover
     s.recover = False
-    count = [0]
-
-    def go(gs: list[Goal]) -> list[Goal]:
-        if not gs:
-            return gs
-        s.check_deadline()
-        count[0] += 1
-        if count[0] > MAX_REPEAT:
-            return gs
-        snap = s.snapshot()
-        try:
-            produced = s.run_seq(tac.args[0], [gs[0]])
-        except LeanFailure:
-            s.restore(snap)
-            return gs
-        out: list[Goal] = []
-        for g in produced:
-            out.extend(go([g]))
-        return out + gs[1:]
-
     try:
-        return go(goals)
+        for _ in range(MAX_REPEAT):
+            s.check_deadline()
+            snap = s.snapshot()
+            try:
+                goals = s.run_seq(tac.args[0], goals)
+            except LeanFailure:
+                s.restore(snap)
+                return goals
+        raise LeanFailure(REPEAT_LIMIT_MESSAGE, tac.start, tac.end)
     finally:
         s.recover = saved
 

@@ -16,6 +16,7 @@ from lean_gym.backends.minilean.expr import (
 from lean_gym.backends.minilean.goals import Goal, LocalDecl
 from lean_gym.backends.minilean.reduce import whnf_pi
 from lean_gym.backends.minilean.syntax import Node
+from lean_gym.backends.minilean.tactics.arith_view import arith_view
 
 
 def intro_one(goal: Goal, name: str | None, tac: Node) -> tuple[Goal, int]:
@@ -39,8 +40,10 @@ def pi_over(d: LocalDecl, body: Expr) -> Expr:
 
 
 def decide_value(goal: Goal, t: Expr) -> bool | None:
+    """The truth value ``decide`` computes for the closed proposition ``t`` (None: undecided)."""
+    view = arith_view(goal.with_target(t), evaluate=True)
     try:
-        f = arith_bridge.formula_of(t, goal)
+        f = arith_bridge.formula_of(view.target, view)
     except arith_bridge.Untranslatable:
         return None
     try:

@@ -16,6 +16,7 @@ from lean_gym.backends.minilean.expr import (
     subst_mvars,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
+from lean_gym.backends.minilean.reduce import reducible_eq
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.basic import t_assumption
 from lean_gym.backends.minilean.tactics.session import Session
@@ -255,8 +256,13 @@ def t_rw(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             side.extend(Goal(goal.ctx, p, "") for p in prem)
     # `rw` closes goals with `rfl` (reducible transparency: syntactic equality here). `rfl`
     # only closes relations (`Eq`, `Iff`, `@[refl]` ones); a goal rewritten to `True` stays open.
+    # Only `rw` tries it: `rewrite` leaves `b = b` open. Reducible `rfl` still sees Nat literal
+    # arithmetic and offsets (`n.succ = n + 1`, `0 + 1 = 1`: `Nat` literal defeq).
     t = goal.target
-    closed = (t[0] == "rel" and t[1] == "=" and t[3] == t[4]) or (t[0] == "iff" and t[1] == t[2])
+    closed = variant != "rewrite" and (
+        (t[0] == "rel" and t[1] == "=" and reducible_eq(t[3], t[4]))
+        or (t[0] == "iff" and t[1] == t[2])
+    )
     if variant == "rwa" and not closed:
         return t_assumption(s, tac, [goal]) + side + goals[1:]
     if closed:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from lean_gym.backends.minilean import arith, messages
@@ -19,6 +20,7 @@ from lean_gym.backends.minilean.expr import (
     Expr,
     has_loose_bvar,
     instantiate,
+    mentions_mvar,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
 from lean_gym.backends.minilean.reduce import defeq, whnf_pi
@@ -36,11 +38,31 @@ _SIMP_LOOP = (
 )
 
 
+class UnusableRule(Exception):
+    """A ∀-hypothesis MiniLean cannot use as a simp rule (its left-hand side, and why)."""
+
+    def __init__(self, lhs: Expr, why: str):
+        super().__init__(why)
+        self.lhs = lhs
+        self.why = why
+
+
+_pattern_ids = itertools.count(10**9)
+
+
 def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
-    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``)."""
+    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``).
+
+    A hypothesis ``∀ x y, f x y = e`` becomes the rule ``f ?x ?y ↦ e[?x, ?y]``, used when its
+    left-hand side is an application of a local function (no lemma of Lean's simp set rewrites
+    those, so the rule is the one Lean applies); any other ∀-hypothesis raises
+    :class:`UnusableRule` so that the caller can say why it was not used.
+    """
     k = ty[0]
     if k == "and":
         return _rules_of_fact(ty[1]) + _rules_of_fact(ty[2])
+    if k == "pi" and ty[2] in (NAT, INT) and has_loose_bvar(ty[3], 0):
+        return _pattern_rules(ty)
     if k in ("true", "false", "pi", "ex"):
         return []  # conditional or quantified rules are outside the fragment (weaker)
     if k == "iff":
@@ -62,6 +84,27 @@ def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
             return []
         return [(inner, FALSE)]
     return [(ty, TRUE)]
+
+
+def _pattern_rules(ty: Expr) -> list[tuple[Expr, Expr]]:
+    body = ty
+    mvars: list[int] = []
+    while body[0] == "pi" and body[2] in (NAT, INT) and has_loose_bvar(body[3], 0):
+        k = next(_pattern_ids)
+        mvars.append(k)
+        body = instantiate(body[3], ("mvar", k))
+    if body[0] == "pi":
+        raise UnusableRule(body, "it is conditional (a hypothesis behind `→`)")
+    rules = _rules_of_fact(body)
+    if not rules:
+        raise UnusableRule(body, "it is not an equation or a proposition simp can rewrite to True")
+    for lhs, _rhs in rules:
+        if lhs[0] != "call" or lhs[1][0] != "fvar":
+            raise UnusableRule(lhs, "its left-hand side is not an application of a local function")
+        missing = [m for m in mvars if not mentions_mvar(lhs, m)]
+        if missing:
+            raise UnusableRule(lhs, "a bound variable does not occur in its left-hand side")
+    return rules
 
 
 def _core_simp_rules(
@@ -106,10 +149,18 @@ def _core_simp_rules(
     if use_all_hyps:
         entries.extend((d.type, d.fid, d.name) for d in goal.ctx if d.type not in VAR_TYPES)
     pairs: list[tuple[Expr, Expr]] = []
-    for ty, src, _ in entries:
+    for ty, src, name in entries:
         if exclude is not None and src == exclude:
             continue  # Lean erases a hypothesis from the simp set while simplifying it
-        pairs.extend(_rules_of_fact(ty))
+        try:
+            pairs.extend(_rules_of_fact(ty))
+        except UnusableRule as exc:
+            if name:  # from `simp [*]` / `simp_all`: a fact simp cannot use is left out
+                continue
+            raise LeanFailure(
+                f"MiniLean: simp cannot use the ∀-hypothesis\n  {s.pp(goal, ty)}\nas a rewrite "
+                f"rule: {exc.why} (left-hand side `{s.pp(goal, exc.lhs)}`)"
+            ) from None
     rules = distinct_lhs(pairs)
     if rules is None:
         raise LeanFailure(
