@@ -266,6 +266,8 @@ class Simplifier:
                 return a
             if va == 1 and on(f"{sort}.one_mul"):
                 return b
+            if sort == "Int" and a[0] == "neg" and b[0] == "neg" and on("Int.neg_mul_neg"):
+                return ("bin", "*", sort, a[1], b[1])
         elif op == "-":
             if vb == 0 and on(f"{sort}.sub_zero"):
                 return a
@@ -281,8 +283,6 @@ class Simplifier:
                 and on("Nat.add_sub_cancel")
             ):
                 return a[3]
-            if sort == "Int" and a[0] == "neg" and b[0] == "neg" and on("Int.neg_mul_neg"):
-                return ("bin", "*", sort, a[1], b[1])
         elif op == "^":
             if vb == 0 and on(f"{sort}.pow_zero"):
                 return ("lit", 1, sort)
