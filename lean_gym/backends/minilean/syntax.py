@@ -56,6 +56,7 @@ _SYMBOLS = sorted(
     [
         ":=",
         "=>",
+        "↦",
         "->",
         "<->",
         "/\\",
@@ -124,7 +125,7 @@ _SYMBOLS = sorted(
     reverse=True,
 )
 _SYMBOL_ALIASES = {"->": "→", "<->": "↔", "/\\": "∧", "\\/": "∨", "<=": "≤", ">=": "≥"}
-_SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun"})
+_SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun", "↦": "=>"})
 
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
 
@@ -133,7 +134,8 @@ _BINDER_PREDICATE_OPS = frozenset({">", "≥", "<", "≤", "≠", "∈", "∉"})
 
 
 def _ident_start(c: str) -> bool:
-    return c.isalpha() or c == "_" or c in "ℕℤℚℝℂ" or ("α" <= c <= "ω" and c != "λ")
+    # `λ` is a letter to Python but the `fun` keyword to Lean.
+    return c != "λ" and (c.isalpha() or c == "_" or c in "ℕℤℚℝℂ" or "α" <= c <= "ω")
 
 
 def _ident_rest(c: str) -> bool:
@@ -479,6 +481,8 @@ class Parser:
             if v in TACTIC_KEYWORDS and v in ("at", "with", "from", "by", "fun", "then"):
                 raise ParseError(self.unexpected(tok, "term"), tok.start)
             self.i += 1
+            if v == "_":
+                return Node("hole", [], tok.start, tok.end)
             if v == "sorry":
                 return Node("sorry", [], tok.start, tok.end)
             return Node("ident", [v], tok.start, tok.end)
@@ -489,9 +493,8 @@ class Parser:
                 try:
                     if self.at(")"):
                         raise ParseError("MiniLean: the unit value () is not supported", tok.start)
-                    if self.at("·"):
-                        raise ParseError("MiniLean: (· ...) functions are not supported", tok.start)
                     inner = self.term()
+                    inner = _cdot_function(inner)
                     if self.at(":"):
                         self.next()
                         ty = self.term()
@@ -520,6 +523,9 @@ class Parser:
                 return Node("synth_hole", [v[1:]], tok.start, tok.end)
             if v == "@":
                 raise ParseError("MiniLean: explicit-argument mode (@) is not supported", tok.start)
+            if v == "·":
+                self.i += 1
+                return Node("cdot", [], tok.start, tok.end)
             if v == "↑":
                 self.i += 1
                 arg = self._arg()
@@ -528,9 +534,6 @@ class Parser:
                 raise ParseError(outside_fragment("|x| (abs)"), tok.start)
             if v == "{":
                 raise ParseError(outside_fragment("{ x | p } (Set)"), tok.start)
-        if tok.kind == "ident" and v == "_":
-            self.i += 1
-            return Node("hole", [], tok.start, tok.end)
         raise ParseError(self.unexpected(tok, "term"), tok.start)
 
     def calc_steps(self, calc_tok: Token) -> list[tuple[Node, Node | None]]:
@@ -1257,3 +1260,29 @@ _TACTIC_PARSERS: dict[str, Any] = {
 _TACTIC_SYNTAX_WORDS = frozenset({"at", "with", "fun", "by", "from"})
 TACTIC_KEYWORDS = frozenset(_TACTIC_PARSERS) | _TACTIC_SYNTAX_WORDS
 """Words the tactic parser treats as keywords (a tactic name or part of tactic syntax)."""
+
+
+def _cdot_function(node: Node) -> Node:
+    """``(· + 1)`` is ``fun x => x + 1``: each ``·`` of the parenthesized term (not of a
+    nested one, already turned into a function) is a new parameter, left to right."""
+    params: list[Any] = []
+
+    def replace(n: Any) -> Any:
+        if isinstance(n, Node):
+            if n.kind == "cdot":
+                name = f"·{len(params) + 1}"
+                params.append(("name", name, None))
+                return Node("ident", [name], n.start, n.end)
+            if n.kind == "fun":
+                return n
+            return Node(n.kind, [replace(a) for a in n.args], n.start, n.end)
+        if isinstance(n, list):
+            return [replace(a) for a in n]
+        if isinstance(n, tuple):
+            return tuple(replace(a) for a in n)
+        return n
+
+    body = replace(node)
+    if not params:
+        return node
+    return Node("fun", [params, body], node.start, node.end)

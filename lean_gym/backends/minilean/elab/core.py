@@ -483,7 +483,19 @@ class Elaborator(DataTerms):
             ):
                 if expected is None or has_mvar(expected):
                     raise self.fail("MiniLean: cannot create a goal of unknown type", node)
-                self.session.new_goals.append(self.goal.with_target(expected, self._hole_tag(node)))
+                tag = self._hole_tag(node)
+                for made in self.session.new_goals if tag else ():
+                    if made.tag == tag:
+                        # `?a` again is the same metavariable: one goal, one type.
+                        if made.ctx != self.goal.ctx or not defeq(made.target, expected):
+                            raise self.fail(
+                                messages.type_mismatch(
+                                    f"?{tag}", self.pp(made.target), self.pp(expected)
+                                ),
+                                node,
+                            )
+                        return expected
+                self.session.new_goals.append(self.goal.with_target(expected, tag))
                 return expected
             shown = self.pp(expected) if expected is not None else "?"
             raise self.fail(messages.synthesize_placeholder(self.context_text(), shown), node)

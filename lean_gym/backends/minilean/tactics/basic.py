@@ -9,6 +9,7 @@ import time
 
 from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.arith import bridge as arith_bridge
+from lean_gym.backends.minilean.arith_view import decide_value
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.elab.calc import calc_chain, calc_extension, calc_failure
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
@@ -40,7 +41,7 @@ from lean_gym.backends.minilean.reduce import (
 )
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.cases import rcases_intro
-from lean_gym.backends.minilean.tactics.common import decide_value, intro_one
+from lean_gym.backends.minilean.tactics.common import intro_one
 from lean_gym.backends.minilean.tactics.session import Logged, Session, unsolved_text
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean import arith
-from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     VAR_TYPES,
@@ -16,7 +14,6 @@ from lean_gym.backends.minilean.expr import (
 from lean_gym.backends.minilean.goals import Goal, LocalDecl
 from lean_gym.backends.minilean.reduce import whnf_pi
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.arith_view import arith_view
 
 
 def intro_one(goal: Goal, name: str | None, tac: Node) -> tuple[Goal, int]:
@@ -37,16 +34,3 @@ def pi_over(d: LocalDecl, body: Expr) -> Expr:
         abstract(lift(body, 1, 0), ("fvar", d.fid)) if d.type in VAR_TYPES else lift(body, 1, 0)
     )
     return ("pi", Binder(d.name), d.type, abstracted)
-
-
-def decide_value(goal: Goal, t: Expr) -> bool | None:
-    """The truth value ``decide`` computes for the closed proposition ``t`` (None: undecided)."""
-    view = arith_view(goal.with_target(t), evaluate=True)
-    try:
-        f = arith_bridge.formula_of(view.target, view)
-    except arith_bridge.Untranslatable:
-        return None
-    try:
-        return arith.decide(f)
-    except ValueError:
-        return None

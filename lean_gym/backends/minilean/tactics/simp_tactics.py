@@ -336,6 +336,10 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         new_t = _run_simp(s, rules, core, d.type)
         if new_t != FALSE and arith_mode and _arith_normalises_to(s, new_t, False):
             new_t = FALSE
+        if new_t == FALSE:
+            # A hypothesis that is (or becomes) `False` closes the goal, progress or not
+            # (Lean's `simpGoal` checks the result for `False`).
+            return goals[1:]
         if new_t == d.type:
             continue
         progress = True

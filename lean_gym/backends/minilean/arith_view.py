@@ -21,6 +21,8 @@ Every rewrite is an equivalence or a forgetting, so the view proves no more than
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean import arith
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.expr import INT, NAT, Expr, has_loose_bvars
 from lean_gym.backends.minilean.functions import function_of
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
@@ -92,3 +94,16 @@ def arith_view(goal: Goal, *, evaluate: bool) -> Goal:
         for fid, sort in view.atoms.values()
     ]
     return Goal((*atoms, *ctx), target, goal.tag)
+
+
+def decide_value(goal: Goal, t: Expr) -> bool | None:
+    """The truth value ``decide`` computes for the closed proposition ``t`` (None: undecided)."""
+    view = arith_view(goal.with_target(t), evaluate=True)
+    try:
+        f = arith_bridge.formula_of(view.target, view)
+    except arith_bridge.Untranslatable:
+        return None
+    try:
+        return arith.decide(f)
+    except ValueError:
+        return None
