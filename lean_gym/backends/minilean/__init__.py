@@ -28,16 +28,5 @@ Reading order, from the bottom floor up (each module imports only the ones above
 
 from __future__ import annotations
 
-__all__ = ["MiniLeanBackend", "MiniLeanRepl"]
-
-
-def __getattr__(name: str):  # lazy: keep `import lean_gym.backends.minilean` cheap
-    if name == "MiniLeanBackend":
-        from lean_gym.backends.minilean.backend import MiniLeanBackend
-
-        return MiniLeanBackend
-    if name == "MiniLeanRepl":
-        from lean_gym.backends.minilean.repl_server import MiniLeanRepl
-
-        return MiniLeanRepl
-    raise AttributeError(name)
+# The package imports nothing: `import lean_gym.backends.minilean.expr` must not load the whole
+# prover, and the modules below import each other, never the package.

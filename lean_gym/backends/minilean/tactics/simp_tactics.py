@@ -41,10 +41,16 @@ _SIMP_LOOP = (
 class UnusableRule(Exception):
     """A ∀-hypothesis MiniLean cannot use as a simp rule (its left-hand side, and why)."""
 
-    def __init__(self, lhs: Expr, why: str):
+    def __init__(self, why: str):
         super().__init__(why)
-        self.lhs = lhs
         self.why = why
+        self.lhs: Expr | None = None
+
+
+def _unusable(lhs: Expr, why: str) -> UnusableRule:
+    exc = UnusableRule(why)
+    exc.lhs = lhs
+    return exc
 
 
 _pattern_ids = itertools.count(10**9)
@@ -94,16 +100,16 @@ def _pattern_rules(ty: Expr) -> list[tuple[Expr, Expr]]:
         mvars.append(k)
         body = instantiate(body[3], ("mvar", k))
     if body[0] == "pi":
-        raise UnusableRule(body, "it is conditional (a hypothesis behind `→`)")
+        raise _unusable(body, "it is conditional (a hypothesis behind `→`)")
     rules = _rules_of_fact(body)
     if not rules:
-        raise UnusableRule(body, "it is not an equation or a proposition simp can rewrite to True")
+        raise _unusable(body, "it is not an equation or a proposition simp can rewrite to True")
     for lhs, _rhs in rules:
         if lhs[0] != "call" or lhs[1][0] != "fvar":
-            raise UnusableRule(lhs, "its left-hand side is not an application of a local function")
+            raise _unusable(lhs, "its left-hand side is not an application of a local function")
         missing = [m for m in mvars if not mentions_mvar(lhs, m)]
         if missing:
-            raise UnusableRule(lhs, "a bound variable does not occur in its left-hand side")
+            raise _unusable(lhs, "a bound variable does not occur in its left-hand side")
     return rules
 
 
@@ -159,7 +165,7 @@ def _core_simp_rules(
                 continue
             raise LeanFailure(
                 f"MiniLean: simp cannot use the ∀-hypothesis\n  {s.pp(goal, ty)}\nas a rewrite "
-                f"rule: {exc.why} (left-hand side `{s.pp(goal, exc.lhs)}`)"
+                f"rule: {exc.why} (left-hand side `{s.pp(goal, exc.lhs or TRUE)}`)"
             ) from None
     rules = distinct_lhs(pairs)
     if rules is None:
