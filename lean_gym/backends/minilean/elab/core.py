@@ -258,6 +258,7 @@ class Elaborator(DataTerms):
                 return called[0]
             if head.kind == "ident":
                 self.refuse_mathlib_name(head.args[0], head)
+                self.refuse_unknown_head(head)
             raise self.fail("MiniLean: this proposition is outside the fragment", node)
         if k == "num":
             raise self.fail(f"type expected, got\n  ({node.args[0]} : ?u)", node)
@@ -334,7 +335,15 @@ class Elaborator(DataTerms):
         if k in ("forall", "exists"):
             if any(name in names for names, _ty, _imp in node.args[0]):
                 return False  # shadowed below
-            return self._sort_fixed(name, node.args[1])
+            # The inner untyped binders may fix it in turn (`∃ x, ∃ y > x, y = 1`).
+            inner = {n for names, ty, _imp in node.args[0] if ty is None for n in names}
+            saved, saved_bodies = self._untyped, dict(self._untyped_bodies)
+            self._untyped = self._untyped | inner
+            self._untyped_bodies.update({n: node.args[1] for n in inner})
+            try:
+                return self._sort_fixed(name, node.args[1])
+            finally:
+                self._untyped, self._untyped_bodies = saved, saved_bodies
         if k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
             leaves: list[Node] = []
             nested: list[Node] = []
