@@ -33,8 +33,9 @@ Detection takes, for each field, the first column present in the row: statement 
 ``formal_statement``, ``statement``, ``prompt``, ``theorem``; name from ``name``, ``id``,
 ``uuid``, ``problem_id``, ``full_name``, ``theorem_name``; header from ``header``; proof from
 ``proof``, ``formal_proof``, ``target``, ``formal_ground_truth``; difficulty from
-``difficulty``, ``level``. A ``columns={"statement": ..., "name": ..., "header": ...,
-"proof": ..., "difficulty": ..., "default_header": "<header text>"}`` mapping replaces the
+``difficulty``, ``level``; the template family from ``family``. A ``columns={"statement": ...,
+"name": ..., "header": ..., "proof": ..., "difficulty": ..., "family": ...,
+"default_header": "<header text>"}`` mapping replaces the
 detection for the fields it names (``None`` disables a field).
 
 A name that is not a Lean identifier (a uuid, say) is made one (``t_<uuid with _>``); a name
@@ -52,8 +53,8 @@ import os
 import re
 import textwrap
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "header": ("header",),
     "proof": ("proof", "formal_proof", "target", "formal_ground_truth"),
     "difficulty": ("difficulty", "level"),
+    "family": ("family",),
 }
 """Candidate columns per field, in order of preference."""
 
@@ -302,6 +304,8 @@ def theorem_from_row(
     proof = _proof_body(proof_value)
     _, difficulty_value = _pick(row, "difficulty", columns)
     difficulty = None if difficulty_value in (None, "") else str(difficulty_value)
+    _, family_value = _pick(row, "family", columns)
+    family = None if family_value in (None, "") else str(family_value)
     row_source = row.get("source")
     src = row_source if isinstance(row_source, str) and row_source else source
 
@@ -310,7 +314,12 @@ def theorem_from_row(
         # A proof written after the declaration's `:= by` counts when no proof column has one.
         inline = _proof_body(decl) if proof is None else None
         theorem = Theorem.from_formal_statement(
-            decl, header=header, proof=proof or inline, source=src, difficulty=difficulty
+            decl,
+            header=header,
+            proof=proof or inline,
+            source=src,
+            difficulty=difficulty,
+            family=family,
         )
     else:
         # A bare statement: binders and type, as in Theorem.statement.
@@ -324,18 +333,12 @@ def theorem_from_row(
             raise ValueError(f"column {stmt_col!r} holds a bare statement and the row has no name")
         theorem = Theorem(
             name=name, statement=statement, header=header, proof=proof, source=src,
-            difficulty=difficulty,
+            difficulty=difficulty, family=family,
         )  # fmt: skip
     if theorem.proof is not None and _SORRY.search(strip_comments(theorem.proof)):
-        theorem = Theorem(
-            theorem.name, theorem.statement, theorem.header, None, theorem.source,
-            theorem.difficulty,
-        )  # fmt: skip
+        theorem = replace(theorem, proof=None)
     if name is not None and name != theorem.name:
-        theorem = Theorem(
-            name, theorem.statement, theorem.header, theorem.proof, theorem.source,
-            theorem.difficulty,
-        )  # fmt: skip
+        theorem = replace(theorem, name=name)
     return theorem
 
 
@@ -404,10 +407,7 @@ def _build(
         seen.add(valid)
         if valid != name:
             renamed.append((line, name, valid))
-            theorem = Theorem(
-                valid, theorem.statement, theorem.header, theorem.proof, theorem.source,
-                theorem.difficulty,
-            )  # fmt: skip
+            theorem = replace(theorem, name=valid)
         theorems.append(theorem)
     report = LoadReport(
         source=source,
@@ -516,9 +516,11 @@ def load_theorems(
 
     Args:
         source: See the module docstring.
-        split: The Hugging Face split (``test``, ``valid``, ``train``...). Needed when the
+        split: The Hugging Face split (``test``, ``valid``, ``train``...), needed when the
             dataset has more than one; for other sources a row's ``split`` field is matched
-            against it when given.
+            against it (rows without one are kept). minilean-bench's rows are ``train`` or
+            ``test`` (a fixed held-out split: ``lean_gym/datasets/README.md``). ``None`` or
+            ``"all"``: every row.
         columns: Column overrides (module docstring); ``None`` detects them.
         limit: Return at most this many theorems.
 
@@ -527,12 +529,15 @@ def load_theorems(
 
     Raises:
         FileNotFoundError: For a path that does not exist.
-        ValueError: For a name that is neither shipped, nor a path, nor a dataset id.
+        ValueError: For a name that is neither shipped, nor a path, nor a dataset id, or a
+            split that rows carry none of (the message lists the splits they have).
         DatasetLoadError: When a Hugging Face dataset cannot be loaded (the message says why
             and what to do).
     """
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
+    if split == "all":
+        split = None
     if isinstance(source, os.PathLike):
         text = _read_text(Path(source))
         rows = _filter_split(parse_lines(text.splitlines()), split)
@@ -562,11 +567,27 @@ def load_theorems(
     return _build(rows, source="<rows>", columns=columns, limit=limit)
 
 
-def _filter_split(rows: Iterable[tuple[int, Any]], split: str | None) -> Iterator[tuple[int, Any]]:
-    """Keeps rows whose ``split`` field equals ``split`` (rows without one are kept)."""
+def _filter_split(rows: Iterable[tuple[int, Any]], split: str | None) -> list[tuple[int, Any]]:
+    """Keeps rows whose ``split`` field equals ``split`` (rows without one are kept).
+
+    Raises:
+        ValueError: When rows carry ``split`` fields and none is ``split``.
+    """
+    rows = list(rows)
+    if split is None:
+        return rows
+    kept: list[tuple[int, Any]] = []
+    splits: set[str] = set()
     for line, row in rows:
-        if split is not None and isinstance(row, Mapping):
-            row_split = row.get("split")
-            if row_split is not None and str(row_split) != split:
+        row_split = row.get("split") if isinstance(row, Mapping) else None
+        if row_split is not None:
+            splits.add(str(row_split))
+            if str(row_split) != split:
                 continue
-        yield line, row
+        kept.append((line, row))
+    if splits and split not in splits:
+        raise ValueError(
+            f"no row is in split {split!r}; the rows' splits are {', '.join(sorted(splits))} "
+            "(or 'all')"
+        )
+    return kept
