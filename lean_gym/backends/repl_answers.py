@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lean_gym.types import Goal, LeanError, Message, ProofState, Success, TacticResult
+from lean_gym.types import Goal, LeanError, Message, Position, ProofState, Success, TacticResult
 
 __all__ = [
     "UNKNOWN_PROOF_STATE",
@@ -28,8 +28,13 @@ __all__ = [
 UNKNOWN_PROOF_STATE = "Unknown proof state."
 UNKNOWN_ENVIRONMENT = "Unknown environment."
 
-# The REPL reports parse failures of tactic text as "Lean error:\n<input>:L:C: ...".
+# The REPL reports parse failures of tactic text as "Lean error:\n<input>:L:C: ...", and a
+# failing tactic as "Lean error:\n<message>" (REPL/Main.lean). The prefix is the REPL's wrapper,
+# not Lean's text: it is dropped, and the "<input>:L:C:" position becomes the error's pos, so
+# an error reads the same on every backend and in every env.
 _PARSE_MARKER = "<input>:"
+_REPL_PREFIX = "Lean error:\n"
+_INPUT_POSITION = re.compile(r"\A<input>:(\d+):(\d+):\s*")
 
 
 def is_unknown_proof_state(response: dict[str, Any]) -> bool:
@@ -52,11 +57,21 @@ def first_error(messages: tuple[Message, ...]) -> Message | None:
 
 
 def bare_error(response: dict[str, Any]) -> LeanError | None:
-    """The second error channel: ``{"message": "..."}`` with no proof state."""
+    """The second error channel: ``{"message": "..."}`` with no proof state.
+
+    The REPL's ``Lean error:`` prefix is dropped and an ``<input>:L:C:`` position (of the
+    tactic text) becomes the error's ``pos``: the message is Lean's own text.
+    """
     if "message" in response and "proofState" not in response and "env" not in response:
         text = str(response["message"])
         kind = "parse" if _PARSE_MARKER in text else "error"
-        return LeanError(kind=kind, message=text)
+        text = text.removeprefix(_REPL_PREFIX)
+        pos = None
+        where = _INPUT_POSITION.match(text)
+        if where is not None:
+            pos = Position(int(where.group(1)), int(where.group(2)))
+            text = text[where.end() :]
+        return LeanError(kind=kind, message=text, pos=pos)
     return None
 
 
