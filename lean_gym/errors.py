@@ -11,6 +11,12 @@ exception was built with and rebuilds it from them, so a subclass with its own c
 (``TheoremStartError(theorem, error)``) needs no pickling code of its own. Python's default
 rebuilds an exception from ``self.args``, which is the message once ``__init__`` has formatted
 one, and then fails on a constructor that takes other arguments.
+
+They also survive how Gymnasium's ``AsyncVectorEnv`` hands a worker's exception to the main
+process: it unpickles the exception and raises ``type(exc)(exc)``. Calling a lean_gym exception
+class with one of its own instances gives that instance back (:class:`_Reraisable`), so the
+main process sees the worker's ``TheoremStartError`` with its theorem and error, not a
+``TypeError`` from the constructor.
 """
 
 from __future__ import annotations
@@ -45,7 +51,16 @@ def _rebuild(cls: type[LeanGymError], args: tuple[Any, ...], kwargs: dict[str, A
     return cls(*args, **kwargs)
 
 
-class LeanGymError(Exception):
+class _Reraisable(type):
+    """The metaclass of :class:`LeanGymError`: ``Cls(instance_of_cls)`` is that instance."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and isinstance(args[0], cls):
+            return args[0]
+        return super().__call__(*args, **kwargs)
+
+
+class LeanGymError(Exception, metaclass=_Reraisable):
     """The base of every lean_gym exception; pickles through its constructor arguments."""
 
     _init_args: tuple[Any, ...]

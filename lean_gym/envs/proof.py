@@ -82,7 +82,8 @@ class LeanProofEnv(LeanEnv):
     ## Arguments
 
     As ``LeanStep-v0`` (``dataset``, ``backend``, ``backend_kwargs``, ``max_episode_steps``
-    (1), ``step_penalty``, ``error_penalty``, ``reward_fn``, ``max_action_length`` (32768),
+    (None: the one action ends the episode; registered without a ``TimeLimit``),
+    ``order``, ``on_start_error``, ``step_penalty``, ``error_penalty``, ``reward_fn``, ``max_action_length`` (32768),
     ``max_observation_length``, ``tactic_timeout``, ``verify_timeout``, ``render_mode``,
     ``integrity_policy``, ``error_in_observation``, ``max_lean_calls``), plus:
 
@@ -100,7 +101,7 @@ class LeanProofEnv(LeanEnv):
     * v0: Initial version.
     """
 
-    default_max_episode_steps: ClassVar[int] = 1
+    default_max_episode_steps: ClassVar[int | None] = None
     default_max_action_length: ClassVar[int] = 32768
     one_action_per_episode: ClassVar[bool] = True
 

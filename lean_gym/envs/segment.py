@@ -99,7 +99,7 @@ class LeanSegmentEnv(LeanEnv):
     * v0: Initial version.
     """
 
-    default_max_episode_steps: ClassVar[int] = 20
+    default_max_episode_steps: ClassVar[int | None] = 20
     default_max_action_length: ClassVar[int] = 16384
 
     def __init__(self, *args: Any, partial: bool = False, **kwargs: Any):

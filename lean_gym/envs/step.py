@@ -105,4 +105,4 @@ class LeanStepEnv(LeanEnv):
     * v0: Initial version.
     """
 
-    default_max_episode_steps: ClassVar[int] = 50
+    default_max_episode_steps: ClassVar[int | None] = 50
