@@ -224,9 +224,7 @@ def format_table(table: dict[str, dict[str, Any]]) -> str:
             f"{row['random_calls'] / max(n, 1):.1f} / {row['greedy_calls'] / max(n, 1):.1f} |"
         )
     n = total["theorems"]
-    lines.append(
-        f"| all | {n} | {_share(total['random'], n)} | {_share(total['greedy'], n)} | |"
-    )
+    lines.append(f"| all | {n} | {_share(total['random'], n)} | {_share(total['greedy'], n)} | |")
     return "\n".join(lines)
 
 
@@ -259,7 +257,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, Any]]:
     print(format_table(table))
     hard = table.get("hard")
     if hard is not None and (hard["random_proved"] or hard["greedy_proved"]):
-        print(f"hard theorems a baseline proved: {sorted(set(hard['random_proved'] + hard['greedy_proved']))}")
+        print(
+            f"hard theorems a baseline proved: {sorted(set(hard['random_proved'] + hard['greedy_proved']))}"
+        )
     return table
 
 

@@ -8,9 +8,9 @@ class's default ``max_episode_steps`` and the wrapper that hands a ``gym.make`` 
 
 from __future__ import annotations
 
-from gymnasium.envs.registration import WrapperSpec, register, registry
+from typing import Any
 
-from lean_gym.answers import ProofAnswer, read_proof
+from gymnasium.envs.registration import WrapperSpec, register, registry
 
 from lean_gym.types import (
     CheckOutput,
@@ -66,6 +66,17 @@ DEFAULT_MAX_EPISODE_STEPS: dict[str, int | None] = {
 _SHARED_STEP_LIMIT = WrapperSpec(
     name="SharedStepLimit", entry_point="lean_gym.envs.step_limit:SharedStepLimit", kwargs={}
 )
+
+
+def __getattr__(name: str) -> Any:
+    # lean_gym.read_proof / lean_gym.ProofAnswer (lean_gym.answers), imported on first use so
+    # that `import lean_gym` stays light and the answers module may import the package's parts.
+    if name in ("read_proof", "ProofAnswer"):
+        from lean_gym import answers
+
+        return getattr(answers, name)
+    raise AttributeError(f"module 'lean_gym' has no attribute {name!r}")
+
 
 for _env_id, _entry_point in ENV_IDS.items():
     if _env_id not in registry:

@@ -98,7 +98,9 @@ def read_proof(
         policy: The integrity policy (default: :class:`~lean_gym.integrity.IntegrityPolicy`).
     """
     if not isinstance(answer, str):
-        return ProofAnswer("", Rejection("not_text", f"the answer is a {type(answer).__name__}, not text"))
+        return ProofAnswer(
+            "", Rejection("not_text", f"the answer is a {type(answer).__name__}, not text")
+        )
     fenced = "```" in answer
     text = unfence(answer) if fenced else answer
     if not strip_comments(text).strip():

@@ -62,7 +62,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from lean_gym import integrity_unicode as uni
+import lean_gym.integrity_unicode as uni
 from lean_gym.tactic_text import strip_comments, strip_comments_and_strings
 from lean_gym.types import Position
 

@@ -252,7 +252,9 @@ def _held_out_report(args: TrajectoriesArgs, theorems: list[Any]) -> str | None:
         return None
     if not test or len(test) == len(load_theorems(args.dataset)):
         return None
-    used = leakage((t.statement for t in theorems), (t.statement for t in test), what="test statements")
+    used = leakage(
+        (t.statement for t in theorems), (t.statement for t in test), what="test statements"
+    )
     return (
         f"held out: {len(test)} theorems of split test ({len({t.family for t in test})} "
         f"families); {used}"

@@ -134,7 +134,11 @@ class Leakage:
     examples: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        how = "variable names and numerals normalised" if self.numerals else "variable names normalised"
+        how = (
+            "variable names and numerals normalised"
+            if self.numerals
+            else "variable names normalised"
+        )
         return f"{self.leaked} of {self.total} {self.what} also occur in train ({how})"
 
     def to_json(self) -> dict[str, Any]:

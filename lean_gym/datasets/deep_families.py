@@ -62,7 +62,9 @@ def fam_rec_pair() -> Iterator[DeepRow]:
 
 def fam_rec_square() -> Iterator[DeepRow]:
     """A quadratic closed form: induction whose step is a rewrite chain, then a consequence."""
-    for i, (f, odd, c) in enumerate([("f", True, 3), ("g", True, 1), ("h", False, 2), ("u", False, 5)]):
+    for i, (f, odd, c) in enumerate(
+        [("f", True, 3), ("g", True, 1), ("h", False, 2), ("u", False, 5)]
+    ):
         step = "2 * n + 1" if odd else "2 * n + 2"
         form = f"n * n + {c}" if odd else f"n * n + n + {c}"
         statement = (
@@ -282,7 +284,9 @@ def fam_mod_exists() -> Iterator[DeepRow]:
 
 def fam_bounds_pair() -> Iterator[DeepRow]:
     """A lower and an upper bound, each a lemma by induction, then both at once."""
-    for i, (f, a, lo, hi) in enumerate([("f", 2, 1, 3), ("g", 0, 1, 2), ("h", 5, 2, 4), ("u", 1, 1, 5)]):
+    for i, (f, a, lo, hi) in enumerate(
+        [("f", 2, 1, 3), ("g", 0, 1, 2), ("h", 5, 2, 4), ("u", 1, 1, 5)]
+    ):
         lo_form = f"{a} + n" if lo == 1 else f"{a} + {lo} * n"
         statement = (
             f"({f} : Nat → Nat) (h0 : {f} 0 = {a}) (hlo : ∀ n, {f} n + {lo} ≤ {f} (n + 1)) "

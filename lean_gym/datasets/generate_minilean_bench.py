@@ -1364,7 +1364,9 @@ def test_families(rows: list[BenchRow]) -> set[str]:
                 sizes[row.family] += 1
         goal = TEST_FRACTION * sum(sizes.values())
         taken = 0
-        for family in sorted(sizes, key=lambda f: hashlib.sha256(f"{_TEST_SALT}\x00{f}".encode()).digest()):
+        for family in sorted(
+            sizes, key=lambda f: hashlib.sha256(f"{_TEST_SALT}\x00{f}".encode()).digest()
+        ):
             if taken >= goal:
                 break
             held.add(family)

@@ -142,7 +142,9 @@ def test_difficulty_tags_match_proof_length(smoke_rows, bench_rows) -> None:
 
 
 def test_hard_tier_proofs_are_10_to_30_tactics(bench_rows) -> None:
-    lengths = {r["name"]: count_tactics(r["proof"]) for r in bench_rows if r["difficulty"] == "hard"}
+    lengths = {
+        r["name"]: count_tactics(r["proof"]) for r in bench_rows if r["difficulty"] == "hard"
+    }
     assert lengths and all(10 <= n <= 30 for n in lengths.values()), lengths
     # The tier is deep families, each with several members.
     families = Counter(r["family"] for r in bench_rows if r["difficulty"] == "hard")
@@ -183,7 +185,11 @@ def test_load_theorems_reads_the_splits_and_families() -> None:
     everything = load_theorems("minilean-bench")
     train = load_theorems("minilean-bench", split="train")
     test = load_theorems("minilean-bench", split="test")
-    assert len(train) + len(test) == len(everything) == len(load_theorems("minilean-bench", split="all"))
+    assert (
+        len(train) + len(test)
+        == len(everything)
+        == len(load_theorems("minilean-bench", split="all"))
+    )
     assert {t.name for t in train}.isdisjoint(t.name for t in test)
     assert all(t.family for t in everything)
     assert {t.family for t in train}.isdisjoint(t.family for t in test)

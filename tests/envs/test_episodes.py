@@ -19,7 +19,11 @@ from lean_gym.envs import LeanProofEnv, LeanSegmentEnv, LeanStepEnv
 from lean_gym.errors import BackendError, TheoremStartError
 from lean_gym.types import Theorem
 
-CLASSES = {"LeanStep-v0": LeanStepEnv, "LeanSegment-v0": LeanSegmentEnv, "LeanProof-v0": LeanProofEnv}
+CLASSES = {
+    "LeanStep-v0": LeanStepEnv,
+    "LeanSegment-v0": LeanSegmentEnv,
+    "LeanProof-v0": LeanProofEnv,
+}
 STEPPING = ["LeanStep-v0", "LeanSegment-v0"]  # the envs whose episodes last several steps
 
 # Outside MiniLean's fragment (no Mathlib, no ℝ): loads fine, cannot start.
