@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lean_gym.backends import make_backend
 from lean_gym.cli import main
 from lean_gym.data import (
     family_of,
@@ -16,7 +17,6 @@ from lean_gym.data import (
 )
 from lean_gym.data.segments import make_segmenter
 from lean_gym.data.trajectories import build_trajectories
-from lean_gym.backends import make_backend
 from lean_gym.types import Theorem
 
 
@@ -60,7 +60,7 @@ def test_no_family_straddles_the_segment_split() -> None:
 def test_leakage_counts_normalised_overlap() -> None:
     report = leakage(["(p : Prop) (h : p) : p"], ["(q : Prop) (hq : q) : q", "(n : Nat) : n = n"])
     assert (report.leaked, report.total) == (1, 2)
-    assert "1 of 2 statements also occur in train (variable names normalised)" == str(report)
+    assert str(report) == "1 of 2 statements also occur in train (variable names normalised)"
 
 
 def test_minilean_bench_segments_do_not_leak(tmp_path: Path) -> None:
