@@ -61,8 +61,10 @@ class LeanProofEnv(LeanEnv):
 
     ## Starting State
 
-    The theorem's root goal; ``reset(options={"theorem": NAME})`` picks one by name, else the
-    seeded ``np_random`` draws one.
+    The theorem's root goal; ``reset(options={"theorem": NAME})`` picks one by name,
+    ``{"index": i}`` by position, else the next of ``order`` (``shuffle`` by default, seeded and
+    reproducible; ``on_start_error`` says what to do with a theorem that cannot start), as in
+    ``LeanStep-v0``.
 
     ## Episode End
 
