@@ -57,7 +57,7 @@ from lean_gym.data.segments import (
 )
 from lean_gym.data.splits import leakage
 from lean_gym.data.templates import DEFAULT_TEMPLATE, TEMPLATES, get_template
-from lean_gym.data.theorems import load_theorems
+from lean_gym.data.theorems import LoadedTheorems, load_theorems
 from lean_gym.data.trajectories import Trajectory, build_trajectories, read_jsonl, write_jsonl
 from lean_gym.data.values import DEFAULT_GAMMA, value_rows
 from lean_gym.errors import UsageError
@@ -241,24 +241,23 @@ def _read_trajectories(path: str) -> list[Trajectory]:
         raise UsageError(f"--trajectories {path}: {exc}") from exc
 
 
-def _held_out_report(args: TrajectoriesArgs, theorems: list[Any]) -> str | None:
-    """For a dataset with a test split read on its train side: what was held out and whether
-    the statements used leak into it."""
-    if args.split != "train":
+def _held_out_report(args: TrajectoriesArgs, theorems: LoadedTheorems) -> str | None:
+    """For a local dataset with a test split, read on its train side: what was held out, and
+    whether the statements used leak into it (variable names normalised)."""
+    if args.split != "train" or theorems.report.source.startswith("hf:"):
         return None
+    train = {t.name for t in load_theorems(args.dataset, split="train")}
     try:
-        test = load_theorems(args.dataset, split="test")
-    except (FileNotFoundError, ValueError, Exception):  # no split fields, or none is "test"
+        test = [t for t in load_theorems(args.dataset, split="test") if t.name not in train]
+    except ValueError:  # the rows have splits, none of them "test"
         return None
-    if not test or len(test) == len(load_theorems(args.dataset)):
+    if not test:
         return None
     used = leakage(
         (t.statement for t in theorems), (t.statement for t in test), what="test statements"
     )
-    return (
-        f"held out: {len(test)} theorems of split test ({len({t.family for t in test})} "
-        f"families); {used}"
-    )
+    families = len({t.family for t in test if t.family})
+    return f"held out: {len(test)} theorems of split test ({families} families); {used}"
 
 
 def _cmd_trajectories(args: TrajectoriesArgs) -> int:
@@ -283,7 +282,7 @@ def _cmd_trajectories(args: TrajectoriesArgs) -> int:
     print(f"theorems: {len(theorems)} loaded from {report.source} ({report.rows} rows, "
           f"{len(report.skipped)} skipped; split {args.split})")  # fmt: skip
     print(f"with a known proof: {len(with_proof)}; no proof: {len(theorems) - len(with_proof)}")
-    held_out = _held_out_report(args, list(theorems))
+    held_out = _held_out_report(args, theorems)
     if held_out:
         print(held_out)
     print(f"trajectories: {len(trajectories)} written to {args.out} (backend {args.backend})")
@@ -338,7 +337,12 @@ def _cmd_values(args: ValuesArgs) -> int:
         header = trajectories[0].theorem.header if trajectories else ""
         with open_backend(args.backend, header=header) as backend:
             trajectories, counts = add_negative_branches(
-                trajectories, backend, per_state=args.negatives, budget=args.budget, seed=args.seed
+                trajectories,
+                backend,
+                per_state=args.negatives,
+                budget=args.budget,
+                seed=args.seed,
+                progress=True,
             )
     rows = value_rows(trajectories, args.gamma, include_solved=not args.no_solved)
     write_rows(rows, args.out)

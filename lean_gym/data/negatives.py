@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lean_gym.backends.base import ProverBackend
 from lean_gym.data.trajectories import Trajectory, TreeBuilder, backend_info
@@ -93,6 +94,7 @@ def add_negative_branches(
     budget: int = 8,
     seed: int = 0,
     timeout: float | None = None,
+    progress: bool = False,
 ) -> tuple[list[Trajectory], BranchCounts]:
     """Each trajectory with a proof path, as a tree with sampled branches off that path.
 
@@ -104,6 +106,7 @@ def add_negative_branches(
         budget: Lean calls spent exploring each branch that opens a new state.
         seed: Seeds the sampling (the same seed gives the same branches).
         timeout: Seconds per tactic call (None: the backend's default).
+        progress: Show a progress bar with live counts (needs tqdm).
 
     Returns:
         The trajectories (trees where branched) and the counts.
@@ -114,11 +117,25 @@ def add_negative_branches(
     library = TacticLibrary(seed=seed)
     out: list[Trajectory] = []
     total = BranchCounts()
+    bar = _progress_bar(len(trajectories)) if progress else None
     for trajectory in trajectories:
         branched, counts = _branch(trajectory, backend, per_state, budget, rng, library, timeout)
         out.append(branched)
         total = total + counts
+        if bar is not None:
+            bar.set_postfix(tried=total.tried, failed=total.failed, refresh=False)
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     return out, total
+
+
+def _progress_bar(total: int) -> Any:
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the bar is a convenience: no tqdm, no bar
+        return None
+    return tqdm(total=total, desc="negatives", unit="trajectory", dynamic_ncols=True)
 
 
 def _branch(
