@@ -713,7 +713,7 @@ class LeanEnv(gym.Env[str, str]):
                 "rejected", f"not_text: an action must be a str, got {type(action).__name__}", None
             )
         if not action.strip():
-            return LeanError("rejected", "empty: expected a tactic", None)
+            return LeanError("rejected", "empty: the action is empty, send a tactic", None)
         if len(action) > self.max_action_length:
             return LeanError(
                 "rejected",
