@@ -39,7 +39,6 @@ __all__ = [
 PROBE_THEOREM_NAME = "lean_gym_preflight"
 """The name of the trivial theorem (``: True``) a backend is probed with."""
 
-_PROBE_TIMEOUT = 60.0
 
 
 def load_dataset(
@@ -63,7 +62,7 @@ def load_dataset(
 
 
 def open_backend(
-    name: str, *, header: str = "", tactics: bool = True, timeout: float = _PROBE_TIMEOUT
+    name: str, *, header: str = "", tactics: bool = True, timeout: float | None = None
 ) -> ProverBackend:
     """Builds the backend ``name`` and checks, once, that it answers.
 
@@ -76,7 +75,8 @@ def open_backend(
         header: The header of the theorems the command will run.
         tactics: The command runs tactics (replays proofs, plays the envs): refuse a backend
             that only checks whole proofs.
-        timeout: Seconds the probe may take.
+        timeout: Seconds the probe may take (None: the backend's own defaults, which leave
+            a REPL time to import Mathlib for the header).
 
     Raises:
         UsageError: Saying what is missing and how to get it.
@@ -96,7 +96,7 @@ def open_backend(
 
 
 def _probe(
-    backend: ProverBackend, name: str, *, header: str, tactics: bool, timeout: float
+    backend: ProverBackend, name: str, *, header: str, tactics: bool, timeout: float | None
 ) -> None:
     probe = Theorem(PROBE_THEOREM_NAME, ": True", header=header, proof="trivial")
     try:
