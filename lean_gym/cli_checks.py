@@ -40,7 +40,6 @@ PROBE_THEOREM_NAME = "lean_gym_preflight"
 """The name of the trivial theorem (``: True``) a backend is probed with."""
 
 
-
 def load_dataset(
     source: str, *, split: str | None = None, limit: int | None = None, what: str = "theorems"
 ) -> LoadedTheorems:

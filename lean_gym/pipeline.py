@@ -135,6 +135,7 @@ class RunSummary:
     Attributes:
         dataset: The dataset argument.
         backend: The backend argument.
+        split: The split whose rows were used (``train`` unless asked otherwise).
         theorems: Theorems with a known proof.
         trajectories: Trajectories built (theorems that could start).
         verified: Trajectories whose proof passed ``backend.verify``.
@@ -159,6 +160,7 @@ class RunSummary:
     could_not_start: tuple[str, ...] = ()
     rejections: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    split: str = "all"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -288,6 +290,7 @@ def run(args: RunArgs) -> RunSummary:
         could_not_start=tuple(str(failure) for failure in failures),
         rejections=integrity.DEFAULT_COUNTER.as_dict(),
         seconds=round(time.perf_counter() - started, 2),
+        split=args.split,
     )
     with open(out / "summary.json", "w", encoding="utf-8") as fh:
         json.dump(summary.to_json(), fh, indent=2, ensure_ascii=False)
@@ -296,8 +299,8 @@ def run(args: RunArgs) -> RunSummary:
 
 def print_summary(summary: RunSummary, out: str) -> None:
     print(
-        f"dataset {summary.dataset}: {summary.theorems} theorems with known proofs, "
-        f"backend {summary.backend}"
+        f"dataset {summary.dataset} (split {summary.split}): {summary.theorems} theorems with "
+        f"known proofs, backend {summary.backend}"
     )
     print(
         f"trajectories: {summary.trajectories} ({summary.verified} verified); "

@@ -11,7 +11,10 @@
 * :mod:`~lean_gym.data.splits`: template families, statements with variable names normalised,
   :func:`split_by_family` and the :func:`leakage` between two sides of a split.
 * :mod:`~lean_gym.data.templates`: the prompt templates shared with the policies.
-* :mod:`~lean_gym.data.values`: ``gamma ** d`` value labels.
+* :mod:`~lean_gym.data.values`: ``gamma ** d`` value labels; :mod:`~lean_gym.data.negatives`
+  adds the failed branches that give negative labels.
+* :mod:`~lean_gym.data.check` and :mod:`~lean_gym.data.startable`: which theorems a backend
+  can start (:func:`startable_theorems` keeps them and says why the others cannot).
 * :mod:`~lean_gym.data.jsonl`: the one jsonl reader and writer.
 
 The record formats are described in ``lean_gym/data/FORMATS.md``.
@@ -41,6 +44,7 @@ from lean_gym.data.splits import (
     normalize_statement,
     split_by_family,
 )
+from lean_gym.data.startable import StartableTheorems, startable_theorems
 from lean_gym.data.templates import PromptTemplate, get_template, register_template
 from lean_gym.data.theorems import (
     DatasetLoadError,
@@ -73,6 +77,7 @@ __all__ = [
     "Segmenter",
     "SegmenterName",
     "SkippedRow",
+    "StartableTheorems",
     "Trajectory",
     "TrajectoryFailure",
     "TrajectoryNode",
@@ -95,6 +100,7 @@ __all__ = [
     "shipped_datasets",
     "split_by_family",
     "split_by_theorem",
+    "startable_theorems",
     "validation_path",
     "value_rows",
     "write_jsonl",
