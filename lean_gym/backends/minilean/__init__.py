@@ -2,7 +2,7 @@
 
 It speaks the leanprover-community/repl JSON protocol, in-process
 (:class:`~lean_gym.backends.minilean.backend.MiniLeanBackend`, which drives
-:class:`~lean_gym.backends.minilean.repl.MiniLeanRepl`) or as a subprocess
+:class:`~lean_gym.backends.minilean.repl_server.MiniLeanRepl`) or as a subprocess
 (``python -m lean_gym.backends.minilean``). The fragment is described in the design document,
 section 4; everything outside it gets a Lean-worded error.
 """
@@ -18,7 +18,7 @@ def __getattr__(name: str):  # lazy: keep `import lean_gym.backends.minilean` ch
 
         return MiniLeanBackend
     if name == "MiniLeanRepl":
-        from lean_gym.backends.minilean.repl import MiniLeanRepl
+        from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
         return MiniLeanRepl
     raise AttributeError(name)

@@ -20,7 +20,7 @@ from lean_gym.backends.base import (
     BackendBase,
     TheoremStartError,
 )
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 from lean_gym.backends.protocol import (
     bare_error,
     is_unknown_proof_state,

@@ -18,7 +18,7 @@ from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS
 from lean_gym.backends.minilean.pretty import pp_goal
 from lean_gym.backends.minilean.syntax import Node, ParseError, Parser, Token
-from lean_gym.backends.minilean.tactics import Session, SorryEvent, unsolved_text
+from lean_gym.backends.minilean.tactics import TACTICS, Session, SorryEvent, unsolved_text
 
 KNOWN_IMPORTS = ("Init", "Std", "Lean", "Mathlib")
 _DECL_KEYWORDS = ("theorem", "lemma", "example", "def", "abbrev")
@@ -317,7 +317,7 @@ class CommandRunner:
             self._error(f"'{name}' has already been declared", where[0], where[1])
             return
         n_messages = len(self.result.messages)
-        session = Session(source=self.text, **self.session_args)
+        session = Session(tactics=TACTICS, source=self.text, **self.session_args)
         # The declaration itself is not in scope in its own proof.
         session.decls = self.env.decls
         goal = Goal((), TRUE)

@@ -10,15 +10,13 @@ would accept is allowed (it only makes MiniLean weaker); accepting one Lean reje
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean.arith_eval import apply_op
+from lean_gym.backends.minilean.arith.eval import (
+    MAX_INT_POW_EXPONENT,
+    MAX_NAT_POW_EXPONENT,
+    apply_op,
+)
 from lean_gym.backends.minilean.expr import FALSE, Binder, Expr
 
-# Lean's `whnf`/`isDefEq` do not evaluate `b ^ n` on literals when `n` exceeds the option
-# `exponentiation.threshold` (default 256; lean4 PR #4637), so `rfl`/`decide` fail there. `Int`
-# powers unfold `Int.pow` by structural recursion, one `whnf` level per step: kept well below
-# `maxRecDepth`.
-MAX_NAT_POW_EXPONENT = 256
-MAX_INT_POW_EXPONENT = 64
 _MAX_LITERAL_BITS = 1 << 16
 
 
@@ -43,7 +41,7 @@ def eval_closed(e: Expr) -> int | None:
         return None
     op, sort = e[1], e[2]
     if op == "^":
-        # Lean's kernel-side limit, tighter than arith_eval's size guard.
+        # Lean's kernel-side limit, tighter than arith.eval's size guard.
         limit = MAX_NAT_POW_EXPONENT if sort == "Nat" else MAX_INT_POW_EXPONENT
         if b < 0 or b > limit:
             return None

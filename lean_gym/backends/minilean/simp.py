@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from lean_gym.backends.minilean.arith_eval import compare
+from lean_gym.backends.minilean.arith.eval import compare
 from lean_gym.backends.minilean.expr import (
     FALSE,
     TRUE,

@@ -14,7 +14,6 @@ from lean_gym.backends.minilean.arith import (
     check_terms_equal,
     decide,
     evaluate,
-    evaluate_formula,
     norm_num,
     omega,
     simp_arith,
@@ -336,7 +335,7 @@ def test_omega_forall_goal_shadowing_free_variable() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# decide / evaluate_formula
+# decide
 
 
 def test_decide_closed_formulas() -> None:
@@ -352,8 +351,8 @@ def test_decide_refuses_open_or_quantified_formulas() -> None:
     assert decide(("=", x, nl(1))) is None
     assert decide(("forall", "m", "Nat", ("≥", nv("m"), nl(0)))) is None
     assert decide(("atom", "p")) is None
-    assert evaluate_formula(("or", ("true",), ("atom", "p"))) is None
-    assert evaluate_formula(("≤", nl(3), nl(2))) is False
+    assert decide(("or", ("true",), ("atom", "p"))) is None
+    assert decide(("≤", nl(3), nl(2))) is False
 
 
 # ---------------------------------------------------------------------------------------------

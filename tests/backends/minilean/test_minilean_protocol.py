@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
 
 def test_command_with_sorry_matches_repl_test_suite(repl):

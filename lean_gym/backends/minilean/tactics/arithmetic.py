@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean import arith
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import FALSE, INT, NAT, PROP, Expr, fvars_of, has_loose_bvar
 from lean_gym.backends.minilean.goals import Goal
@@ -48,8 +49,6 @@ def _omega_goal(goal: Goal) -> tuple[Goal, Expr]:
 
 def t_omega(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    from lean_gym.backends.minilean import arith
-
     g, target = _omega_goal(goal)
     hyps = arith_bridge.hypotheses_of(g)
     try:
@@ -80,8 +79,6 @@ def _lemma_facts(s: Session, goal: Goal, items: list[Node]) -> list[tuple]:
 
 def t_linarith(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    from lean_gym.backends.minilean import arith
-
     # linarith works over ordered fields: norm_num's rational relaxation is its strength.
     hyps = [
         f

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-from lean_gym.backends.minilean import arith_bridge
-from lean_gym.backends.minilean.calc import calc_chain, calc_extension, calc_failure
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.elab import Elaborator
+from lean_gym.backends.minilean.elab.calc import calc_chain, calc_extension, calc_failure
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -102,13 +102,13 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     el = s.elab(goal)
     try:
         if args:
-            fty = el._head_type(head, None, args)
+            fty = el.head_type(head, None, args)
             if fty[0] in ("special", "method"):
                 el.proof(term, goal.target)
                 return goals[1:]
             fty = _partial_apply(el, fty, head, args)
         else:
-            fty = el._head_type(head, None, [])
+            fty = el.head_type(head, None, [])
             if fty[0] in ("special", "method"):
                 el.proof(term, goal.target)
                 return goals[1:]
@@ -121,12 +121,12 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     ty = fty
     candidates: list[tuple[list[tuple[Binder, Expr]], Expr, dict[int, Expr]]] = []
     while True:
-        snapshot = dict(el._mvars)
+        snapshot = dict(el.mvars)
         if el.unify(ty, goal.target):
-            candidates.append((list(premises), ty, dict(el._mvars)))
+            candidates.append((list(premises), ty, dict(el.mvars)))
             break
-        el._mvars = snapshot
-        t = whnf_pi(subst_mvars(ty, el._mvars))
+        el.mvars = snapshot
+        t = whnf_pi(subst_mvars(ty, el.mvars))
         if t[0] != "pi":
             break
         if t[2] in VAR_TYPES or t[1].implicit:
@@ -139,7 +139,7 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     if not candidates:
         raise LeanFailure(
             f"Tactic `apply` failed: could not unify the conclusion of `{el.source(term)}`\n  "
-            f"{s.pp(goal, subst_mvars(_conclusion(fty), el._mvars))}\nwith the goal\n  {s.pp(goal, goal.target)}\n\n"
+            f"{s.pp(goal, subst_mvars(_conclusion(fty), el.mvars))}\nwith the goal\n  {s.pp(goal, goal.target)}\n\n"
             f"{s.goal_text(goal)}"
         )
     prem, _, assignment = candidates[0]
@@ -194,7 +194,7 @@ def _partial_apply(el: Elaborator, fty: Expr, head: Node, args: list[Node]) -> E
     ty = fty
     i = 0
     while i < len(args):
-        ty = subst_mvars(ty, el._mvars)
+        ty = subst_mvars(ty, el.mvars)
         t = whnf_pi(ty)
         if t[0] != "pi":
             raise LeanFailure(
@@ -210,7 +210,7 @@ def _partial_apply(el: Elaborator, fty: Expr, head: Node, args: list[Node]) -> E
         elif t[2] == PROP:
             ty = instantiate(t[3], el.prop(arg))
         else:
-            dom = subst_mvars(t[2], el._mvars)
+            dom = subst_mvars(t[2], el.mvars)
             if has_mvar(dom):
                 got = el.proof(arg, None)
                 if not el.unify(got, dom):

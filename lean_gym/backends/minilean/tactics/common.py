@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean import arith
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     VAR_TYPES,
@@ -42,8 +43,6 @@ def _decide_value(goal: Goal, t: Expr) -> bool | None:
         f = arith_bridge.formula_of(t, goal)
     except arith_bridge.Untranslatable:
         return None
-    from lean_gym.backends.minilean import arith
-
     try:
         return arith.decide(f)
     except ValueError:

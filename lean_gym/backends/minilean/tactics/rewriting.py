@@ -164,7 +164,7 @@ def _rewrite_rule(
         else None
     )
     if ty is None:
-        head_t = el._head_type(term, None, [])
+        head_t = el.head_type(term, None, [])
         if head_t[0] in ("special", "method"):
             raise LeanFailure(f"MiniLean: cannot rewrite with `{el.source(term)}`")
         ty = head_t
@@ -200,7 +200,7 @@ def rewrite_expr(s: Session, goal: Goal, e: Expr, rev: bool, term: Node) -> tupl
     if found is None:
         raise LeanFailure(
             f"Tactic `rewrite` failed: did not find instance of the pattern in the target expression\n  "
-            f"{s.pp(goal, subst_mvars(lhs, el._mvars))}\n\n{s.goal_text(goal.with_target(e) if e is not goal.target else goal)}"
+            f"{s.pp(goal, subst_mvars(lhs, el.mvars))}\n\n{s.goal_text(goal.with_target(e) if e is not goal.target else goal)}"
         )
     assignment, instance = found
     pat = subst_mvars(lhs, assignment)

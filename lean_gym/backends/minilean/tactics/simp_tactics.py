@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lean_gym.backends.minilean import arith
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -82,7 +83,7 @@ def _core_simp_rules(
         if node.kind == "ident" and goal.lookup(node.args[0]) is None:
             if node.args[0] in SIMP_SET and not rev:
                 continue  # a lemma of MiniLean's simp set: see `_simp_lemma_names`
-            ty = el._head_type(node, None, [])
+            ty = el.head_type(node, None, [])
             if ty[0] in ("special", "method"):
                 raise LeanFailure(f"MiniLean: `{node.args[0]}` cannot be used as a simp lemma")
             if ty[0] == "pi" and (ty[2] in VAR_TYPES or ty[1].implicit):
@@ -205,8 +206,6 @@ def _arith_normalises_to(s: Session, e: Expr, value: bool) -> bool:
     Only a single (possibly negated) linear relation over Nat is decided, without using any
     hypothesis: ``Nat.Linear`` normalises each relation on its own.
     """
-    from lean_gym.backends.minilean import arith
-
     negated = e[0] == "not"
     rel = e[1] if negated else e
     if rel[0] != "rel" or rel[2] != "Nat" or rel[1] not in ("=", "<", "≤", "≠", ">", "≥"):

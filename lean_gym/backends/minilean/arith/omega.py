@@ -39,11 +39,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from lean_gym.backends.minilean.arith_eval import apply_op
-from lean_gym.backends.minilean.arith_messages import NO_CONSTRAINTS, OMEGA_FAILURE, timeout_message
-from lean_gym.backends.minilean.arith_nnf import Node, Refutation
-from lean_gym.backends.minilean.arith_solver import check_sat, z3mod
-from lean_gym.backends.minilean.arith_syntax import Term, term_to_lean
+from lean_gym.backends.minilean.arith.eval import apply_op
+from lean_gym.backends.minilean.arith.messages import NO_CONSTRAINTS, OMEGA_FAILURE, timeout_message
+from lean_gym.backends.minilean.arith.nnf import Node, Refutation
+from lean_gym.backends.minilean.arith.solver import check_sat, z3mod
+from lean_gym.backends.minilean.arith.syntax import Term, term_to_lean
 
 # A linear combination: (constant, {atom index: coefficient}) with no zero coefficients.
 Linear = tuple[int, dict[int, int]]

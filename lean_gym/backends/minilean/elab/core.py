@@ -1,4 +1,4 @@
-"""Elaboration: from syntax to MiniLean expressions, and type checking of proof terms.
+"""The elaborator core: from syntax to MiniLean expressions, and type checking of proof terms.
 
 Three elaborators share name resolution:
 
@@ -7,14 +7,23 @@ Three elaborators share name resolution:
   ``Nat`` and ``Int`` leaves would need a coercion, which is outside the fragment;
 * propositions (``∧ ∨ ¬ → ↔ ∀ ∃``, relations, ``Prop`` variables);
 * proofs: bidirectional checking against an expected proposition. Proof objects are not built:
-  checking the types is the whole job, and the session records ``sorry`` and axiom uses.
+  checking the types is the whole job, and the host records ``sorry`` and axiom uses.
+
+Core constants with hand-written elaboration (``rfl``, ``Or.inl``, ``absurd`` ...) and some
+notations (``calc``, ``▸``) are not here: their handlers register themselves in
+:data:`BUILTIN_CONSTANTS` and :data:`SYNTAX_ELABORATORS` (the modules of this package do so on
+import, as Lean's ``@[builtin_term_elab]`` attribute fills its table), and the core looks them
+up. The elaborator never imports the tactic engine: a nested ``by`` block runs through the
+:class:`ElabHost` it is given (the tactic session), whose ``run_nested_by`` is the injected
+tactic runner.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from lean_gym.backends.minilean.calc import calc_chain, calc_failure
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -33,18 +42,81 @@ from lean_gym.backends.minilean.expr import (
     instantiate,
     lift,
     mentions_mvar,
-    occurs,
-    replace_term,
     subst_mvars,
 )
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS, MATHLIB_ONLY_LEMMAS
-from lean_gym.backends.minilean.pretty import pp_expr
+from lean_gym.backends.minilean.pretty import pp_expr, pp_goal
 from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, whnf_pi
 from lean_gym.backends.minilean.syntax import Node, Parser
 
-if TYPE_CHECKING:
-    from lean_gym.backends.minilean.tactics import Session
+
+class ElabHost(Protocol):
+    """What the elaborator needs from the tactic session that runs it.
+
+    ``run_nested_by`` and ``destructure_pattern`` are the tactic engine's entry points, injected
+    through the host so that the elaborator does not import the engine (which imports it).
+    """
+
+    mathlib: bool
+    source: str | None
+    decls: dict[str, Any]
+    new_goals: list[Goal] | None
+
+    def log_error(self, exc: LeanFailure) -> None: ...
+
+    def note_sorry(self, synthetic: bool) -> None: ...
+
+    def record_sorry(self, goal: Goal, node: Node | None) -> None: ...
+
+    def note_axioms(self, axioms: tuple[str, ...] | frozenset[str] | set[str]) -> None: ...
+
+    def run_nested_by(self, seq: Node, goal: Goal, node: Node) -> None:
+        """Runs the tactic block ``seq`` on ``goal``; it must close it."""
+        ...
+
+    def destructure_pattern(self, goal: Goal, ty: Expr, pat: Node) -> list[Goal]:
+        """Adds a hypothesis of type ``ty`` to ``goal`` and destructures it with ``pat``."""
+        ...
+
+
+# (elaborator, constant name, head syntax, explicit arguments, expected type) -> its type
+ConstantHandler = Callable[["Elaborator", str, Node, list[Node], "Expr | None"], Expr]
+# (elaborator, syntax, expected type) -> its type
+SyntaxHandler = Callable[["Elaborator", Node, "Expr | None"], Expr]
+
+BUILTIN_CONSTANTS: dict[str, ConstantHandler] = {}
+"""Core constants elaborated by a handler (filled by :mod:`.builtins`)."""
+
+SYNTAX_ELABORATORS: dict[str, SyntaxHandler] = {}
+"""Proof-term syntax elaborated by a handler, keyed by node kind (binary notations by their
+operator), filled by :mod:`.builtins` and :mod:`.calc`."""
+
+
+def builtin_constant(*names: str) -> Callable[[ConstantHandler], ConstantHandler]:
+    """Registers the decorated function as the handler of the constants ``names``."""
+
+    def register(handler: ConstantHandler) -> ConstantHandler:
+        for name in names:
+            BUILTIN_CONSTANTS[name] = handler
+        return handler
+
+    return register
+
+
+def syntax_elaborator(key: str) -> Callable[[SyntaxHandler], SyntaxHandler]:
+    """Registers the decorated function as the elaborator of the proof syntax ``key``."""
+
+    def register(handler: SyntaxHandler) -> SyntaxHandler:
+        SYNTAX_ELABORATORS[key] = handler
+        return handler
+
+    return register
+
+
+def _syntax_key(node: Node) -> str:
+    return node.args[0] if node.kind == "binop" else node.kind
+
 
 _ARITH = {"+", "-", "*", "/", "%", "^"}
 _RELS = {"=", "≠", "<", "≤", ">", "≥"}
@@ -73,19 +145,19 @@ class Elaborator:
 
     Args:
         goal: Supplies the local context (names resolve to its accessible locals).
-        session: The running tactic session (sorry/axiom bookkeeping, nested ``by``); None
-            when elaborating lemma statements.
+        session: The host running the elaboration (sorry/axiom bookkeeping, nested ``by``);
+            None when elaborating lemma statements.
     """
 
-    def __init__(self, goal: Goal, session: Session | None):
+    def __init__(self, goal: Goal, session: ElabHost | None):
         self.goal = goal
         self.session = session
         self.scope: list[tuple[str, Expr]] = []  # bound variables, innermost last
-        self._mvars: dict[int, Expr] = {}
+        self.mvars: dict[int, Expr] = {}
         self._next_mvar = 0
         self._untyped: frozenset[str] = frozenset()  # untyped binders being elaborated
         # The previous right-hand side standing for the leading `_` of a `calc` step.
-        self._calc_prev: tuple[Expr, str] | None = None
+        self.calc_prev: tuple[Expr, str] | None = None
         self.mathlib = bool(session and session.mathlib)
 
     # ------------------------------------------------------------------ helpers
@@ -102,7 +174,7 @@ class Elaborator:
             return _TYPE_NAMES[name]
         if name in ("ℕ", "ℤ"):
             if not self.mathlib:
-                raise RecoverableElabError(f"Unknown identifier `{name}`", node.start, node.end)
+                raise self.unknown_identifier(name, node)
             return NAT if name == "ℕ" else INT
         return None
 
@@ -122,8 +194,8 @@ class Elaborator:
             return ("fvar", d.fid), lift(d.type, len(self.scope), 0) if self.scope else d.type
         return None
 
-    def _unknown(self, name: str, node: Node) -> RecoverableElabError:
-        return RecoverableElabError(f"Unknown identifier `{name}`", node.start, node.end)
+    def unknown_identifier(self, name: str, node: Node) -> RecoverableElabError:
+        return RecoverableElabError(messages.unknown_identifier(name), node.start, node.end)
 
     # ------------------------------------------------------------------ types
     def type_(self, node: Node) -> Expr:
@@ -166,7 +238,7 @@ class Elaborator:
                 )
             return ("arrow", tuple(doms), SORT_OF_TYPE[ty])
 
-    def _function_local(self, head: Node) -> tuple[Expr, Expr] | None:
+    def function_local(self, head: Node) -> tuple[Expr, Expr] | None:
         """``(f, its arrow type)`` when ``head`` names a function variable."""
         while head.kind == "paren":
             head = head.args[0]
@@ -179,7 +251,7 @@ class Elaborator:
 
     def call(self, head: Node, args: list[Node], node: Node) -> tuple[Expr, str] | None:
         """``f a b`` for a function variable ``f``: (the call, its result sort), or None."""
-        loc = self._function_local(head)
+        loc = self.function_local(head)
         if loc is None:
             return None
         f, ty = loc
@@ -220,7 +292,7 @@ class Elaborator:
                 )
             if name in _TYPE_NAMES or name in ("ℕ", "ℤ"):
                 raise self.fail(f"MiniLean: '{name}' is a type, a proposition was expected", node)
-            raise self._unknown(name, node)
+            raise self.unknown_identifier(name, node)
         if k == "not":
             return ("not", self.prop(node.args[0]))
         if k == "binop":
@@ -331,7 +403,7 @@ class Elaborator:
             return any(self._sort_fixed(name, child) for child in nested)
         if k == "app":
             head, args = node.args
-            fixed_head = self._function_local(head) is not None or (
+            fixed_head = self.function_local(head) is not None or (
                 head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred")
             )
             if fixed_head and any(a.kind == "ident" and a.args[0] == name for a in args):
@@ -349,7 +421,7 @@ class Elaborator:
             return loc is not None and loc[1] in (NAT, INT)
         if k == "app":
             head = leaf.args[0]
-            loc = self._function_local(head)
+            loc = self.function_local(head)
             if loc is not None:
                 return loc[1][2] in ("Nat", "Int")
             return head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred")
@@ -379,7 +451,7 @@ class Elaborator:
             loc = self._lookup_local(name)
             return loc is not None and loc[1] == PROP
         if k == "app":
-            loc = self._function_local(node.args[0])
+            loc = self.function_local(node.args[0])
             return loc is not None and loc[1][2] == "Prop"
         return False
 
@@ -400,8 +472,8 @@ class Elaborator:
 
     def _collect_sorts(self, node: Node, out: set[str]) -> None:
         k = node.kind
-        if k == "calc_prev" and self._calc_prev is not None:
-            out.add(self._calc_prev[1])
+        if k == "calc_prev" and self.calc_prev is not None:
+            out.add(self.calc_prev[1])
         elif k == "paren":
             self._collect_sorts(node.args[0], out)
         elif k == "binop" and node.args[0] in _ARITH:
@@ -430,7 +502,7 @@ class Elaborator:
             head = node.args[0]
             if head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred"):
                 out.add("Nat")
-            loc = self._function_local(head)
+            loc = self.function_local(head)
             if loc is not None and loc[1][2] in ("Nat", "Int"):
                 out.add(loc[1][2])
         elif k == "proj" and node.args[1] == "succ":
@@ -443,8 +515,8 @@ class Elaborator:
             return self.term(node.args[0], sort)
         if k == "num":
             return ("lit", node.args[0], sort)
-        if k == "calc_prev" and self._calc_prev is not None and self._calc_prev[1] == sort:
-            return self._calc_prev[0]
+        if k == "calc_prev" and self.calc_prev is not None and self.calc_prev[1] == sort:
+            return self.calc_prev[0]
         if k == "ident":
             name = node.args[0]
             loc = self._lookup_local(name)
@@ -455,7 +527,7 @@ class Elaborator:
             if loc is None:
                 if name in _TYPE_NAMES or name in ("True", "False"):
                     raise self.fail(f"MiniLean: '{name}' is not a {sort} term", node)
-                raise self._unknown(name, node)
+                raise self.unknown_identifier(name, node)
             e, ty = loc
             want = NAT if sort == "Nat" else INT
             if ty[0] == "arrow":
@@ -522,14 +594,12 @@ class Elaborator:
             return ("succ", self.term(node.args[0], "Nat"))
         if k == "hole":
             raise self.fail(
-                f"don't know how to synthesize placeholder\ncontext:\n{self._ctx_text()}⊢ {sort}",
+                f"don't know how to synthesize placeholder\ncontext:\n{self.context_text()}⊢ {sort}",
                 node,
             )
         raise self.fail(f"MiniLean: this {sort} term is outside the fragment", node)
 
-    def _ctx_text(self) -> str:
-        from lean_gym.backends.minilean.pretty import pp_goal
-
+    def context_text(self) -> str:
         text = pp_goal(self.goal, self.mathlib)
         return text[: text.rfind("⊢")]
 
@@ -558,10 +628,10 @@ class Elaborator:
             self.session.note_sorry(synthetic=True)
             return expected
 
-    def _check(self, got: Expr, expected: Expr | None, node: Node) -> Expr:
+    def check(self, got: Expr, expected: Expr | None, node: Node) -> Expr:
         if expected is None:
             return got
-        if self._mvars or has_mvar(got) or has_mvar(expected):
+        if self.mvars or has_mvar(got) or has_mvar(expected):
             if self.unify(got, expected):
                 return expected
         elif defeq(got, expected):
@@ -570,8 +640,8 @@ class Elaborator:
 
     def mismatch_text(self, node: Node, got: Expr, expected: Expr) -> str:
         return (
-            f"type mismatch\n  {self.source(node)}\nhas type\n  {self.pp(subst_mvars(got, self._mvars))} : Prop\n"
-            f"but is expected to have type\n  {self.pp(subst_mvars(expected, self._mvars))} : Prop"
+            f"type mismatch\n  {self.source(node)}\nhas type\n  {self.pp(subst_mvars(got, self.mvars))} : Prop\n"
+            f"but is expected to have type\n  {self.pp(subst_mvars(expected, self.mvars))} : Prop"
         )
 
     def source(self, node: Node) -> str:
@@ -599,7 +669,7 @@ class Elaborator:
         if k == "ascr":
             ty = self.prop(node.args[1])
             self._proof(node.args[0], ty)
-            return self._check(ty, expected, node)
+            return self.check(ty, expected, node)
         if k == "show":
             ty = self.prop(node.args[0])
             if expected is not None and not defeq(ty, expected):
@@ -609,7 +679,7 @@ class Elaborator:
             self._proof(node.args[1], ty)
             return ty if expected is None else expected
         if k == "anon":
-            return self._anon(node, expected)
+            return self.anonymous_constructor(node, expected)
         if k == "fun":
             return self._fun(node, expected)
         if k in ("hole", "synth_hole"):
@@ -622,7 +692,7 @@ class Elaborator:
                     raise self.fail("MiniLean: cannot create a goal of unknown type", node)
                 self.session.new_goals.append(self.goal.with_target(expected, self._hole_tag(node)))
                 return expected
-            ctx = self._ctx_text()
+            ctx = self.context_text()
             shown = self.pp(expected) if expected is not None else "?"
             raise self.fail(
                 f"don't know how to synthesize placeholder\ncontext:\n{ctx}⊢ {shown}", node
@@ -634,72 +704,14 @@ class Elaborator:
         if k == "app":
             head, args = node.args
             return self._app_proof(head, args, expected)
-        if k == "binop" and node.args[0] == "▸":
-            return self._subst_notation(node, expected)
-        if k == "calc":
-            return self._calc_term(node, expected)
+        handler = SYNTAX_ELABORATORS.get(_syntax_key(node))
+        if handler is not None:
+            return handler(self, node, expected)
         if k == "num":
             raise self.fail("MiniLean: a numeral is not a proof", node)
         raise self.fail("MiniLean: this proof term is outside the fragment", node)
 
-    def _calc_term(self, node: Node, expected: Expr | None) -> Expr:
-        """A ``calc`` term: the composed relation must be defeq to the expected type."""
-        steps = node.args[0]
-        result = calc_chain(self, steps)
-        if expected is None or defeq(result, expected):
-            return result if expected is None else expected
-        raise calc_failure(self, steps, result, expected)
-
-    def _subst_notation(self, node: Node, expected: Expr | None) -> Expr:
-        """``h ▸ e`` with ``h : a = b`` and a known expected type (Lean's ``elabSubst``).
-
-        Lean abstracts the occurrences of ``b`` in the expected type (else those of ``a``, using
-        ``h.symm``) and checks ``e`` against the result of putting the other side there. Only
-        that first attempt is modelled, and only when the abstracted side is a local variable or
-        a numeral, where ``kabstract`` finds exactly the syntactic occurrences; Lean's retries
-        (rewriting ``e``'s type as well) are refused with a MiniLean error.
-        """
-        _op, h_node, e_node = node.args
-        if expected is None or has_mvar(expected):
-            raise self.fail("MiniLean: `h ▸ e` needs a known expected type here", node)
-        h_t = self.proof(h_node, None)
-        if h_t[0] != "rel" or h_t[1] != "=":
-            raise self.fail(
-                f"invalid `▸` notation, argument\n  {self.source(h_node)}\nhas type\n  "
-                f"{self.pp(h_t)}\nequality expected",
-                h_node,
-            )
-        lhs, rhs = h_t[3], h_t[4]
-        for pattern, replacement in ((rhs, lhs), (lhs, rhs)):
-            if not occurs(expected, pattern):
-                continue
-            if pattern[0] not in ("fvar", "lit"):
-                raise self.fail(
-                    "MiniLean: `▸` rewriting a compound term is outside the fragment (Lean's "
-                    "kabstract matches it up to instances); rewrite with `rw` instead",
-                    node,
-                )
-            wanted = replace_term(expected, pattern, replacement)
-            try:
-                self.proof(e_node, wanted)
-            except LeanFailure as exc:
-                if exc.message.startswith("MiniLean:"):
-                    raise
-                raise self.fail(
-                    f"MiniLean: `▸` needs the argument to have type\n  {self.pp(wanted)}\n"
-                    "(the expected type with the equation's other side); Lean's retry that also "
-                    f"rewrites the argument's type is outside the fragment\n{exc.message}",
-                    e_node,
-                ) from None
-            return expected
-        raise self.fail(
-            f"invalid `▸` notation, expected result type of cast is \n  {self.pp(expected)}\n"
-            f"however, the equality \n  {self.source(h_node)}\nof type \n  {self.pp(h_t)}\n"
-            "does not contain the expected result type on either the left or the right hand side",
-            node,
-        )
-
-    def _exists_elim(self, ex_t: Expr, fn: Node, expected: Expr | None, node: Node) -> Expr:
+    def exists_elim(self, ex_t: Expr, fn: Node, expected: Expr | None, node: Node) -> Expr:
         """``Exists.elim (h : ∃ x, p x) (f : ∀ (a : α), p a → b) : b`` with ``b`` the goal."""
         if expected is None or has_mvar(expected):
             raise self.fail("MiniLean: cannot infer the type of Exists.elim here", node)
@@ -713,7 +725,7 @@ class Elaborator:
         name = node.args[0]
         return "" if name == "_" else name
 
-    def _anon(self, node: Node, expected: Expr | None) -> Expr:
+    def anonymous_constructor(self, node: Node, expected: Expr | None) -> Expr:
         elems: list[Node] = node.args[0]
         if expected is None:
             raise self.fail("invalid constructor ⟨...⟩, expected type must be known", node)
@@ -744,7 +756,7 @@ class Elaborator:
             if len(rest) == 1:
                 self.proof(rest[0], right_t)
             else:
-                self._anon(Node("anon", [rest], rest[0].start, node.end), right_t)
+                self.anonymous_constructor(Node("anon", [rest], rest[0].start, node.end), right_t)
             return expected
         if target[0] == "ex":
             if len(elems) < 2:
@@ -761,7 +773,7 @@ class Elaborator:
             if len(rest) == 1:
                 self.proof(rest[0], body)
             else:
-                self._anon(Node("anon", [rest], rest[0].start, node.end), body)
+                self.anonymous_constructor(Node("anon", [rest], rest[0].start, node.end), body)
             return expected
         raise self.fail(self._anon_error(target), node)
 
@@ -796,7 +808,7 @@ class Elaborator:
             new_goal, fid = goal.add(param[1], dom)
             body_t = instantiate(target[3], ("fvar", fid))
             sub = Elaborator(new_goal, self.session)
-            sub._mvars = self._mvars
+            sub.mvars = self.mvars
         else:
             if self.session is None:
                 raise self.fail("MiniLean: patterns are not allowed here", node)
@@ -819,16 +831,16 @@ class Elaborator:
     def _ident_proof(self, node: Node, expected: Expr | None) -> Expr:
         return self._app_proof(node, [], expected)
 
-    def _head_type(
+    def head_type(
         self, node: Node, expected: Expr | None, args: list[Node]
     ) -> tuple[Expr, list[Node]] | Expr:
         """The type of an application head; may consume arguments of special forms."""
         if node.kind == "paren":
-            return self._head_type(node.args[0], expected, args)
+            return self.head_type(node.args[0], expected, args)
         if node.kind == "proj":
             base, field = node.args
             base_t = self._proof(base, None)
-            return self._projection(base_t, field, node, base)
+            return self.projection(base_t, field, node, base)
         if node.kind != "ident":
             return self._proof(node, None)
         name = node.args[0]
@@ -853,7 +865,7 @@ class Elaborator:
                         break
                     ty = loc[1]
                     for field in parts[cut:]:
-                        ty = self._projection(ty, field, node, None)
+                        ty = self.projection(ty, field, node, None)
                     return ty
         info = self.session.decls.get(name) if self.session is not None else None
         if info is not None:
@@ -866,13 +878,13 @@ class Elaborator:
             if self.session is not None:
                 self.session.note_axioms(LEMMA_AXIOMS.get(name, ()))
             return ty
-        if name in _SPECIAL:
+        if name in BUILTIN_CONSTANTS:
             return ("special", name)
         if name in ("True", "False", "Nat", "Int", "Prop"):
             raise self.fail(f"MiniLean: '{name}' is not a proof", node)
-        raise self._unknown(name, node)
+        raise self.unknown_identifier(name, node)
 
-    def _projection(self, ty: Expr, field: str, node: Node, base: Node | None) -> Expr:
+    def projection(self, ty: Expr, field: str, node: Node, base: Node | None) -> Expr:
         k = ty[0]
         if k == "and":
             if field in ("1", "left"):
@@ -924,34 +936,22 @@ class Elaborator:
             return ("method", field, ty)
         if field == "elim" or (k == "false" and field == "elim"):
             return ("method", field, ty)
-        struct = {
-            "and": "And",
-            "or": "Or",
-            "iff": "Iff",
-            "rel": "Eq",
-            "ex": "Exists",
-            "not": "Not",
-            "pi": "?",
-        }.get(k, "?")
-        raise self.fail(
-            f"invalid field '{field}', the environment does not contain '{struct}.{field}'\n  "
-            f"{self.source(base) if base is not None else self.source(node)}\nhas type\n  {self.pp(ty)}",
-            node,
-        )
+        shown = self.source(base) if base is not None else self.source(node)
+        raise self.fail(messages.invalid_field(field, ty, shown, self.pp(ty)), node)
 
     def _app_proof(self, head: Node, args: list[Node], expected: Expr | None) -> Expr:
-        fty = self._head_type(head, expected, args)
+        fty = self.head_type(head, expected, args)
         if fty[0] == "special":
-            return self._special(fty[1], head, args, expected)
+            return BUILTIN_CONSTANTS[fty[1]](self, fty[1], head, args, expected)
         if fty[0] == "method":
-            return self._method(fty[1], fty[2], head, args, expected)
-        return self._apply_args(fty, head, args, expected)
+            return self.method_call(fty[1], fty[2], head, args, expected)
+        return self.apply_args(fty, head, args, expected)
 
     def fresh_mvar(self) -> Expr:
         self._next_mvar += 1
         return ("mvar", self._next_mvar)
 
-    def _apply_args(
+    def apply_args(
         self,
         fty: Expr,
         head: Node,
@@ -962,7 +962,7 @@ class Elaborator:
         ty = fty
         i = 0
         while True:
-            ty = subst_mvars(ty, self._mvars) if self._mvars else ty
+            ty = subst_mvars(ty, self.mvars) if self.mvars else ty
             t = whnf_pi(ty) if i < len(args) else ty
             if t[0] == "pi" and t[1].implicit:
                 if t[2] == PROP or t[2] in (NAT, INT):
@@ -973,7 +973,7 @@ class Elaborator:
                 break
             if t[0] != "pi":
                 raise self.fail(
-                    f"function expected at\n  {self.source(head)}\nterm has type\n  {self.pp(subst_mvars(ty, self._mvars))}",
+                    f"function expected at\n  {self.source(head)}\nterm has type\n  {self.pp(subst_mvars(ty, self.mvars))}",
                     args[i],
                 )
             arg = args[i]
@@ -989,7 +989,7 @@ class Elaborator:
                 value = self.prop(arg)
                 ty = instantiate(t[3], value)
             elif dom[0] == "arrow":
-                loc = self._function_local(arg)
+                loc = self.function_local(arg)
                 if loc is None or loc[1] != dom:
                     raise self.fail(
                         f"MiniLean: expected a function of type {self.pp(dom)} here (a function "
@@ -998,14 +998,14 @@ class Elaborator:
                     )
                 ty = instantiate(t[3], loc[0])
             else:
-                dom_i = subst_mvars(dom, self._mvars)
+                dom_i = subst_mvars(dom, self.mvars)
                 if has_mvar(dom_i):
                     got = self.proof(arg, None)
                     if not self.unify(got, dom_i):
                         raise self.fail(
                             f"application type mismatch\n  {self.source(head)} {self.source(arg)}\nargument\n  "
                             f"{self.source(arg)}\nhas type\n  {self.pp(got)} : Prop\nbut is expected to have type\n  "
-                            f"{self.pp(subst_mvars(dom_i, self._mvars))} : Prop",
+                            f"{self.pp(subst_mvars(dom_i, self.mvars))} : Prop",
                             arg,
                         )
                 else:
@@ -1026,19 +1026,19 @@ class Elaborator:
                 # A proof argument: the body does not depend on it in the fragment.
                 ty = instantiate(t[3], TRUE)
         node = head if not args else Node("app", [head, args], head.start, args[-1].end)
-        result = self._check(ty, expected, node)
-        final = subst_mvars(result, self._mvars) if self._mvars else result
+        result = self.check(ty, expected, node)
+        final = subst_mvars(result, self.mvars) if self.mvars else result
         if has_mvar(final):
             raise self.fail(
-                f"don't know how to synthesize implicit argument\ncontext:\n{self._ctx_text()}⊢ {self.pp(final)}",
+                f"don't know how to synthesize implicit argument\ncontext:\n{self.context_text()}⊢ {self.pp(final)}",
                 node,
             )
         return final
 
     # -- unification (first order, for implicit arguments) ---------------------------------
     def unify(self, a: Expr, b: Expr) -> bool:
-        a = subst_mvars(a, self._mvars)
-        b = subst_mvars(b, self._mvars)
+        a = subst_mvars(a, self.mvars)
+        b = subst_mvars(b, self.mvars)
         if a == b:
             return True
         if a[0] == "mvar" or b[0] == "mvar":
@@ -1047,7 +1047,7 @@ class Elaborator:
             # types being unified (no capture), nor contain itself (occurs check).
             if has_loose_bvars(value) or mentions_mvar(value, mvar[1]):
                 return False
-            self._mvars[mvar[1]] = value
+            self.mvars[mvar[1]] = value
             return True
         if a[0] != b[0]:
             na, nb = (
@@ -1092,202 +1092,8 @@ class Elaborator:
         return a == b
 
     # -- special forms ------------------------------------------------------------------
-    def _special(self, name: str, head: Node, args: list[Node], expected: Expr | None) -> Expr:
-        node = head if not args else Node("app", [head, args], head.start, args[-1].end)
-        n = len(args)
-        if name in ("rfl", "Eq.refl"):
-            if name == "Eq.refl" and n == 1:
-                sort = self.sort_of_tree([args[0]])
-                t = self.term(args[0], sort)
-                return self._check(("rel", "=", sort, t, t), expected, node)
-            if n:
-                raise self.fail("function expected", node)
-            if expected is None:
-                raise self.fail("MiniLean: cannot infer the type of rfl here", node)
-            e = expected
-            if e[0] == "rel" and e[1] == "=" and defeq(e[3], e[4]):
-                return expected
-            if e[0] == "iff" and defeq(e[1], e[2]):
-                raise self.fail(self._rfl_mismatch(node, e), node)
-            raise self.fail(self._rfl_mismatch(node, e), node)
-        if (
-            name in ("Or.inl", "Or.inr", "Or.intro_left", "Or.intro_right")
-            and n == 0
-            and expected is not None
-        ):
-            fn_t = whnf_pi(expected)
-            if fn_t[0] == "pi" and not has_loose_bvar(fn_t[3], 0):
-                body = instantiate(fn_t[3], TRUE)
-                side = 1 if name in ("Or.inl", "Or.intro_left") else 2
-                if body[0] == "or" and defeq(fn_t[2], body[side]):
-                    return expected
-            raise self.fail(
-                f"type mismatch\n  {self.source(node)}\nhas type\n  ?a → ?a ∨ ?b : Prop\nbut is expected to have type\n  {self.pp(expected)} : Prop",
-                node,
-            )
-        if name in ("Or.inl", "Or.inr", "Or.intro_left", "Or.intro_right"):
-            if expected is None or expected[0] != "or":
-                if expected is None:
-                    raise self.fail("MiniLean: cannot infer the type of Or.inl/Or.inr here", node)
-                raise self.fail(
-                    f"type mismatch\n  {self.source(node)}\nhas type\n  ?a ∨ ?b : Prop\nbut is expected to have type\n  {self.pp(expected)} : Prop",
-                    node,
-                )
-            if n != 1:
-                raise self.fail("MiniLean: Or.inl/Or.inr take one argument here", node)
-            self.proof(args[0], expected[1] if name in ("Or.inl", "Or.intro_left") else expected[2])
-            return expected
-        if name == "And.intro":
-            if n != 2:
-                raise self.fail("MiniLean: And.intro takes two arguments", node)
-            if expected is not None and expected[0] == "and":
-                self.proof(args[0], expected[1])
-                self.proof(args[1], expected[2])
-                return expected
-            a = self.proof(args[0], None)
-            b = self.proof(args[1], None)
-            return self._check(("and", a, b), expected, node)
-        if name == "Iff.intro":
-            if n != 2:
-                raise self.fail("MiniLean: Iff.intro takes two arguments", node)
-            if expected is None or expected[0] != "iff":
-                raise self.fail("MiniLean: Iff.intro needs an expected ↔ type", node)
-            self.proof(args[0], ("pi", Binder("a"), expected[1], lift(expected[2], 1, 0)))
-            self.proof(args[1], ("pi", Binder("a"), expected[2], lift(expected[1], 1, 0)))
-            return expected
-        if name == "Exists.intro":
-            if n != 2:
-                raise self.fail("MiniLean: Exists.intro takes two arguments", node)
-            return self._anon(Node("anon", [args], node.start, node.end), expected)
-        if name in ("absurd",):
-            if n != 2:
-                raise self.fail("MiniLean: absurd takes two arguments", node)
-            try:
-                a = self.proof(args[0], None)
-            except LeanFailure as exc:
-                if not exc.message.startswith("MiniLean: cannot infer"):
-                    raise
-                # Lean postpones an argument whose type is unknown (`absurd rfl h`): the type
-                # `?a` comes from the second argument `h : ¬?a`.
-                neg = self.proof(args[1], None)
-                a = _negated(neg)
-                if a is None:
-                    raise self.fail(
-                        f"application type mismatch\n  {self.source(node)}\nargument\n  "
-                        f"{self.source(args[1])}\nhas type\n  {self.pp(neg)} : Prop\n"
-                        f"but is expected to have type\n  ¬?a : Prop",
-                        args[1],
-                    ) from None
-                self.proof(args[0], a)
-                if expected is None:
-                    raise self.fail(
-                        "MiniLean: cannot infer the type of absurd here", node
-                    ) from None
-                return expected
-            self.proof(args[1], ("not", a))
-            if expected is None:
-                raise self.fail("MiniLean: cannot infer the type of absurd here", node)
-            return expected
-        if name in ("False.elim", "nomatch"):
-            if n != 1:
-                raise self.fail("MiniLean: False.elim takes one argument", node)
-            self.proof(args[0], FALSE)
-            if expected is None:
-                raise self.fail("MiniLean: cannot infer the type of False.elim here", node)
-            return expected
-        if name == "Exists.elim":
-            if n != 2:
-                raise self.fail("MiniLean: Exists.elim takes two arguments", node)
-            ex_t = self.proof(args[0], None)
-            if ex_t[0] != "ex":
-                raise self.fail(
-                    f"application type mismatch\n  {self.source(node)}\nargument\n  "
-                    f"{self.source(args[0])}\nhas type\n  {self.pp(ex_t)} : Prop\n"
-                    "but is expected to have type\n  ∃ x, ?p x : Prop",
-                    args[0],
-                )
-            return self._exists_elim(ex_t, args[1], expected, node)
-        if name == "Or.elim":
-            if n != 3:
-                raise self.fail("MiniLean: Or.elim takes three arguments", node)
-            return self._method(
-                "elim", self.proof(args[0], None), head, args[1:], expected, args[0]
-            )
-        if name in (
-            "Eq.symm",
-            "Iff.symm",
-            "Ne.symm",
-            "And.left",
-            "And.right",
-            "Iff.mp",
-            "Iff.mpr",
-            "And.elim",
-        ):
-            if n < 1:
-                raise self.fail(f"MiniLean: {name} needs an argument", node)
-            if name == "And.elim":
-                # `And.elim (f : a → b → α) (h : a ∧ b) : α`: the function comes first.
-                if n != 2:
-                    raise self.fail("MiniLean: And.elim takes a function and a conjunction", node)
-                base_t = self.proof(args[1], None)
-                if base_t[0] != "and":
-                    raise self.fail(self._namespace_mismatch(args[1], base_t, "?a ∧ ?b"), args[1])
-                return self._method("elim", base_t, head, args[:1], expected, args[1])
-            base_t = self.proof(args[0], None)
-            field = name.split(".")[1]
-            wanted = _NAMESPACE_SHAPE[name.split(".")[0]]
-            if not _has_shape(base_t, name.split(".")[0]):
-                raise self.fail(self._namespace_mismatch(args[0], base_t, wanted), args[0])
-            if base_t[0] == "not":  # `Ne.symm` on `¬a = b`
-                eq = base_t[1]
-                base_t = ("rel", "≠", eq[2], eq[3], eq[4])
-            if field in ("symm", "left", "right") and n == 1:
-                return self._check(self._projection(base_t, field, head, args[0]), expected, node)
-            return (
-                self._method(field, base_t, head, args[1:], expected, args[0])
-                if field not in ("mp", "mpr")
-                else self._apply_args(
-                    self._projection(base_t, field, head, args[0]), head, args[1:], expected
-                )
-            )
-        if name in ("Eq.trans", "Iff.trans"):
-            if n != 2:
-                raise self.fail(f"MiniLean: {name} takes two arguments", node)
-            base_t = self.proof(args[0], None)
-            namespace = name.split(".")[0]
-            if not _has_shape(base_t, namespace):
-                raise self.fail(
-                    self._namespace_mismatch(args[0], base_t, _NAMESPACE_SHAPE[namespace]), args[0]
-                )
-            return self._method("trans", base_t, head, args[1:], expected, args[0])
-        if name == "congrArg":
-            return self._congr_arg(node, args, expected)
-        if name == "id":
-            if n != 1:
-                raise self.fail("MiniLean: id takes one argument", node)
-            return self.proof(args[0], expected)
-        if name in ("Nat.lt_irrefl", "Int.lt_irrefl"):
-            pass
-        raise self.fail(f"MiniLean: '{name}' is not supported in this form", node)
 
-    def _namespace_mismatch(self, arg: Node, got: Expr, wanted: str) -> str:
-        return (
-            f"application type mismatch\n  {self.source(arg)}\nargument has type\n  "
-            f"{self.pp(got)} : Prop\nbut is expected to have type\n  {wanted} : Prop"
-        )
-
-    def _rfl_mismatch(self, node: Node, e: Expr) -> str:
-        if e[0] == "rel" and e[1] == "=":
-            return (
-                f"type mismatch\n  {self.source(node)}\nhas type\n  {self.pp(e[3])} = {self.pp(e[3])} : Prop\n"
-                f"but is expected to have type\n  {self.pp(e)} : Prop"
-            )
-        return (
-            f"type mismatch\n  {self.source(node)}\nhas type\n  ?a = ?a : Prop\n"
-            f"but is expected to have type\n  {self.pp(e)} : Prop"
-        )
-
-    def _method(
+    def method_call(
         self,
         field: str,
         base_t: Expr,
@@ -1320,7 +1126,7 @@ class Elaborator:
             if k == "ex":
                 if len(args) != 1:
                     raise self.fail("MiniLean: Exists.elim takes one function here", node)
-                return self._exists_elim(base_t, args[0], expected, node)
+                return self.exists_elim(base_t, args[0], expected, node)
             if k in ("not",) or (k == "rel" and base_t[1] == "≠"):
                 if len(args) != 1:
                     raise self.fail("MiniLean: Not.elim takes one argument", node)
@@ -1329,7 +1135,7 @@ class Elaborator:
                 if k == "rel":
                     # `Ne.elim (h : a ≠ b) : a = b → False` proves `False`, not any goal
                     # (`Not.elim` is the one with an arbitrary result type).
-                    return self._check(FALSE, expected, node)
+                    return self.check(FALSE, expected, node)
                 if expected is None:
                     raise self.fail("MiniLean: cannot infer the type of Not.elim here", node)
                 return expected
@@ -1345,71 +1151,20 @@ class Elaborator:
                 and defeq(base_t[4], other[3])
             ):
                 res = ("rel", "=", base_t[2], base_t[3], other[4])
-                return self._apply_args(res, node, args[1:], expected)
+                return self.apply_args(res, node, args[1:], expected)
             if k == "iff" and other[0] == "iff" and defeq(base_t[2], other[1]):
-                return self._apply_args(("iff", base_t[1], other[2]), node, args[1:], expected)
+                return self.apply_args(("iff", base_t[1], other[2]), node, args[1:], expected)
             raise self.fail(
                 f"type mismatch\n  {self.source(args[0])}\nhas type\n  {self.pp(other)} : Prop\nbut is expected to have type\n  "
                 f"{self.pp(base_t[4]) if k == 'rel' else '?'} = ?c : Prop",
                 args[0],
             )
         if field in ("mp", "mpr", "left", "right", "1", "2") and k in ("and", "iff"):
-            return self._apply_args(
-                self._projection(base_t, field, head, base), head, args, expected
-            )
+            return self.apply_args(self.projection(base_t, field, head, base), head, args, expected)
         if field == "mt" and k == "pi":
             raise self.fail("MiniLean: mt is not supported", node)
-        struct = {
-            "and": "And",
-            "or": "Or",
-            "iff": "Iff",
-            "rel": "Eq",
-            "ex": "Exists",
-            "pi": "Function",
-        }.get(k, "?")
-        raise self.fail(
-            f"invalid field '{field}', the environment does not contain '{struct}.{field}'\n  "
-            f"{self.source(base) if base is not None else self.source(head)}\nhas type\n  {self.pp(base_t)}",
-            node,
-        )
-
-    def _congr_arg(self, node: Node, args: list[Node], expected: Expr | None) -> Expr:
-        if len(args) != 2:
-            raise self.fail("MiniLean: congrArg takes a function and an equation", node)
-        f_node, h_node = args
-        while f_node.kind == "paren":
-            f_node = f_node.args[0]
-        h_t = self.proof(h_node, None)
-        if h_t[0] != "rel" or h_t[1] != "=" or h_t[2] not in ("Nat", "Int"):
-            raise self.fail("MiniLean: congrArg needs an equation between Nat/Int terms", h_node)
-        loc = self._function_local(f_node)
-        if loc is not None:
-            f, fty = loc
-            if fty[1] != (h_t[2],):
-                raise self.fail(
-                    f"application type mismatch\n  {self.source(node)}\nargument\n  "
-                    f"{self.source(h_node)}\nhas type\n  {self.pp(h_t)} : Prop\n"
-                    f"but is expected to have type\n  ?a₁ = ?a₂ : Prop",
-                    h_node,
-                )
-            if fty[2] == "Prop":
-                eq = ("rel", "=", "Prop", ("call", f, (h_t[3],)), ("call", f, (h_t[4],)))
-            else:
-                eq = ("rel", "=", fty[2], ("call", f, (h_t[3],)), ("call", f, (h_t[4],)))
-            return self._check(eq, expected, node)
-        if f_node.kind != "fun" or len(f_node.args[0]) != 1 or f_node.args[0][0][0] != "name":
-            raise self.fail("MiniLean: congrArg needs a `fun x => ...` function", f_node)
-        param = f_node.args[0][0]
-        sort = h_t[2]
-        self.scope.append((param[1], NAT if sort == "Nat" else INT))
-        try:
-            out_sort = self.sort_of_tree([f_node.args[1]], sort)
-            body = self.term(f_node.args[1], out_sort)
-        finally:
-            self.scope.pop()
-        lhs = instantiate(body, h_t[3])
-        rhs = instantiate(body, h_t[4])
-        return self._check(("rel", "=", out_sort, lhs, rhs), expected, node)
+        shown = self.source(base) if base is not None else self.source(head)
+        raise self.fail(messages.invalid_field(field, base_t, shown, self.pp(base_t)), node)
 
 
 def _prop_use(e: Expr, idx: int) -> bool:
@@ -1463,68 +1218,3 @@ def _child_nodes(node: Node) -> list[Node]:
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
     return out
-
-
-# What the explicit argument of `Eq.symm`, `Ne.symm`, `Iff.mp`, `And.left`... must be.
-_NAMESPACE_SHAPE = {"Eq": "?a = ?b", "Ne": "?a ≠ ?b", "Iff": "?a ↔ ?b", "And": "?a ∧ ?b"}
-
-
-def _has_shape(t: Expr, namespace: str) -> bool:
-    """Whether ``t`` is (up to reducible unfolding) the type the namespace's lemmas take."""
-    if namespace == "Eq":
-        return t[0] == "rel" and t[1] == "="
-    if namespace == "Ne":
-        # `Ne a b` unfolds to `¬a = b` (Ne is reducible), so both spellings are accepted.
-        return (t[0] == "rel" and t[1] == "≠") or (
-            t[0] == "not" and t[1][0] == "rel" and t[1][1] == "="
-        )
-    if namespace == "Iff":
-        return t[0] == "iff"
-    if namespace == "And":
-        return t[0] == "and"
-    return False
-
-
-def _negated(t: Expr) -> Expr | None:
-    """``a`` when ``t`` is (definitionally) ``¬a``: ``¬a``, ``x ≠ y`` or ``a → False``."""
-    if t[0] == "not":
-        return t[1]
-    if t[0] == "rel" and t[1] == "≠":
-        return ("rel", "=", t[2], t[3], t[4])
-    if t[0] == "pi" and t[3] == FALSE and not has_loose_bvar(t[3], 0):
-        return t[2]
-    return None
-
-
-_SPECIAL = {
-    "rfl",
-    "Eq.refl",
-    "Or.inl",
-    "Or.inr",
-    "Or.intro_left",
-    "Or.intro_right",
-    "And.intro",
-    "Iff.intro",
-    "Exists.intro",
-    "absurd",
-    "False.elim",
-    "Or.elim",
-    "Exists.elim",
-    "Eq.symm",
-    "Iff.symm",
-    "Ne.symm",
-    "And.left",
-    "And.right",
-    "Iff.mp",
-    "Iff.mpr",
-    "And.elim",
-    "Eq.trans",
-    "Iff.trans",
-    "congrArg",
-    "id",
-}
-
-
-def elaborate_statement(goal: Goal, node: Node, session: Any = None) -> Expr:
-    """Elaborates a theorem statement (a proposition) in ``goal``'s context."""
-    return Elaborator(goal, session).prop(node)

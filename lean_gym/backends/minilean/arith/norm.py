@@ -1,6 +1,6 @@
 """``norm_num`` and ``simp_arith``: numeric evaluation plus (deliberately weak) linear reasoning.
 
-Both work on ring normal forms (:mod:`arith_poly`): ground subterms are evaluated with Lean's
+Both work on ring normal forms (:mod:`arith.poly`): ground subterms are evaluated with Lean's
 semantics, the rest becomes a polynomial over atoms.
 
 - ``norm_num`` reads each relation as a linear constraint over the polynomial's monomials and asks
@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lean_gym.backends.minilean.arith_eval import compare
-from lean_gym.backends.minilean.arith_nnf import Node, Refutation
-from lean_gym.backends.minilean.arith_poly import Monomial, Poly, PolyNormalizer, poly_add
-from lean_gym.backends.minilean.arith_solver import check_sat, z3mod
-from lean_gym.backends.minilean.arith_syntax import Term
+from lean_gym.backends.minilean.arith.eval import compare
+from lean_gym.backends.minilean.arith.nnf import Node, Refutation
+from lean_gym.backends.minilean.arith.poly import Monomial, Poly, PolyNormalizer, poly_add
+from lean_gym.backends.minilean.arith.solver import check_sat, z3mod
+from lean_gym.backends.minilean.arith.syntax import Term
 
 
 def term_sort(term: Term) -> str:

@@ -18,7 +18,7 @@ from lean_gym.backends.minilean.errors import DeadlineExceeded, LeanFailure, Rec
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.pretty import pp_goal
 from lean_gym.backends.minilean.syntax import ParseError, Parser
-from lean_gym.backends.minilean.tactics import Session
+from lean_gym.backends.minilean.tactics import TACTICS, Session
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +260,7 @@ class MiniLeanRepl:
             pos = LineIndex(text).pos(min(exc.offset, len(text)))
             return {"message": f"Lean error:\n<input>:{pos['line']}:{pos['column']}: {exc.message}"}
         session = Session(
+            tactics=TACTICS,
             mathlib=state.mathlib,
             deadline=deadline,
             timeout_s=timeout_s,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lean_gym.backends.minilean.expr import INT, NAT, PROP, Expr
 from lean_gym.backends.minilean.goals import Goal
+from lean_gym.backends.minilean.pretty import pp_expr
 
 
 class Untranslatable(Exception):
@@ -58,8 +59,6 @@ def _call_sort(e: Expr, goal: Goal) -> str | None:
 def _call_name(e: Expr, goal: Goal) -> str:
     # Keyed by the term as written (no normalization: omega's atoms are compared up to
     # reducible unfolding only, so `f (a + 0)` and `f a` stay different atoms here).
-    from lean_gym.backends.minilean.pretty import pp_expr
-
     return f"({pp_expr(goal, e)})"
 
 

@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lean_gym.backends.minilean.arith_syntax import Formula, Term, substitute_var
+from lean_gym.backends.minilean.arith.syntax import Formula, Term, substitute_var
 
 # Node shapes of the normal form:
 #   ("const", bool)

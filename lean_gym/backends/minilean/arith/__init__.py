@@ -1,6 +1,6 @@
 """Arithmetic decision procedures of MiniLean: ``omega``, ``decide``, ``norm_num``, ``simp_arith``.
 
-Public entry point; the implementation lives in the ``arith_*`` modules of this package.
+Public entry point; the implementation lives in this package's submodules.
 
 Terms and formulas are tuples::
 
@@ -27,16 +27,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lean_gym.backends.minilean.arith_eval import evaluate_closed_formula, evaluate_term
-from lean_gym.backends.minilean.arith_messages import (
+from lean_gym.backends.minilean.arith.eval import (
+    MAX_INT_POW_EXPONENT,
+    MAX_NAT_POW_EXPONENT,
+    evaluate_closed_formula,
+    evaluate_term,
+)
+from lean_gym.backends.minilean.arith.messages import (
     NORM_NUM_FAILURE,
     NORM_NUM_FALSE_GOAL,
     SIMP_FAILURE,
     timeout_message,
 )
-from lean_gym.backends.minilean.arith_nnf import refutation_problem
-from lean_gym.backends.minilean.arith_poly import terms_equal_as_polynomials
-from lean_gym.backends.minilean.arith_syntax import (
+from lean_gym.backends.minilean.arith.nnf import refutation_problem
+from lean_gym.backends.minilean.arith.norm import run_norm_num, run_simp_arith
+from lean_gym.backends.minilean.arith.omega import run_omega
+from lean_gym.backends.minilean.arith.poly import terms_equal_as_polynomials
+from lean_gym.backends.minilean.arith.solver import Z3_LOCK
+from lean_gym.backends.minilean.arith.syntax import (
     collect_free_vars,
     formula_free_vars,
     formula_has_quantifier_or_atom,
@@ -53,7 +61,6 @@ __all__ = [
     "check_terms_equal",
     "decide",
     "evaluate",
-    "evaluate_formula",
     "formula_to_lean",
     "norm_num",
     "omega",
@@ -113,9 +120,6 @@ def omega(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdic
     Raises:
         ValueError: malformed input.
     """
-    from lean_gym.backends.minilean.arith_omega import run_omega
-    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
-
     timeout = _check_timeout(timeout_ms)
     frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
     problem = refutation_problem(frozen_hyps, frozen_goal, free, opaque_props=True)
@@ -129,8 +133,6 @@ def _run_normaliser(
 ) -> tuple[Any, Any, Any, Any]:
     """Checks and freezes the input, builds the refutation problem and runs ``runner`` on it
     under the z3 lock. Returns (result, frozen hypotheses, frozen goal, free variables)."""
-    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
-
     timeout = _check_timeout(timeout_ms)
     frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
     problem = refutation_problem(frozen_hyps, frozen_goal, free)
@@ -150,8 +152,6 @@ def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVer
     Raises:
         ValueError: malformed input.
     """
-    from lean_gym.backends.minilean.arith_norm import run_norm_num
-
     result, frozen_hyps, frozen_goal, free = _run_normaliser(run_norm_num, hyps, goal, timeout_ms)
     if result.proved:
         return ArithVerdict(True)
@@ -176,8 +176,6 @@ def simp_arith(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithV
     Raises:
         ValueError: malformed input.
     """
-    from lean_gym.backends.minilean.arith_norm import run_simp_arith
-
     result, _, _, _ = _run_normaliser(run_simp_arith, hyps, goal, timeout_ms)
     if result.proved:
         return ArithVerdict(True)
@@ -207,8 +205,6 @@ def _has_unreducible_power(node: Any) -> bool:
     ``decide`` reduces the ``Decidable`` instance with ``whnf``, which leaves ``b ^ n`` alone
     when ``n`` exceeds ``exponentiation.threshold`` (256); ``Int`` powers recurse once per step.
     """
-    from lean_gym.backends.minilean.reduce import MAX_INT_POW_EXPONENT, MAX_NAT_POW_EXPONENT
-
     if not isinstance(node, tuple) or not node:
         return False
     if node[0] == "^" and len(node) == 4:
@@ -231,16 +227,6 @@ def evaluate(term: Any) -> int | None:
     if next(term_free_vars(term), None) is not None:
         return None
     return evaluate_term(term)
-
-
-def evaluate_formula(formula: Any) -> bool | None:
-    """Truth of a closed quantifier-free formula; ``None`` for free variables, quantifiers or
-    opaque atoms.
-
-    Raises:
-        ValueError: malformed input.
-    """
-    return decide(formula)
 
 
 def check_terms_equal(t1: Any, t2: Any) -> bool:
