@@ -29,6 +29,7 @@ __all__ = [
     "ReplTimeout",
     "ReplDied",
     "ReplHeaderError",
+    "SetupError",
     "LEAN_INSTALL_HINT",
 ]
 
@@ -116,3 +117,18 @@ class ReplHeaderError(LeanGymError):
     def __init__(self, error: LeanError):
         self.error = error
         super().__init__(error.message)
+
+
+class SetupError(LeanGymError):
+    """``lean-gym setup-lean`` cannot go on: a missing tool, no network, a failed step.
+
+    The message is the one line the command prints.
+
+    Attributes:
+        exit_code: 2 for a usage problem (a bad version, a directory that is not the command's),
+            1 for the rest.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1):
+        self.exit_code = exit_code
+        super().__init__(message)

@@ -37,6 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.errors import SetupError
+
 __all__ = [
     "DEFAULT_LEAN_VERSION",
     "REPL_GIT_URL",
@@ -96,22 +99,6 @@ class SetupLeanArgs:
     dir: str = "lean-project"
     dry_run: bool = False
     step_timeout: float = 7200.0
-
-
-class SetupError(Exception):
-    """A step cannot run or failed; the message is the one line the command prints.
-
-    Attributes:
-        exit_code: 2 for a usage problem (bad version, a directory that is not ours), 1 for the
-            rest.
-    """
-
-    def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (str(self), self.exit_code))
 
 
 @dataclass(frozen=True)
@@ -562,13 +549,7 @@ class _MemoryLog:
 
 
 def _cmd_setup_lean(ns: argparse.Namespace) -> int:
-    args = SetupLeanArgs(
-        lean_version=ns.lean_version,
-        mathlib=ns.mathlib,
-        dir=ns.dir,
-        dry_run=ns.dry_run,
-        step_timeout=ns.step_timeout,
-    )
+    args = dataclass_from_namespace(SetupLeanArgs, ns)
     try:
         run_setup(args)
     except SetupError as exc:
@@ -581,34 +562,14 @@ def _cmd_setup_lean(ns: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Adds ``setup-lean`` to the ``lean-gym`` command line."""
-    defaults = SetupLeanArgs()
+    """Adds ``setup-lean`` to the ``lean-gym`` command line (flags from :class:`SetupLeanArgs`)."""
     parser = subparsers.add_parser(
         "setup-lean",
         help="create, build and smoke-test a Lake project with the Lean REPL (and Mathlib)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--lean-version",
-        default=defaults.lean_version,
-        help=f"the Lean release to pin, v4.X.Y (default {defaults.lean_version})",
-    )
-    parser.add_argument(
-        "--mathlib", action="store_true", help="also require Mathlib and fetch its cache"
-    )
-    parser.add_argument(
-        "--dir", default=defaults.dir, help=f"the project directory (default {defaults.dir})"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the steps without running them"
-    )
-    parser.add_argument(
-        "--step-timeout",
-        type=float,
-        default=defaults.step_timeout,
-        help=f"seconds each step may take (default {defaults.step_timeout:g})",
-    )
+    add_dataclass_arguments(parser, SetupLeanArgs)
     parser.set_defaults(func=_cmd_setup_lean)
     return parser
 
