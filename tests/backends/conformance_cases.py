@@ -1021,6 +1021,44 @@ CASES: tuple[ConformanceCase, ...] = (
             ),
         ),
     ),
+    # One tactic per request (REPL/Snapshots.lean runString: runParserCategory `tactic`): text
+    # left after the first tactic is "expected end of input" at its first token
+    # (Lean/Parser/Extension.lean), as leanprover-community/repl#43 records for `ext1 x; ext1 n`
+    # (`<input>:1:6: expected end of input`). `<;>` and a bullet block are one tactic.
+    ConformanceCase(
+        "one_tactic_per_request",
+        "repl#43 (wording and position of the answer); REPL/Snapshots.lean runString",
+        (
+            Step(
+                request={
+                    "cmd": "theorem one_tac_t (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"
+                },
+                expect={
+                    "sorries": [
+                        sorry_entry("$ps0", "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q", 1, 63, 68)
+                    ],
+                    "messages": [sorry_warning(1, 8, 17)],
+                    "env": "$env0",
+                },
+            ),
+            Step(
+                request={"tactic": "constructor; exact hp", "proofState": "$ps0"},
+                expect={"message": "Lean error:\n<input>:1:11: expected end of input"},
+            ),
+            Step(
+                request={"tactic": "constructor\nexact hp", "proofState": "$ps0"},
+                expect={"message": "Lean error:\n<input>:2:0: expected end of input"},
+            ),
+            Step(
+                request={"tactic": "constructor <;> assumption", "proofState": "$ps0"},
+                expect=step_answer("$ps1", [], DONE),
+            ),
+            Step(
+                request={"tactic": "· constructor\n  exact hp\n  exact hq", "proofState": "$ps0"},
+                expect=step_answer("$ps2", [], DONE),
+            ),
+        ),
+    ),
     # Bare message for a proof state id that was never given out (REPL-PROTOCOL).
     ConformanceCase(
         "unknown_proof_state_fresh",
