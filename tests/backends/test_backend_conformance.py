@@ -284,7 +284,7 @@ def _recorded_sessions() -> list[tuple[str, list[dict[str, Any]]]]:
     pattern = re.compile(r"^(?:theorem\s+\S+|example)\s+([\s\S]*?)\s*:=\s*by sorry$")
     sessions = []
     for case in _cases.CASES:
-        if case.process_only or case.minilean_divergence:
+        if case.process_only or case.minilean_divergence or case.protocol_only:
             continue  # framing cases; recorded REPL defects are test_protocol_conformance's
         events: list[dict[str, Any]] = []
         usable = True
