@@ -67,14 +67,23 @@ OMEGA = Theorem("lean_gym_conf_omega", "(x : Nat) (h : x < 3) : x < 5")
 STRICT = IntegrityPolicy(allowed_axioms=frozenset())
 
 
-@pytest.fixture(params=TARGETS, ids=[t.name for t in TARGETS])
+# `-m real_lean` selects the targets that need LEAN_GYM_PROJECT (conftest skips them without it).
+_PARAMS = [
+    pytest.param(t, id=t.name, marks=pytest.mark.real_lean if t.name in ("repl", "lsp") else ())
+    for t in TARGETS
+]
+
+
+@pytest.fixture(scope="module", params=_PARAMS)
 def target(request: pytest.FixtureRequest) -> Target:
     return request.param
 
 
-@pytest.fixture
-def backend(target: Target, monkeypatch: pytest.MonkeyPatch):
-    with open_backend(target, monkeypatch) as b:
+@pytest.fixture(scope="module")
+def backend(target: Target):
+    """One backend per target for the module: a Lean process (and a Mathlib import) is paid
+    once, and every test also checks that the previous ones left the backend usable."""
+    with pytest.MonkeyPatch.context() as monkeypatch, open_backend(target, monkeypatch) as b:
         yield b
 
 
