@@ -88,7 +88,7 @@ class SetupLeanArgs:
         lean_version: The Lean release to pin (``v4.X.Y``); the REPL is used at its tag of the
             same name, and Mathlib too with ``--mathlib``.
         mathlib: Also require Mathlib (at the same tag) and fetch its prebuilt cache; needs
-            about 7 GB of disk.
+            several GB of disk (about 5-7 GB for recent Mathlib).
         dir: The project directory to create (or to finish, if an earlier run made it).
         dry_run: Print the steps and stop; nothing is checked, written or run.
         step_timeout: Seconds each step may take (a Mathlib build from a cold cache is long).
@@ -443,7 +443,7 @@ def settings_text(directory: Path, mathlib: bool) -> str:
     ]
     if mathlib:
         lines.append(
-            "Each REPL process that imports Mathlib needs about 9 GB of address space and "
+            "Each REPL process that imports Mathlib needs at least 9 GB of address space and "
             "several GB of RAM; ReplBackend caps each at memory_limit_mb (default 16384)."
         )
     return "\n".join(lines) + "\n"
