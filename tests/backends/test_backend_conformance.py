@@ -388,17 +388,22 @@ def test_minif2f_initial_goals_print_as_real_lean(target, backend):
     rows = _minif2f_rows()
     if target.real_lean and not project_has_mathlib():
         pytest.skip("the Lean project has no Mathlib (lean-gym setup-lean --mathlib makes one)")
-    started, mismatches, not_started = 0, [], []
+    started, mismatches, not_started, crashed = 0, [], [], []
     for row in rows:
         theorem = Theorem.from_formal_statement(row["formal_statement"], header=row["header"])
         try:
             root = backend.start(theorem, timeout=300 if target.real_lean else 30)
         except TheoremStartError as exc:
-            not_started.append((row["name"], exc.error.message.splitlines()[0]))
+            # Refusing a statement is an answer; a dying prover is a bug.
+            if exc.error.kind == "crash":
+                crashed.append((row["name"], exc.error.message[-300:]))
+            reason = re.sub(r"\d+", "N", exc.error.message.splitlines()[0])[:80]
+            not_started.append((row["name"], reason))
             continue
         started += 1
         if root.pp() != row["goal"]:
             mismatches.append((row["name"], root.pp(), row["goal"]))
+    assert not crashed, f"the prover crashed on {len(crashed)} statements: {crashed[:2]}"
     assert not mismatches, f"{len(mismatches)} of {started} started goals differ: {mismatches[:3]}"
     if target.real_lean:
         assert not not_started, f"real Lean could not start {len(not_started)}: {not_started[:3]}"
