@@ -47,6 +47,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lean_gym.backends.base import DEFAULT_TACTIC_TIMEOUT, DEFAULT_VERIFY_TIMEOUT, BackendBase
@@ -69,14 +70,18 @@ _RETRIED_STATUS = (429, 500, 502, 503, 504)
 _MAX_BACKOFF = 30.0
 
 
+@dataclass(frozen=True)
 class Snippet:
-    """One snippet's code and the line of its ``#print axioms`` command (1-based)."""
+    """One snippet sent to the server.
 
-    __slots__ = ("code", "axioms_line")
+    Attributes:
+        code: The snippet's Lean code.
+        axioms_line: The 1-based line of its ``#print axioms`` command, where the server
+            reports that command's answer.
+    """
 
-    def __init__(self, code: str, axioms_line: int):
-        self.code = code
-        self.axioms_line = axioms_line
+    code: str
+    axioms_line: int
 
 
 def _kimina_header_is_blank(header: str) -> bool:
