@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 LEAN_INSTALL_HINT = (
-    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation), "
+    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation) "
+    "and run `lean-gym setup-lean` (add --mathlib for Mathlib; --dry-run shows the steps), "
+    "then set the LEAN_GYM_PROJECT it prints. By hand: "
     "create or clone a Lake project whose lakefile requires leanprover-community/repl (and "
     "Mathlib if your theorems import it), run `lake build repl` (and `lake exe cache get` for "
     "Mathlib) in it, then pass backend='repl' with project='/path/to/that/project' or set "

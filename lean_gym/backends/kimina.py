@@ -84,26 +84,20 @@ class Snippet:
     axioms_line: int
 
 
-def _kimina_header_is_blank(header: str) -> bool:
-    """Whether kimina's ``split_snippet`` finds no import in the leading lines of ``header``."""
-    for line in header.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("import "):
-            return False
-        if stripped:
-            return True  # the first non-import line ends the header
-    return True
-
-
 def snippet(theorem: Theorem, text: str) -> Snippet:
-    """The snippet for one check: imports, the rest of the header, the declaration, then
-    ``#print axioms _root_.NAME`` (see the module docstring for why each part is there)."""
-    header = theorem.header.strip()
-    parts = []
-    if _kimina_header_is_blank(header):
-        parts.append(BLANK_HEADER_IMPORT)
-    if header:
-        parts.append(header)
+    """The snippet for one check: the header's ``import`` lines first (``import Init`` when it
+    has none), the rest of the header, the declaration, then ``#print axioms _root_.NAME``.
+
+    kimina's ``split_snippet`` takes only the *leading* import and blank lines as the header, so
+    imports go first even when the theorem's header puts a comment before them (Lean allows
+    comments there); see the module docstring for why a snippet always has an import.
+    """
+    lines = theorem.header.strip().splitlines()
+    imports = [line.strip() for line in lines if line.strip().startswith("import ")]
+    rest = "\n".join(line for line in lines if not line.strip().startswith("import ")).strip()
+    parts = ["\n".join(imports) if imports else BLANK_HEADER_IMPORT]
+    if rest:
+        parts.append(rest)
     parts.append(text.rstrip())
     body = "\n".join(parts)
     axioms_line = body.count("\n") + 2

@@ -59,7 +59,7 @@ def test_snippet_layout():
     assert s.code.startswith(f"{BLANK_HEADER_IMPORT}\ntheorem kimina_and")
     assert s.code.splitlines()[s.axioms_line - 1] == "#print axioms _root_.kimina_and"
     m = snippet(MATHLIB, MATHLIB.declaration("simp"))
-    assert m.code.startswith("import Mathlib\nimport Mathlib.Tactic\n\nset_option")
+    assert m.code.startswith("import Mathlib\nimport Mathlib.Tactic\nset_option")
     assert BLANK_HEADER_IMPORT not in m.code
     assert m.code.splitlines()[m.axioms_line - 1] == "#print axioms _root_.kimina_nat"
     assert snippet_code(AND, "x") == snippet(AND, "x").code
@@ -68,6 +68,11 @@ def test_snippet_layout():
     assert snippet(opened, "theorem t : True := by trivial").code.startswith(
         "import Init\nopen Nat"
     )
+    # Imports first, even after a comment (kimina's header is the *leading* import lines).
+    commented = Theorem("t", ": True", header="-- from a dataset\nimport Mathlib\nopen Real")
+    code = snippet(commented, "theorem t : True := by trivial").code
+    assert code.startswith("import Mathlib\n-- from a dataset\nopen Real\ntheorem t")
+    assert stand_in.split_snippet(code)[0] == "import Mathlib"
 
 
 def test_check_and_request_shape():
