@@ -494,6 +494,8 @@ class Parser:
                     if self.at(")"):
                         raise ParseError("MiniLean: the unit value () is not supported", tok.start)
                     inner = self.term()
+                    if self.at(","):
+                        raise ParseError(outside_fragment("(a, b) (Prod.mk)"), tok.start)
                     inner = _cdot_function(inner)
                     if self.at(":"):
                         self.next()
