@@ -77,6 +77,10 @@ ACCEPTED = [
         "",
     ),
     (": Int.natAbs (-5) = 5", "by decide", "", ""),
+    # omega reads casts natively (its Nat-to-Int translation).
+    ("(c b d : ℕ) (h : (c : ℤ) - b = d) : d ≤ c", "by omega", MATHLIB, "↑c - ↑b = ↑d"),
+    ("(x : ℕ) : (x : ℤ) ≥ 0", "by omega", MATHLIB, "0 ≤ ↑x"),
+    ("(a b : ℕ) (h : b ≤ a) : ((a - b : ℕ) : ℤ) = (a : ℤ) - (b : ℤ)", "by omega", MATHLIB, ""),
     ("(x : ℕ → ℤ) (h : ∀ n ≥ 5, x n = 0) : x 6 = 0", "h 6 (by decide)", MATHLIB, ""),
 ]
 
@@ -111,7 +115,8 @@ REJECTED = [
     # omega treats `Nat.gcd` as an atom: it cannot evaluate it.
     (": Nat.gcd 180 168 = 12", "by omega", "", "omega could not prove"),
     # `↑(a - b)` is not `↑a - ↑b` (Nat subtraction truncates).
-    ("(a b : Nat) : ((a - b : Nat) : Int) = (a : Int) - (b : Int)", "by omega", "", ""),
+    ("(a b : Nat) : ((a - b : Nat) : Int) = (a : Int) - (b : Int)", "by omega", "", "omega"),
+    ("(x : ℕ) (h : x = 3) : (x : ℤ) + 1 = 5", "by omega", MATHLIB, "omega could not prove"),
     ("(a b : Nat) : ((a - b : Nat) : Int) = (a : Int) - (b : Int)", "by rfl", "", ""),
     ("(x : Int) : (x.natAbs : Int) = x", "by omega", "", ""),
     ("(x : Int) : x.toNat = x.natAbs", "by rfl", "", ""),
