@@ -23,7 +23,8 @@ import z3.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,8 @@ from lean_gym.backends.minilean.arith.messages import (
 )
 from lean_gym.backends.minilean.arith.nnf import refutation_problem
 from lean_gym.backends.minilean.arith.norm import run_norm_num, run_simp_arith
-from lean_gym.backends.minilean.arith.omega import run_omega
+from lean_gym.backends.minilean.arith.omega import Naming, Unsupported, run_omega
+from lean_gym.backends.minilean.arith.omega_z3 import z3_status
 from lean_gym.backends.minilean.arith.poly import terms_equal_as_polynomials
 from lean_gym.backends.minilean.arith.solver import Z3_LOCK
 from lean_gym.backends.minilean.arith.syntax import (
@@ -109,23 +111,53 @@ def _check_timeout(timeout_ms: Any) -> int:
     return int(max(1, timeout_ms))
 
 
-def omega(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
-    """Lean's ``omega``: linear arithmetic over Int and Nat with nonlinear subterms as atoms.
+def omega(
+    hyps: Sequence[Any],
+    goal: Any,
+    timeout_ms: int = 2000,
+    names: Mapping[str, str] | None = None,
+    scope: Iterable[str] | None = None,
+) -> ArithVerdict:
+    """Lean's ``omega``: what Lean's own algorithm proves, and nothing more.
+
+    The goal is refuted by a model of Lean's ``omega`` (:mod:`.omega`: its front end, exact
+    equality elimination and Fourier-Motzkin on the real shadow, without the dark and grey
+    shadows), and every refutation is confirmed by z3. A failure carries Lean's message.
 
     Args:
-        hyps: the hypotheses in context (non-arithmetic ones are ignored, as by Lean).
+        hyps: the hypotheses in context, in order (non-arithmetic ones are ignored, as by Lean).
         goal: the goal; its leading ``∀``, ``→`` and ``¬`` are introduced first.
-        timeout_ms: bound on the solver's time.
+        timeout_ms: bound on the time spent.
+        names: how variables print in the failure message (default: their names).
+        scope: names taken in the local context, which the message's atom names avoid
+            (default: the free variables).
 
     Raises:
         ValueError: malformed input.
     """
     timeout = _check_timeout(timeout_ms)
     frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
+    deadline = time.monotonic() + timeout / 1000
+    naming = Naming(dict(names or {}), frozenset(free if scope is None else scope))
+    try:
+        result = run_omega(frozen_hyps, frozen_goal, set(free), timeout, naming)
+    except Unsupported as refusal:
+        return ArithVerdict(False, str(refusal))
+    if not result.proved:
+        return ArithVerdict(False, result.reason)
+    # The model proved it: z3 must confirm, on its own encoding, that the goal is valid.
+    remaining = max(1, int((deadline - time.monotonic()) * 1000))
     problem = refutation_problem(frozen_hyps, frozen_goal, free, opaque_props=True)
     with Z3_LOCK:
-        result = run_omega(problem, timeout)
-    return ArithVerdict(result.proved, result.reason)
+        status = z3_status(problem, remaining)
+    if status == "unsat":
+        return ArithVerdict(True)
+    if status == "unknown":
+        return ArithVerdict(False, timeout_message("omega"))
+    return ArithVerdict(
+        False,
+        "MiniLean: omega's model refuted a goal that z3 finds satisfiable (an internal error)",
+    )
 
 
 def _run_normaliser(

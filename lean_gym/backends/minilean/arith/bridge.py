@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lean_gym.backends.minilean.expr import INT, NAT, PROP, Expr
 from lean_gym.backends.minilean.goals import Goal
-from lean_gym.backends.minilean.pretty import pp_expr
+from lean_gym.backends.minilean.pretty import display_names, pp_expr
 
 
 class Untranslatable(Exception):
@@ -171,3 +171,16 @@ def hypotheses_of(goal: Goal, quantifier_free: bool = True, atoms: bool = False)
             continue
         out.append(f)
     return out
+
+
+def omega_naming(goal: Goal) -> dict:
+    """How :func:`arith.omega` should print the goal's variables in its failure message.
+
+    Returns the keyword arguments ``names`` (arith variable -> the name Lean prints, with ``✝``
+    for an inaccessible or shadowed local) and ``scope`` (the accessible user names, which
+    Lean's atom names ``a, b, c ...`` skip).
+    """
+    shown = display_names(goal)
+    names = {f"x{d.fid}": shown[d.fid] for d in goal.ctx if d.type in (NAT, INT)}
+    scope = {d.name for d in goal.ctx if not d.inaccessible}
+    return {"names": names, "scope": scope}
