@@ -34,6 +34,7 @@ from lean_gym.backends.minilean.arith.eval import (
     evaluate_closed_formula,
     evaluate_term,
 )
+from lean_gym.backends.minilean.arith.linear import decide_relation
 from lean_gym.backends.minilean.arith.messages import (
     NORM_NUM_FAILURE,
     NORM_NUM_FALSE_GOAL,
@@ -67,6 +68,7 @@ __all__ = [
     "norm_num",
     "omega",
     "simp_arith",
+    "simp_arith_decides",
     "term_to_lean",
     "validate",
     "validate_formula",
@@ -197,13 +199,14 @@ def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVer
 
 
 def simp_arith(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
-    """What ``simp`` / ``simp_arith`` closes by arithmetic normalisation (conservative).
+    """What ``simp +arith`` / ``simp_arith`` closes by its arithmetic normaliser.
 
-    Closed relations are evaluated; a relation whose polynomial normal form settles it
-    (``x + 1 > x``, ``x * y = y * x``, ``0 ≤ n`` for Nat) is decided; other relations are
-    normalised (``x < y`` and ``x + 1 ≤ y`` coincide) and then treated as opaque propositions,
-    so that a hypothesis can be used only when it matches after normalisation. Pass the
-    hypotheses that the simp call may use (``simp [h]``, ``simp_all``), or none.
+    Each relation is decided exactly as Lean's ``Nat.Linear`` / ``Int.Linear`` normaliser
+    decides it (:mod:`.linear`: on Nat only when the cancelled sides settle it, so ``2 * x ≠ 1``
+    is not closed; on Int also by the gcd of the coefficients, so ``2 * x ≠ 1`` is closed);
+    an undecided relation is an opaque proposition keyed by its normal form, so that a
+    hypothesis is used only when it matches. Pass the hypotheses that the simp call may use
+    (``simp [h]``, ``simp_all``), or none.
 
     Raises:
         ValueError: malformed input.
@@ -214,6 +217,20 @@ def simp_arith(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithV
     if result.status == "unknown":
         return ArithVerdict(False, timeout_message("simp"))
     return ArithVerdict(False, SIMP_FAILURE)
+
+
+def simp_arith_decides(relation: Any) -> bool | None:
+    """The truth value ``simp +arith`` gives one relation ``(op, lhs, rhs)``, or ``None`` when
+    its normaliser leaves it undecided (see :mod:`.linear`).
+
+    Raises:
+        ValueError: malformed input.
+    """
+    relation = _freeze(relation)
+    validate_formula(relation)
+    if relation[0] not in ("=", "≠", "<", "≤", ">", "≥"):
+        raise ValueError(f"a relation expected: {relation!r}")
+    return decide_relation(relation[0], relation[1], relation[2], validate_term(relation[1]))
 
 
 def decide(goal: Any) -> bool | None:

@@ -184,3 +184,40 @@ def omega_naming(goal: Goal) -> dict:
     names = {f"x{d.fid}": shown[d.fid] for d in goal.ctx if d.type in (NAT, INT)}
     scope = {d.name for d in goal.ctx if not d.inaccessible}
     return {"names": names, "scope": scope}
+
+
+def _relation_term(e: Expr, sort: str) -> tuple | None:
+    """A term of a relation for ``simp +arith``: locals are variables of the relation's sort,
+    applications opaque atoms (keyed by their expression); ``None`` outside the fragment."""
+    k = e[0]
+    if k == "lit":
+        return ("lit", e[1], e[2]) if e[2] == sort else None
+    if k == "fvar":
+        return ("var", f"x{e[1]}", sort)
+    if k == "call":
+        return None if _has_bvar(e) else ("var", f"atom{e!r}", sort)
+    if k == "succ":
+        inner = _relation_term(e[1], sort)
+        return None if inner is None else ("+", sort, inner, ("lit", 1, sort))
+    if k == "neg":
+        inner = _relation_term(e[1], sort)
+        return None if inner is None or sort != "Int" else ("neg", "Int", inner)
+    if k == "bin" and e[2] == sort:
+        a = _relation_term(e[3], sort)
+        b = _relation_term(e[4], "Nat" if e[1] == "^" else sort)
+        return None if a is None or b is None else (e[1], sort, a, b)
+    return None
+
+
+def simp_relation(e: Expr) -> tuple | None:
+    """The proposition ``e`` as an arith formula when it is one Nat or Int relation or the
+    negation of one (what ``simp +arith``'s normaliser decides on its own), else ``None``."""
+    negated = e[0] == "not"
+    rel = e[1] if negated else e
+    if rel[0] != "rel" or rel[2] not in ("Nat", "Int"):
+        return None
+    a, b = _relation_term(rel[3], rel[2]), _relation_term(rel[4], rel[2])
+    if a is None or b is None:
+        return None
+    f = (rel[1], a, b)
+    return ("not", f) if negated else f
