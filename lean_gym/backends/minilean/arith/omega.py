@@ -241,8 +241,9 @@ class OmegaState:
         del self.atoms[count:]
         self.cache = cache
 
-    def new_atom(self) -> int:
-        atom = ("bmod", len(self.atoms))
+    def new_atom(self, modulus: int, coeffs: Coeffs) -> int:
+        """The atom ``bmod_div_term m coeffs atoms`` of a hard equality."""
+        atom = ("bmod", len(self.atoms), modulus, coeffs, tuple(self.atoms))
         self.index[atom] = len(self.atoms)
         self.atoms.append(atom)
         return len(self.atoms) - 1
@@ -250,13 +251,16 @@ class OmegaState:
     def atom_count(self) -> int:
         return len(self.atoms)
 
-    def set_atoms(self, count: int) -> None:
-        """Forget the atoms past ``count``, or add hard-equality atoms up to it."""
-        for atom in self.atoms[count:]:
+    def save_atoms(self) -> object:
+        return list(self.atoms)
+
+    def restore_atoms(self, saved: object) -> None:
+        assert isinstance(saved, list)
+        for atom in self.atoms:
             del self.index[atom]
-        del self.atoms[count:]
-        while len(self.atoms) < count:
-            self.new_atom()
+        self.atoms = list(saved)
+        for i, atom in enumerate(self.atoms):
+            self.index[atom] = i
 
     def tick(self) -> None:
         if time.monotonic() > self.deadline:
@@ -613,7 +617,13 @@ def pp_atom(e: IExpr, naming: Naming, context: int = 0) -> str:
         text = "-" + pp_atom(e[1], naming, 75)
         return f"({text})" if context > 75 else text
     if tag == "bmod":
-        return "bmod_div_term ⋯"
+        _, _, modulus, coeffs, atoms = e
+        listed = ", ".join(pp_atom(a, naming) for a in atoms)
+        text = (
+            f"Lean.Omega.bmod_div_term {modulus} [{', '.join(map(str, coeffs))}] "
+            f"(Lean.Omega.Coeffs.ofList [{listed}])"
+        )
+        return f"({text})" if context > 0 else text
     if tag == "ipow":
         text = f"{pp_atom(e[1], naming, 76)} ^ {_pp_nat(e[2], naming, 75)}"
         return f"({text})" if context > 75 else text

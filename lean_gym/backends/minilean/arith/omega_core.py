@@ -224,7 +224,8 @@ class Context:
     chooser: Chooser
     deadline: float
 
-    def new_atom(self) -> int:
+    def new_atom(self, modulus: int, coeffs: Coeffs) -> int:
+        """A new atom for the hard equality ``coeffs`` solved with this modulus."""
         index = self.atoms
         self.atoms += 1
         return index
@@ -232,8 +233,12 @@ class Context:
     def atom_count(self) -> int:
         return self.atoms
 
-    def set_atoms(self, count: int) -> None:
-        self.atoms = count
+    def save_atoms(self) -> object:
+        return self.atoms
+
+    def restore_atoms(self, saved: object) -> None:
+        assert isinstance(saved, int)
+        self.atoms = saved
 
     def tick(self) -> None:
         if time.monotonic() > self.deadline:
@@ -355,7 +360,7 @@ def deal_with_hard_equality(p: Problem, c: Coeffs, ctx: Context) -> Problem:
     f = p.constraints[c]
     assert f.exact and f.lower is not None
     m = min_nat_abs(c) + 1
-    i = ctx.new_atom()
+    i = ctx.new_atom(m, c)
     coeffs = coeffs_set(tuple(bmod(x, m) for x in c), i, m)
     result = p.copy()
     result.add(coeffs, exact(bmod(f.lower, m)))
@@ -390,7 +395,7 @@ def solve_equalities(p: Problem, ctx: Context, eliminations: bool = True) -> Pro
         eliminations: whether the record of solved equalities matters (it does while facts are
             still being added, which replay it; not during the final elimination).
     """
-    memo: dict[tuple, tuple[Problem, int]] = {}
+    memo: dict[tuple, tuple[Problem, object]] = {}
     return _solve(p, ctx, eliminations, memo)
 
 
@@ -415,35 +420,32 @@ def _solve(p: Problem, ctx: Context, eliminations: bool, memo: dict) -> Problem:
         key = _state_key(p, ctx, eliminations)
         known = memo.get(key)
         if known is not None:
-            ctx.set_atoms(known[1])
+            ctx.restore_atoms(known[1])
             return known[0]
-        start = ctx.atom_count()
-        outcomes: list[tuple[Problem, int]] = []
+        start = ctx.save_atoms()
+        outcomes: list[tuple[Problem, object, int]] = []
         for coeffs, m in candidates:
-            ctx.set_atoms(start)
+            ctx.restore_atoms(start)
             if len(memo) > MAX_LOCAL_STATES:
                 outcomes = []
                 break
-            outcomes.append(
-                (_solve(_solve_step(p, coeffs, m, ctx), ctx, eliminations, memo), ctx.atom_count())
-            )
+            result = _solve(_solve_step(p, coeffs, m, ctx), ctx, eliminations, memo)
+            outcomes.append((result, ctx.save_atoms(), ctx.atom_count()))
         if outcomes and all(
-            _same(r, outcomes[0][0], eliminations) and n == outcomes[0][1] for r, n in outcomes
+            _same(r, outcomes[0][0], eliminations) and n == outcomes[0][2] for r, _, n in outcomes
         ):
-            chosen = outcomes[0]
+            chosen = outcomes[0][:2]
         else:
             pick = ctx.chooser.choose(len(candidates))
             if outcomes:
-                chosen = outcomes[pick]
+                chosen = outcomes[pick][:2]
             else:
-                ctx.set_atoms(start)
+                ctx.restore_atoms(start)
                 coeffs, m = candidates[pick]
-                chosen = (
-                    _solve(_solve_step(p, coeffs, m, ctx), ctx, eliminations, memo),
-                    ctx.atom_count(),
-                )
+                result = _solve(_solve_step(p, coeffs, m, ctx), ctx, eliminations, memo)
+                chosen = (result, ctx.save_atoms())
         memo[key] = chosen
-        ctx.set_atoms(chosen[1])
+        ctx.restore_atoms(chosen[1])
         return chosen[0]
     return p
 
