@@ -266,3 +266,47 @@ def test_no_dark_shadow(repl: MiniLeanRepl, statement: str, message: str | None)
     assert not accepted(out)
     if message is not None:
         assert errors(out) == [message]
+
+
+# ---------------------------------------------------------------------------------------------
+# Fourier-Motzkin's choice of variable (`fourierMotzkinSelect`): an elimination with no new
+# constraint, else an exact one (unit coefficients in all lower or all upper bounds), else the
+# fewest new constraints, ties to the lowest atom index (atoms are numbered in the order Lean's
+# `asLinearCombo` meets them). On these true statements the choice decides success.
+
+
+def test_exact_elimination_is_preferred_to_a_smaller_one(repl: MiniLeanRepl) -> None:
+    # y is exact (unit coefficients in its upper bounds) with 4 new constraints, x is not, with 2:
+    # Lean eliminates y and refutes; eliminating x first would leave a satisfiable real shadow.
+    statement = (
+        "(x y : Int) (h1 : 3 * x + 2 * y ≤ 6) (h2 : -14 ≤ x + y) (h3 : -1 ≤ y)"
+        " (h4 : 15 ≤ 5 * x - 2 * y) : False"
+    )
+    assert accepted(check(repl, statement))
+
+
+def test_fewest_new_constraints_even_when_the_other_order_would_refute(repl: MiniLeanRepl) -> None:
+    # Neither variable is exact; y makes 3 new constraints and x 4, so Lean eliminates y, and the
+    # real shadow that is left is satisfiable, although eliminating x would refute the problem.
+    statement = (
+        "(x y : Int) (h1 : 0 ≤ 2 * x + y) (h2 : 2 ≤ 3 * x + y) (h3 : x - 5 * y ≤ -5)"
+        " (h4 : 2 * x + 5 * y ≤ 9) : False"
+    )
+    assert errors(check(repl, statement)) == [
+        "omega could not prove the goal:\na possible counterexample may satisfy the constraints\n"
+        "  a - 5*b ≤ -5\n  2*a + b ≥ 0\n  2*a + 5*b ≤ 9\n  3*a + b ≥ 2\nwhere\n a := x\n b := y"
+    ]
+
+
+def test_ties_go_to_the_first_atom_so_the_order_of_the_terms_matters(repl: MiniLeanRepl) -> None:
+    # x and y tie (inexact, 2 new constraints each). With `x + 6 * y` x is atom 0 and is
+    # eliminated: refuted. Written `6 * y + x`, y is atom 0 and is eliminated: not refuted.
+    proved = (
+        "(x y : Int) (h1 : 2 ≤ x + 6 * y) (h2 : 1 ≤ 3 * x - 2 * y) (h3 : 5 * x + 6 * y ≤ 9) : False"
+    )
+    assert accepted(check(repl, proved))
+    swapped = proved.replace("x + 6 * y)", "6 * y + x)")
+    assert errors(check(repl, swapped)) == [
+        "omega could not prove the goal:\na possible counterexample may satisfy the constraints\n"
+        "  2*a - 3*b ≤ -1\n  6*a + b ≥ 2\n  6*a + 5*b ≤ 9\nwhere\n a := y\n b := x"
+    ]
