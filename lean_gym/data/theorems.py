@@ -57,6 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lean_gym.data.jsonl import parse_lines
+from lean_gym.errors import DatasetLoadError
 from lean_gym.tactic_text import strip_comments, unfence
 from lean_gym.types import Theorem
 
@@ -107,10 +109,6 @@ _MODIFIERS = re.compile(r"^(?:(?:private|protected|noncomputable)\s+)+")
 _TRAILING_DOC = re.compile(r"/--(?:(?!-/)[\s\S])*-/\s*$")
 _IDENT = re.compile(r"[^\W\d][\w'.!?]*")
 _SORRY = re.compile(r"(?<![\w.])(?:sorry|admit)(?![\w'])")
-
-
-class DatasetLoadError(RuntimeError):
-    """A dataset cannot be loaded at all (not installed, offline, missing, bad splits)."""
 
 
 @dataclass(frozen=True)
@@ -206,18 +204,37 @@ def _proof_body(text: Any) -> str | None:
     code = unfence(text)
     masked = strip_comments(code)
     decl = _DECL_LINE.search(masked)
+    cut: int | None = None  # where the block starts, after a removed `:= by` / `by`
     if decl is not None:
         m = re.search(r":=\s*by\b", masked[decl.start() :])
         if m is None:
             return None
-        code = code[decl.start() + m.end() :]
+        cut = decl.start() + m.end()
     else:
-        code = re.sub(r"^\s*(?::=\s*)?by\b", "", code, count=1)
-    lines = code.split("\n")
-    # The first line may hold a tactic right after `by`; dedent the rest on their own.
+        m = re.match(r"^\s*(?::=\s*)?by\b", code)
+        if m is not None:
+            cut = m.end()
+    if cut is None:
+        # A bare block: its lines keep their indentation relative to each other.
+        return textwrap.dedent(code).strip("\n").strip() or None
+    column = cut - (code.rfind("\n", 0, cut) + 1)
+    lines = code[cut:].split("\n")
     first = lines[0].strip()
-    rest = textwrap.dedent("\n".join(lines[1:])).strip("\n")
-    body = "\n".join(part for part in (first, rest) if part)
+    if not first:
+        return textwrap.dedent("\n".join(lines[1:])).strip("\n").strip() or None
+    # A tactic right after `by` starts the block at its own column: later lines keep their
+    # place relative to it (more tactics at that column, continuations to the right), so
+    # `exact fun hp =>\n  show p from hp` stays one tactic.
+    first_col = column + len(lines[0]) - len(lines[0].lstrip())
+    rest = [line for line in lines[1:] if line.strip()]
+    indents = [len(line) - len(line.lstrip()) for line in rest]
+    if all(i >= first_col for i in indents):
+        shifted = [line[first_col:] if line.strip() else "" for line in lines[1:]]
+    else:
+        # Lines left of the first tactic can only continue it: keep them to its right.
+        low = min(indents)
+        shifted = ["  " + line[low:] if line.strip() else "" for line in lines[1:]]
+    body = "\n".join([first, *shifted]).rstrip()
     return body or None
 
 
@@ -424,16 +441,6 @@ def shipped_datasets() -> list[str]:
     return sorted(e.name[: -len(".jsonl")] for e in entries if e.name.endswith(".jsonl"))
 
 
-def _jsonl_rows(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})")
-
-
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -447,7 +454,7 @@ def _read_text(path: Path) -> str:
 def _load_shipped(name: str, split: str | None, columns: Any, limit: int | None) -> LoadedTheorems:
     resource = _shipped_root() / f"{name}.jsonl"
     text = resource.read_text(encoding="utf-8")
-    rows = _filter_split(_jsonl_rows(text), split)
+    rows = _filter_split(parse_lines(text.splitlines()), split)
     return _build(rows, source=name, columns=columns, limit=limit)
 
 
@@ -528,7 +535,7 @@ def load_theorems(
         raise ValueError(f"limit must be >= 0, got {limit}")
     if isinstance(source, os.PathLike):
         text = _read_text(Path(source))
-        rows = _filter_split(_jsonl_rows(text), split)
+        rows = _filter_split(parse_lines(text.splitlines()), split)
         return _build(rows, source=str(source), columns=columns, limit=limit)
     if isinstance(source, str):
         if source.startswith("hf:"):

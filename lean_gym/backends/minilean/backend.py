@@ -1,7 +1,7 @@
 """MiniLeanBackend: the in-process fast path to MiniLean.
 
 It drives a :class:`MiniLeanRepl` with the same JSON requests a REPL subprocess would get and
-reads the answers with :mod:`lean_gym.backends.protocol`, so the in-process and subprocess
+reads the answers with :mod:`lean_gym.backends.repl_answers`, so the in-process and subprocess
 paths read Lean the same way. Proof-state handles are small objects; when the last
 :class:`ProofState` holding one is garbage collected, a weakref finalizer discards the state in
 the REPL, so memory stays flat in long searches.
@@ -21,7 +21,7 @@ from lean_gym.backends.base import (
     TheoremStartError,
 )
 from lean_gym.backends.minilean.repl_server import MiniLeanRepl
-from lean_gym.backends.protocol import (
+from lean_gym.backends.repl_answers import (
     bare_error,
     is_unknown_proof_state,
     messages_of,

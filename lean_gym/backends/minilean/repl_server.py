@@ -37,6 +37,7 @@ class StoredProofState:
     uses_sorry: bool = False
     axioms: frozenset[str] = frozenset()
     decls: dict[str, Any] = field(default_factory=dict)  # the environment's declarations
+    opens: tuple[str, ...] = ()  # the environment's opened namespaces
 
 
 class MiniLeanRepl:
@@ -141,8 +142,11 @@ class MiniLeanRepl:
         start: int | None,
         end: int | None,
         decls: dict[str, Any],
+        opens: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        k = self._store(StoredProofState((goal.with_tag(goal.tag),), mathlib, decls=decls))
+        k = self._store(
+            StoredProofState((goal.with_tag(goal.tag),), mathlib, decls=decls, opens=opens)
+        )
         entry: dict[str, Any] = {"proofState": k}
         if index is not None and start is not None:
             entry["pos"] = index.pos(start)
@@ -201,10 +205,16 @@ class MiniLeanRepl:
         regular = [ev for ev, is_root in result.sorries if not is_root]
         roots = [ev for ev, is_root in result.sorries if is_root]
         for ev in regular + roots:
-            sorries.append(self._sorry_entry(ev.goal, mathlib, index, ev.start, ev.end, ev.decls))
+            sorries.append(
+                self._sorry_entry(
+                    ev.goal, mathlib, index, ev.start, ev.end, ev.decls, result.env.opens
+                )
+            )
         tactics = []
         for rec in result.tactics:
-            k = self._store(StoredProofState(tuple(rec.goals), mathlib, decls=rec.decls))
+            k = self._store(
+                StoredProofState(tuple(rec.goals), mathlib, decls=rec.decls, opens=result.env.opens)
+            )
             tactics.append(
                 {
                     "tactic": cmd[rec.node.start : rec.node.end],
@@ -253,7 +263,7 @@ class MiniLeanRepl:
             seq = parser.tactic_seq()
             rest = parser.toks[parser.i]
             if rest.kind != "eof":
-                raise ParseError(parser._unexpected(rest, "command"), rest.start)
+                raise ParseError(parser.unexpected(rest, "command"), rest.start)
             if not seq.args[0]:
                 raise ParseError("unexpected end of input; expected tactic", len(text))
         except ParseError as exc:
@@ -266,6 +276,7 @@ class MiniLeanRepl:
             timeout_s=timeout_s,
             source=text,
             decls=state.decls,
+            opens=state.opens,
         )
         try:
             goals = session.run_seq(seq, list(state.goals))
@@ -277,7 +288,7 @@ class MiniLeanRepl:
         except LeanFailure as exc:
             return {"message": f"Lean error:\n{exc.message}"}
         sorries = [
-            self._sorry_entry(ev.goal, state.mathlib, None, None, None, state.decls)
+            self._sorry_entry(ev.goal, state.mathlib, None, None, None, state.decls, state.opens)
             for ev in session.sorries
         ]
         new_state = StoredProofState(
@@ -286,6 +297,7 @@ class MiniLeanRepl:
             state.uses_sorry or session.uses_sorry or session.synthetic_sorry,
             state.axioms | frozenset(session.axioms),
             state.decls,
+            state.opens,
         )
         k = self._store(new_state)
         out: dict[str, Any] = {}

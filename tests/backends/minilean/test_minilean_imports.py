@@ -121,9 +121,8 @@ def test_the_walker_finds_a_planted_cycle() -> None:
     saved = dict(GRAPH)
     try:
         GRAPH[f"{PACKAGE}.expr"] = [*GRAPH[f"{PACKAGE}.expr"], (f"{PACKAGE}.pretty", 1, False)]
-        # pretty imports goals and expr, goals imports expr: all three form one cycle now.
-        names = [f"{PACKAGE}.{m}" for m in ("expr", "goals", "pretty")]
-        assert names in _cycles()
+        # pretty imports expr (directly and through others): the planted edge closes a cycle.
+        assert any({f"{PACKAGE}.expr", f"{PACKAGE}.pretty"} <= set(c) for c in _cycles())
     finally:
         GRAPH.clear()
         GRAPH.update(saved)
@@ -134,16 +133,12 @@ def test_no_import_cycle_in_minilean() -> None:
 
 
 def test_project_modules_are_imported_at_the_top() -> None:
-    """Deferred imports are for heavy third-party modules (z3), not for MiniLean's own.
-
-    The package ``__init__`` is the exception: its lazy ``__getattr__`` keeps
-    ``import lean_gym.backends.minilean`` from loading the whole prover.
-    """
+    """Deferred imports are for heavy third-party modules (z3), not for MiniLean's own."""
     deferred = [
         f"{MODULES[m].relative_to(REPO_ROOT)}:{line} imports {target}"
         for m, imports in GRAPH.items()
         for target, line, top in imports
-        if not top and m != PACKAGE
+        if not top
     ]
     assert deferred == []
 

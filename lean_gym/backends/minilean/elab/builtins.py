@@ -11,6 +11,7 @@ handlers are registered in :data:`~lean_gym.backends.minilean.elab.core.BUILTIN_
 from __future__ import annotations
 
 from lean_gym.backends.minilean import messages
+from lean_gym.backends.minilean.arith_view import decide_value
 from lean_gym.backends.minilean.elab.core import (
     Elaborator,
     builtin_constant,
@@ -48,6 +49,11 @@ def _app_node(head: Node, args: list[Node]) -> Node:
 @builtin_constant("rfl", "Eq.refl")
 def _rfl(el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None) -> Expr:
     node = _app_node(head, args)
+    if name == "Eq.refl" and len(args) == 1 and args[0].kind == "hole" and expected is not None:
+        # `Eq.refl _`: the hole is unified with the expected equation's sides.
+        if expected[0] == "rel" and expected[1] == "=" and defeq(expected[3], expected[4]):
+            return expected
+        raise el.fail(_rfl_mismatch(el, node, expected), node)
     if name == "Eq.refl" and len(args) == 1:
         sort = el.sort_of_tree([args[0]])
         t = el.term(args[0], sort)
@@ -333,6 +339,34 @@ def _congr_arg(
     lhs = instantiate(body, h_t[3])
     rhs = instantiate(body, h_t[4])
     return el.check(("rel", "=", out_sort, lhs, rhs), expected, node)
+
+
+@builtin_constant("of_decide_eq_true")
+def _of_decide_eq_true(
+    el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
+) -> Expr:
+    """``of_decide_eq_true rfl : p``: the kernel evaluates ``decide p`` to ``true``.
+
+    Only the argument ``rfl`` on a closed proposition MiniLean can decide is modelled.
+    """
+    node = _app_node(head, args)
+    if len(args) != 1 or args[0].kind != "ident" or args[0].args[0] != "rfl":
+        raise el.fail("MiniLean: `of_decide_eq_true` is supported with the argument `rfl`", node)
+    if expected is None or has_mvar(expected):
+        raise el.fail("MiniLean: cannot infer the type of of_decide_eq_true here", node)
+    value = decide_value(el.goal, expected)
+    if value is None:
+        raise el.fail(
+            f"MiniLean: cannot evaluate `decide ({el.pp(expected)})` (only closed decidable "
+            "propositions of the fragment)",
+            node,
+        )
+    if value is False:
+        raise el.fail(
+            messages.type_mismatch("rfl", "true = true", f"decide ({el.pp(expected)}) = true"),
+            args[0],
+        )
+    return expected
 
 
 @builtin_constant("id")

@@ -24,15 +24,14 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from lean_gym.backends.minilean import messages
+from lean_gym.backends.minilean.elab.data import ARITH_OPS, TYPE_NAMES, DataTerms
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
     FALSE,
     INT,
     NAT,
     PROP,
-    SORT_OF_TYPE,
     TRUE,
-    TYPE_OF_SORT,
     VAR_TYPES,
     Binder,
     Expr,
@@ -44,10 +43,11 @@ from lean_gym.backends.minilean.expr import (
     mentions_mvar,
     subst_mvars,
 )
+from lean_gym.backends.minilean.fragment import OUTSIDE_FRAGMENT, outside_fragment
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS, MATHLIB_ONLY_LEMMAS
-from lean_gym.backends.minilean.pretty import pp_expr, pp_goal
-from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, whnf_pi
+from lean_gym.backends.minilean.pretty import pp_expr
+from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, unfold_dvd, whnf_pi
 from lean_gym.backends.minilean.syntax import Node, Parser
 
 
@@ -59,6 +59,7 @@ class ElabHost(Protocol):
     """
 
     mathlib: bool
+    opens: tuple[str, ...]
     source: str | None
     decls: dict[str, Any]
     new_goals: list[Goal] | None
@@ -118,9 +119,9 @@ def _syntax_key(node: Node) -> str:
     return node.args[0] if node.kind == "binop" else node.kind
 
 
-_ARITH = {"+", "-", "*", "/", "%", "^"}
+_ARITH = ARITH_OPS
 _RELS = {"=", "≠", "<", "≤", ">", "≥"}
-_TYPE_NAMES = {"Nat": NAT, "Int": INT, "Prop": PROP}
+_TYPE_NAMES = TYPE_NAMES
 
 _lemma_cache: dict[str, Expr] = {}
 
@@ -140,8 +141,8 @@ def lemma_type(name: str) -> Expr | None:
     return ty
 
 
-class Elaborator:
-    """Elaborates syntax in the context of ``goal``.
+class Elaborator(DataTerms):
+    """Elaborates syntax in the context of ``goal`` (types and data terms: :class:`DataTerms`).
 
     Args:
         goal: Supplies the local context (names resolve to its accessible locals).
@@ -156,6 +157,9 @@ class Elaborator:
         self.mvars: dict[int, Expr] = {}
         self._next_mvar = 0
         self._untyped: frozenset[str] = frozenset()  # untyped binders being elaborated
+        # The body of each untyped binder in scope, and those whose type is being checked.
+        self._untyped_bodies: dict[str, Node] = {}
+        self._fixing: set[str] = set()
         # The previous right-hand side standing for the leading `_` of a `calc` step.
         self.calc_prev: tuple[Expr, str] | None = None
         self.mathlib = bool(session and session.mathlib)
@@ -168,15 +172,6 @@ class Elaborator:
 
     def pp(self, e: Expr) -> str:
         return pp_expr(self.goal, e, self.mathlib)
-
-    def _resolve_type_name(self, name: str, node: Node) -> Expr | None:
-        if name in _TYPE_NAMES:
-            return _TYPE_NAMES[name]
-        if name in ("ℕ", "ℤ"):
-            if not self.mathlib:
-                raise self.unknown_identifier(name, node)
-            return NAT if name == "ℕ" else INT
-        return None
 
     def _lookup_bound(self, name: str) -> tuple[Expr, Expr] | None:
         for depth, (n, ty) in enumerate(reversed(self.scope)):
@@ -196,74 +191,6 @@ class Elaborator:
 
     def unknown_identifier(self, name: str, node: Node) -> RecoverableElabError:
         return RecoverableElabError(messages.unknown_identifier(name), node.start, node.end)
-
-    # ------------------------------------------------------------------ types
-    def type_(self, node: Node) -> Expr:
-        """A binder type: ``Nat``, ``Int``, ``Prop`` or a proposition."""
-        if node.kind == "ident":
-            t = self._resolve_type_name(node.args[0], node)
-            if t is not None:
-                return t
-        if node.kind == "paren":
-            return self.type_(node.args[0])
-        if node.kind == "binop" and node.args[0] == "→":
-            lhs = node.args[1]
-            if lhs.kind == "ident" and lhs.args[0] in ("Nat", "Int", "ℕ", "ℤ", "Prop"):
-                return self._arrow_type(node)
-        return self.prop(node)
-
-    def _arrow_type(self, node: Node) -> Expr:
-        """``Nat → Nat``, ``Nat → Int → Prop``...: functions from numbers to numbers/Prop."""
-        doms: list[str] = []
-        cur = node
-        while True:
-            while cur.kind == "paren":
-                cur = cur.args[0]
-            if cur.kind == "binop" and cur.args[0] == "→":
-                dom = cur.args[1]
-                while dom.kind == "paren":
-                    dom = dom.args[0]
-                ty = self._resolve_type_name(dom.args[0], dom) if dom.kind == "ident" else None
-                if ty not in (NAT, INT):
-                    raise self.fail(
-                        "MiniLean: only functions from Nat/Int to Nat/Int/Prop are supported", node
-                    )
-                doms.append(SORT_OF_TYPE[ty])
-                cur = cur.args[2]
-                continue
-            ty = self._resolve_type_name(cur.args[0], cur) if cur.kind == "ident" else None
-            if ty is None:
-                raise self.fail(
-                    "MiniLean: only functions from Nat/Int to Nat/Int/Prop are supported", node
-                )
-            return ("arrow", tuple(doms), SORT_OF_TYPE[ty])
-
-    def function_local(self, head: Node) -> tuple[Expr, Expr] | None:
-        """``(f, its arrow type)`` when ``head`` names a function variable."""
-        while head.kind == "paren":
-            head = head.args[0]
-        if head.kind != "ident":
-            return None
-        loc = self._lookup_local(head.args[0])
-        if loc is None or loc[1][0] != "arrow":
-            return None
-        return loc
-
-    def call(self, head: Node, args: list[Node], node: Node) -> tuple[Expr, str] | None:
-        """``f a b`` for a function variable ``f``: (the call, its result sort), or None."""
-        loc = self.function_local(head)
-        if loc is None:
-            return None
-        f, ty = loc
-        doms, cod = ty[1], ty[2]
-        if len(args) > len(doms):
-            raise self.fail(
-                f"function expected at\n  {self.source(node)}\nterm has type\n  {cod}", node
-            )
-        if len(args) < len(doms):
-            raise self.fail("MiniLean: partial applications of functions are not supported", node)
-        values = tuple(self.data_arg(a, TYPE_OF_SORT[d]) for a, d in zip(args, doms, strict=True))
-        return ("call", f, values), cod
 
     # ------------------------------------------------------------------ propositions
     def prop(self, node: Node) -> Expr:
@@ -292,6 +219,7 @@ class Elaborator:
                 )
             if name in _TYPE_NAMES or name in ("ℕ", "ℤ"):
                 raise self.fail(f"MiniLean: '{name}' is a type, a proposition was expected", node)
+            self.refuse_mathlib_name(name, node)
             raise self.unknown_identifier(name, node)
         if k == "not":
             return ("not", self.prop(node.args[0]))
@@ -311,7 +239,9 @@ class Elaborator:
             if op in _RELS:
                 return self.relation(op, lhs, rhs, node)
             if op == "∣":
-                raise self.fail("MiniLean: divisibility (∣) is not supported", node)
+                return self.divisibility(lhs, rhs, node)
+            if op in ("∈", "∉"):
+                raise self.fail(outside_fragment(f"{op} (Membership.mem)"), node)
             raise self.fail(f"MiniLean: '{op}' is not a proposition former of the fragment", node)
         if k in ("forall", "exists"):
             return self._binder_prop(node)
@@ -326,6 +256,8 @@ class Elaborator:
                         f"type expected, got\n  ({self.source(node)} : {called[1]})", node
                     )
                 return called[0]
+            if head.kind == "ident":
+                self.refuse_mathlib_name(head.args[0], head)
             raise self.fail("MiniLean: this proposition is outside the fragment", node)
         if k == "num":
             raise self.fail(f"type expected, got\n  ({node.args[0]} : ?u)", node)
@@ -340,11 +272,14 @@ class Elaborator:
                 binders.append((name, ty, implicit))
         untyped = frozenset(name for name, ty, _ in binders if ty is None)
         saved = self._untyped
+        saved_bodies = dict(self._untyped_bodies)
         self._untyped = saved | untyped
+        self._untyped_bodies.update({name: body_node for name in untyped})
         try:
             return self._binder_chain(kind, binders, body_node)
         finally:
             self._untyped = saved
+            self._untyped_bodies = saved_bodies
 
     def _binder_chain(
         self, kind: str, binders: list[tuple[str, Node | None, bool]], body: Node
@@ -357,21 +292,29 @@ class Elaborator:
         else:
             candidates = [NAT, INT, PROP]
         last_error: LeanFailure | None = None
+        infer_error: LeanFailure | None = None
         for dom in candidates:
             self.scope.append((name, dom))
             try:
                 inner = self._binder_chain(kind, binders[1:], body)
             except LeanFailure as exc:
+                if exc.message.startswith(OUTSIDE_FRAGMENT):
+                    raise  # no binder type makes a Mathlib notion elaborate
                 last_error = exc
+                if exc.message == "failed to infer binder type" and infer_error is None:
+                    infer_error = exc
                 continue
             finally:
                 self.scope.pop()
             if ty_node is None and not self._binder_type_determined(name, dom, inner, body):
-                last_error = self.fail("failed to infer binder type", body)
+                last_error = infer_error = self.fail("failed to infer binder type", body)
                 continue
             return (kind, Binder(name, implicit), dom, inner)
-        assert last_error is not None
-        raise last_error
+        # A numeric reading that elaborated but left the type open says why (`∀ x y, x + y =
+        # y + x`); the `Prop` reading's type error would hide it.
+        error = infer_error or last_error
+        assert error is not None
+        raise error
 
     def _binder_type_determined(self, name: str, dom: Expr, body: Expr, body_node: Node) -> bool:
         """Whether Lean would infer ``dom`` for an untyped binder used as in ``body``."""
@@ -415,8 +358,18 @@ class Elaborator:
         if k in ("num", "ascr"):
             return True
         if k == "ident":
-            if leaf.args[0] in self._untyped:
-                return False
+            name = leaf.args[0]
+            if name in self._untyped:
+                # An outer untyped binder fixes the sort once its own type is fixed by another
+                # use (`∃ m, n < m ∧ ∃ p, m * p ≤ m + p`: `n < m` makes `m`, then `p`, a Nat).
+                body = self._untyped_bodies.get(name)
+                if body is None or name in self._fixing:
+                    return False
+                self._fixing.add(name)
+                try:
+                    return self._sort_fixed(name, body)
+                finally:
+                    self._fixing.discard(name)
             loc = self._lookup_local(leaf.args[0])
             return loc is not None and loc[1] in (NAT, INT)
         if k == "app":
@@ -455,167 +408,6 @@ class Elaborator:
             return loc is not None and loc[1][2] == "Prop"
         return False
 
-    # ------------------------------------------------------------------ data terms
-    def sort_of_tree(self, nodes: list[Node], expected: str | None = None) -> str:
-        """The one sort of an arithmetic tree (``binop%``'s "maximal type")."""
-        found: set[str] = set()
-        for node in nodes:
-            self._collect_sorts(node, found)
-        if "Nat" in found and "Int" in found:
-            raise self.fail(
-                "MiniLean: mixing Nat and Int needs a coercion (↑), which is outside the fragment",
-                nodes[0],
-            )
-        if found:
-            return next(iter(found))
-        return expected or "Nat"
-
-    def _collect_sorts(self, node: Node, out: set[str]) -> None:
-        k = node.kind
-        if k == "calc_prev" and self.calc_prev is not None:
-            out.add(self.calc_prev[1])
-        elif k == "paren":
-            self._collect_sorts(node.args[0], out)
-        elif k == "binop" and node.args[0] in _ARITH:
-            self._collect_sorts(node.args[1], out)
-            if node.args[0] != "^":
-                self._collect_sorts(node.args[2], out)
-        elif k == "neg":
-            self._collect_sorts(node.args[0], out)
-            out.add("Int") if not out else None
-        elif k == "ident":
-            loc = self._lookup_local(node.args[0])
-            if loc is None and node.args[0].endswith(".succ"):
-                out.add("Nat")
-            if loc is not None:
-                if loc[1] == NAT:
-                    out.add("Nat")
-                elif loc[1] == INT:
-                    out.add("Int")
-        elif k == "ascr":
-            ty = self.type_(node.args[1])
-            if ty == NAT:
-                out.add("Nat")
-            elif ty == INT:
-                out.add("Int")
-        elif k == "app":
-            head = node.args[0]
-            if head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred"):
-                out.add("Nat")
-            loc = self.function_local(head)
-            if loc is not None and loc[1][2] in ("Nat", "Int"):
-                out.add(loc[1][2])
-        elif k == "proj" and node.args[1] == "succ":
-            out.add("Nat")
-
-    def term(self, node: Node, sort: str) -> Expr:
-        """A data term of sort ``Nat``/``Int``."""
-        k = node.kind
-        if k == "paren":
-            return self.term(node.args[0], sort)
-        if k == "num":
-            return ("lit", node.args[0], sort)
-        if k == "calc_prev" and self.calc_prev is not None and self.calc_prev[1] == sort:
-            return self.calc_prev[0]
-        if k == "ident":
-            name = node.args[0]
-            loc = self._lookup_local(name)
-            if loc is None and name.endswith(".succ") and sort == "Nat":
-                base = self._lookup_local(name[: -len(".succ")])
-                if base is not None and base[1] == NAT:
-                    return ("succ", base[0])
-            if loc is None:
-                if name in _TYPE_NAMES or name in ("True", "False"):
-                    raise self.fail(f"MiniLean: '{name}' is not a {sort} term", node)
-                raise self.unknown_identifier(name, node)
-            e, ty = loc
-            want = NAT if sort == "Nat" else INT
-            if ty[0] == "arrow":
-                raise self.fail(
-                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : Type\n"
-                    f"but is expected to have type\n  {sort} : Type",
-                    node,
-                )
-            if ty != want:
-                raise self.fail(
-                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : "
-                    f"{'Prop' if ty not in VAR_TYPES else 'Type'}\nbut is expected to have type\n  {sort} : Type",
-                    node,
-                )
-            return e
-        if k == "binop" and node.args[0] in _ARITH:
-            op, lhs, rhs = node.args
-            a = self.term(lhs, sort)
-            if op == "^":
-                b = self.term(rhs, self.sort_of_tree([rhs], "Nat"))
-                if b[0] != "lit" and self.sort_of_tree([rhs], "Nat") != "Nat":
-                    raise self.fail("MiniLean: exponents must be natural numbers", rhs)
-                if self.sort_of_tree([rhs], "Nat") != "Nat":
-                    raise self.fail("MiniLean: exponents must be natural numbers", rhs)
-            else:
-                b = self.term(rhs, sort)
-            return ("bin", op, sort, a, b)
-        if k == "neg":
-            if sort != "Int":
-                raise self.fail("failed to synthesize\n  Neg Nat", node)
-            inner = self.term(node.args[0], sort)
-            return ("neg", inner)
-        if k == "ascr":
-            ty = self.type_(node.args[1])
-            if ty not in (NAT, INT):
-                raise self.fail("MiniLean: this ascription is outside the fragment", node)
-            got = "Nat" if ty == NAT else "Int"
-            if got != sort:
-                raise self.fail(
-                    "MiniLean: mixing Nat and Int needs a coercion (↑), which is outside the fragment",
-                    node,
-                )
-            return self.term(node.args[0], sort)
-        if k == "app":
-            head, args = node.args
-            called = self.call(head, args, node)
-            if called is not None:
-                if called[1] != sort:
-                    raise self.fail(
-                        f"type mismatch\n  {self.source(node)}\nhas type\n  {called[1]} : "
-                        f"{'Prop' if called[1] == 'Prop' else 'Type'}\nbut is expected to have "
-                        f"type\n  {sort} : Type",
-                        node,
-                    )
-                return called[0]
-            if (
-                head.kind == "ident"
-                and head.args[0] == "Nat.succ"
-                and len(args) == 1
-                and sort == "Nat"
-            ):
-                return ("succ", self.term(args[0], "Nat"))
-        if k == "proj" and node.args[1] == "succ" and sort == "Nat":
-            return ("succ", self.term(node.args[0], "Nat"))
-        if k == "hole":
-            raise self.fail(
-                f"don't know how to synthesize placeholder\ncontext:\n{self.context_text()}⊢ {sort}",
-                node,
-            )
-        raise self.fail(f"MiniLean: this {sort} term is outside the fragment", node)
-
-    def context_text(self) -> str:
-        text = pp_goal(self.goal, self.mathlib)
-        return text[: text.rfind("⊢")]
-
-    def data_arg(self, node: Node, dom: Expr) -> Expr:
-        sort = "Nat" if dom == NAT else "Int"
-        # Numerals and arithmetic adapt to the expected sort; variables must match.
-        found: set[str] = set()
-        self._collect_sorts(node, found)
-        if found and sort not in found:
-            other = next(iter(found))
-            raise self.fail(
-                f"MiniLean: expected a {sort} argument, got a {other} term (coercions are outside the fragment)",
-                node,
-            )
-        return self.term(node, sort)
-
     # ------------------------------------------------------------------ proofs
     def proof(self, node: Node, expected: Expr | None) -> Expr:
         """Checks ``node`` as a proof of ``expected`` (or infers its type when None)."""
@@ -639,9 +431,10 @@ class Elaborator:
         raise self.fail(self.mismatch_text(node, got, expected), node)
 
     def mismatch_text(self, node: Node, got: Expr, expected: Expr) -> str:
-        return (
-            f"type mismatch\n  {self.source(node)}\nhas type\n  {self.pp(subst_mvars(got, self.mvars))} : Prop\n"
-            f"but is expected to have type\n  {self.pp(subst_mvars(expected, self.mvars))} : Prop"
+        return messages.type_mismatch(
+            self.source(node),
+            self.pp(subst_mvars(got, self.mvars)),
+            self.pp(subst_mvars(expected, self.mvars)),
         )
 
     def source(self, node: Node) -> str:
@@ -690,13 +483,22 @@ class Elaborator:
             ):
                 if expected is None or has_mvar(expected):
                     raise self.fail("MiniLean: cannot create a goal of unknown type", node)
-                self.session.new_goals.append(self.goal.with_target(expected, self._hole_tag(node)))
+                tag = self._hole_tag(node)
+                for made in self.session.new_goals if tag else ():
+                    if made.tag == tag:
+                        # `?a` again is the same metavariable: one goal, one type.
+                        if made.ctx != self.goal.ctx or not defeq(made.target, expected):
+                            raise self.fail(
+                                messages.type_mismatch(
+                                    f"?{tag}", self.pp(made.target), self.pp(expected)
+                                ),
+                                node,
+                            )
+                        return expected
+                self.session.new_goals.append(self.goal.with_target(expected, tag))
                 return expected
-            ctx = self.context_text()
             shown = self.pp(expected) if expected is not None else "?"
-            raise self.fail(
-                f"don't know how to synthesize placeholder\ncontext:\n{ctx}⊢ {shown}", node
-            )
+            raise self.fail(messages.synthesize_placeholder(self.context_text(), shown), node)
         if k == "ident":
             return self._ident_proof(node, expected)
         if k == "proj":
@@ -729,7 +531,7 @@ class Elaborator:
         elems: list[Node] = node.args[0]
         if expected is None:
             raise self.fail("invalid constructor ⟨...⟩, expected type must be known", node)
-        target = expected
+        target = unfold_dvd(expected)
         if target[0] == "rel" and target[1] in (">", "≥", "<", "≤"):
             raise self.fail(self._anon_error(target), node)
         if target == TRUE:
@@ -791,8 +593,9 @@ class Elaborator:
         target = whnf_pi(expected)
         if target[0] != "pi":
             raise self.fail(
-                f"type mismatch\n  {self.source(node)}\nhas type\n  ?a → ?b : Sort ?u\n"
-                f"but is expected to have type\n  {self.pp(expected)} : Prop",
+                messages.type_mismatch(
+                    self.source(node), "?a → ?b", self.pp(expected), got_sort="Sort ?u"
+                ),
                 node,
             )
         param = params[0]
@@ -848,10 +651,9 @@ class Elaborator:
         if loc is not None:
             e, ty = loc
             if ty in VAR_TYPES:
+                shown = self.pp(expected) if expected is not None else "?"
                 raise self.fail(
-                    f"type mismatch\n  {name}\nhas type\n  {self.pp(ty)} : Type\nbut is expected to have type\n  "
-                    f"{self.pp(expected) if expected is not None else '?'} : Prop",
-                    node,
+                    messages.type_mismatch(name, self.pp(ty), shown, got_sort="Type"), node
                 )
             return ty
         # `h.mp`-style: a local followed by field names.
@@ -882,6 +684,7 @@ class Elaborator:
             return ("special", name)
         if name in ("True", "False", "Nat", "Int", "Prop"):
             raise self.fail(f"MiniLean: '{name}' is not a proof", node)
+        self.refuse_mathlib_name(name, node)
         raise self.unknown_identifier(name, node)
 
     def projection(self, ty: Expr, field: str, node: Node, base: Node | None) -> Expr:
@@ -973,7 +776,9 @@ class Elaborator:
                 break
             if t[0] != "pi":
                 raise self.fail(
-                    f"function expected at\n  {self.source(head)}\nterm has type\n  {self.pp(subst_mvars(ty, self.mvars))}",
+                    messages.function_expected(
+                        self.source(head), self.pp(subst_mvars(ty, self.mvars))
+                    ),
                     args[i],
                 )
             arg = args[i]
@@ -1003,9 +808,12 @@ class Elaborator:
                     got = self.proof(arg, None)
                     if not self.unify(got, dom_i):
                         raise self.fail(
-                            f"application type mismatch\n  {self.source(head)} {self.source(arg)}\nargument\n  "
-                            f"{self.source(arg)}\nhas type\n  {self.pp(got)} : Prop\nbut is expected to have type\n  "
-                            f"{self.pp(subst_mvars(dom_i, self.mvars))} : Prop",
+                            messages.application_type_mismatch(
+                                f"{self.source(head)} {self.source(arg)}",
+                                self.source(arg),
+                                self.pp(got),
+                                self.pp(subst_mvars(dom_i, self.mvars)),
+                            ),
                             arg,
                         )
                 else:
@@ -1017,9 +825,12 @@ class Elaborator:
                                 0
                             ]
                             raise self.fail(
-                                f"application type mismatch\n  {self.source(head)} {self.source(arg)}\nargument\n  "
-                                f"{self.source(arg)}\nhas type\n  {got} : Prop\nbut is expected to have type\n  "
-                                f"{self.pp(dom_i)} : Prop",
+                                messages.application_type_mismatch(
+                                    f"{self.source(head)} {self.source(arg)}",
+                                    self.source(arg),
+                                    got,
+                                    self.pp(dom_i),
+                                ),
                                 arg,
                             ) from None
                         raise
@@ -1029,10 +840,7 @@ class Elaborator:
         result = self.check(ty, expected, node)
         final = subst_mvars(result, self.mvars) if self.mvars else result
         if has_mvar(final):
-            raise self.fail(
-                f"don't know how to synthesize implicit argument\ncontext:\n{self.context_text()}⊢ {self.pp(final)}",
-                node,
-            )
+            raise self.fail(messages.synthesize_implicit(self.context_text(), self.pp(final)), node)
         return final
 
     # -- unification (first order, for implicit arguments) ---------------------------------
@@ -1058,6 +866,12 @@ class Elaborator:
                 return na == nb
             if (na, nb) != (a, b):
                 return self._unify_struct(na, nb)
+            if a[0] == "succ" or b[0] == "succ":
+                # `Nat.succ ?n =?= t + 1` and `Nat.succ ?n =?= 5` (Lean's Nat offset defeq).
+                succ, other = (a, b) if a[0] == "succ" else (b, a)
+                pred = _nat_predecessor(other)
+                if pred is not None:
+                    return self.unify(succ[1], pred)
             if a[0] in ("lit", "bin", "succ", "neg") and b[0] in ("lit", "bin", "succ", "neg"):
                 return norm_term(a) == norm_term(b) if not (has_mvar(a) or has_mvar(b)) else False
             return False
@@ -1085,10 +899,18 @@ class Elaborator:
             return self.unify(a[3], b[3]) and self.unify(a[4], b[4])
         if k in ("and", "or", "iff"):
             return self.unify(a[1], b[1]) and self.unify(a[2], b[2])
-        if k in ("not", "neg", "succ"):
+        if k == "dvd":
+            return a[2] == b[2] and self.unify(a[3], b[3]) and self.unify(a[4], b[4])
+        if k in ("not", "neg", "succ", "cast"):
             return self.unify(a[1], b[1])
         if k in ("pi", "ex"):
             return self.unify(a[2], b[2]) and self.unify(a[3], b[3])
+        if k == "call":
+            return (
+                a[1] == b[1]
+                and len(a[2]) == len(b[2])
+                and all(self.unify(x, y) for x, y in zip(a[2], b[2], strict=True))
+            )
         return a == b
 
     # -- special forms ------------------------------------------------------------------
@@ -1154,10 +976,9 @@ class Elaborator:
                 return self.apply_args(res, node, args[1:], expected)
             if k == "iff" and other[0] == "iff" and defeq(base_t[2], other[1]):
                 return self.apply_args(("iff", base_t[1], other[2]), node, args[1:], expected)
+            wanted = f"{self.pp(base_t[4]) if k == 'rel' else '?'} = ?c"
             raise self.fail(
-                f"type mismatch\n  {self.source(args[0])}\nhas type\n  {self.pp(other)} : Prop\nbut is expected to have type\n  "
-                f"{self.pp(base_t[4]) if k == 'rel' else '?'} = ?c : Prop",
-                args[0],
+                messages.type_mismatch(self.source(args[0]), self.pp(other), wanted), args[0]
             )
         if field in ("mp", "mpr", "left", "right", "1", "2") and k in ("and", "iff"):
             return self.apply_args(self.projection(base_t, field, head, base), head, args, expected)
@@ -1218,3 +1039,12 @@ def _child_nodes(node: Node) -> list[Node]:
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
     return out
+
+
+def _nat_predecessor(e: Expr) -> Expr | None:
+    """``t`` when ``e`` is ``t + 1`` on Nat, ``k - 1`` for a positive Nat numeral ``k``."""
+    if e[0] == "bin" and e[1] == "+" and e[2] == "Nat" and e[4] == ("lit", 1, "Nat"):
+        return e[3]
+    if e[0] == "lit" and e[2] == "Nat" and e[1] > 0:
+        return ("lit", e[1] - 1, "Nat")
+    return None

@@ -72,6 +72,7 @@ class Session:
     Attributes:
         tactics: The tactics it runs (:data:`lean_gym.backends.minilean.tactics.TACTICS`).
         mathlib: Whether ``import Mathlib`` is in scope (Mathlib tactics and ``ℕ``/``ℤ``).
+        opens: The namespaces opened by ``open`` commands (unqualified names resolve there).
         deadline: ``time.monotonic()`` value after which work stops (None: no limit).
         timeout_s: The timeout the deadline came from (for the message).
         source: The text offsets refer to (used to quote terms in messages).
@@ -79,6 +80,7 @@ class Session:
 
     tactics: TacticSuite
     mathlib: bool = False
+    opens: tuple[str, ...] = ()
     deadline: float | None = None
     timeout_s: float = 0.0
     source: str | None = None

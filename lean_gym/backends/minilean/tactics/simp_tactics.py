@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-from lean_gym.backends.minilean import arith
+from lean_gym.backends.minilean import arith, messages
 from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
@@ -20,13 +21,14 @@ from lean_gym.backends.minilean.expr import (
     Expr,
     has_loose_bvar,
     instantiate,
+    mentions_mvar,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
 from lean_gym.backends.minilean.reduce import defeq, whnf_pi
 from lean_gym.backends.minilean.simp import SIMP_SET, Simplifier, SimpLoop, distinct_lhs, settled
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.cases import rcases_intro
-from lean_gym.backends.minilean.tactics.common import _intro_one
+from lean_gym.backends.minilean.tactics.common import intro_one
 from lean_gym.backends.minilean.tactics.session import Session, unsolved_text
 
 # simp ------------------------------------------------------------------------------------
@@ -37,11 +39,37 @@ _SIMP_LOOP = (
 )
 
 
+class UnusableRule(Exception):
+    """A ∀-hypothesis MiniLean cannot use as a simp rule (its left-hand side, and why)."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+        self.lhs: Expr | None = None
+
+
+def _unusable(lhs: Expr, why: str) -> UnusableRule:
+    exc = UnusableRule(why)
+    exc.lhs = lhs
+    return exc
+
+
+_pattern_ids = itertools.count(10**9)
+
+
 def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
-    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``)."""
+    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``).
+
+    A hypothesis ``∀ x y, f x y = e`` becomes the rule ``f ?x ?y ↦ e[?x, ?y]``, used when its
+    left-hand side is an application of a local function (no lemma of Lean's simp set rewrites
+    those, so the rule is the one Lean applies); any other ∀-hypothesis raises
+    :class:`UnusableRule` so that the caller can say why it was not used.
+    """
     k = ty[0]
     if k == "and":
         return _rules_of_fact(ty[1]) + _rules_of_fact(ty[2])
+    if k == "pi" and ty[2] in (NAT, INT) and has_loose_bvar(ty[3], 0):
+        return _pattern_rules(ty)
     if k in ("true", "false", "pi", "ex"):
         return []  # conditional or quantified rules are outside the fragment (weaker)
     if k == "iff":
@@ -63,6 +91,27 @@ def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
             return []
         return [(inner, FALSE)]
     return [(ty, TRUE)]
+
+
+def _pattern_rules(ty: Expr) -> list[tuple[Expr, Expr]]:
+    body = ty
+    mvars: list[int] = []
+    while body[0] == "pi" and body[2] in (NAT, INT) and has_loose_bvar(body[3], 0):
+        k = next(_pattern_ids)
+        mvars.append(k)
+        body = instantiate(body[3], ("mvar", k))
+    if body[0] == "pi":
+        raise _unusable(body, "it is conditional (a hypothesis behind `→`)")
+    rules = _rules_of_fact(body)
+    if not rules:
+        raise _unusable(body, "it is not an equation or a proposition simp can rewrite to True")
+    for lhs, _rhs in rules:
+        if lhs[0] != "call" or lhs[1][0] != "fvar":
+            raise _unusable(lhs, "its left-hand side is not an application of a local function")
+        missing = [m for m in mvars if not mentions_mvar(lhs, m)]
+        if missing:
+            raise _unusable(lhs, "a bound variable does not occur in its left-hand side")
+    return rules
 
 
 def _core_simp_rules(
@@ -107,10 +156,18 @@ def _core_simp_rules(
     if use_all_hyps:
         entries.extend((d.type, d.fid, d.name) for d in goal.ctx if d.type not in VAR_TYPES)
     pairs: list[tuple[Expr, Expr]] = []
-    for ty, src, _ in entries:
+    for ty, src, name in entries:
         if exclude is not None and src == exclude:
             continue  # Lean erases a hypothesis from the simp set while simplifying it
-        pairs.extend(_rules_of_fact(ty))
+        try:
+            pairs.extend(_rules_of_fact(ty))
+        except UnusableRule as exc:
+            if name:  # from `simp [*]` / `simp_all`: a fact simp cannot use is left out
+                continue
+            raise LeanFailure(
+                f"MiniLean: simp cannot use the ∀-hypothesis\n  {s.pp(goal, ty)}\nas a rewrite "
+                f"rule: {exc.why} (left-hand side `{s.pp(goal, exc.lhs or TRUE)}`)"
+            ) from None
     rules = distinct_lhs(pairs)
     if rules is None:
         raise LeanFailure(
@@ -250,12 +307,16 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             continue
         d = new_goal.lookup(where)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{where}`")
+            raise LeanFailure(messages.unknown_identifier(where))
         rules = _core_simp_rules(s, new_goal, lemmas, False, core, exclude=d.fid)
         new_t = _run_simp(s, rules, core, d.type)
         decided = _arith_decides(new_t) if arith_mode and new_t != FALSE else None
         if decided is not None:
             new_t = TRUE if decided else FALSE
+        if new_t == FALSE:
+            # A hypothesis that is (or becomes) `False` closes the goal, progress or not
+            # (Lean's `simpGoal` checks the result for `False`).
+            return goals[1:]
         if new_t == d.type:
             continue
         progress = True
@@ -285,7 +346,7 @@ def t_rintro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
         if pat.kind in ("pat_name", "pat_hole"):
             name = pat.args[0] if pat.kind == "pat_name" else None
-            g2, _ = _intro_one(g, name, tac)
+            g2, _ = intro_one(g, name, tac)
             current = [g2, *current[1:]]
             continue
         if has_loose_bvar(target[3], 0):
@@ -311,10 +372,7 @@ def t_simpa(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         simp_ty = _run_simp(s, rules, core, ty)
         if simp_ty in (FALSE, target) or defeq(ty, goal.target):
             return goals[1:]
-        raise LeanFailure(
-            f"type mismatch\n  h\nhas type\n  {s.pp(goal, simp_ty)} : Prop\nbut is expected to have type\n  "
-            f"{s.pp(goal, target)} : Prop"
-        )
+        raise LeanFailure(messages.type_mismatch("h", s.pp(goal, simp_ty), s.pp(goal, target)))
     # Without `using`, simpa closes the simplified goal with `assumption`.
     for d in reversed(goal.ctx):
         if d.type not in VAR_TYPES and defeq(d.type, target):
