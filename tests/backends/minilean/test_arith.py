@@ -17,6 +17,7 @@ from lean_gym.backends.minilean.arith import (
     norm_num,
     omega,
     simp_arith,
+    simp_arith_decides,
     validate,
 )
 
@@ -569,3 +570,37 @@ def test_import_does_not_load_z3() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------
+# Coercions ↑n from Nat to Int
+
+
+def cast(t: tuple) -> tuple:
+    return ("cast", "Int", t)
+
+
+def test_cast_terms_validate_and_evaluate() -> None:
+    assert validate(cast(x)) == "Int"
+    with pytest.raises(ValueError):
+        validate(cast(i))
+    assert evaluate(cast(nat("-", nl(3), nl(5)))) == 0
+
+
+def test_omega_pushes_casts_as_lean_does() -> None:
+    assert omega([], ("≥", cast(x), il(0))).proved  # Int.ofNat_nonneg
+    assert omega([], ("=", cast(nat("+", x, nl(1))), int_("+", cast(x), il(1)))).proved
+    assert omega([], ("=", cast(nat("*", nl(3), x)), int_("*", il(3), cast(x)))).proved
+    # ↑(a - b) is an atom with the subtraction dichotomy: equal to ↑a - ↑b only when b ≤ a
+    sub = ("=", cast(nat("-", a, b)), int_("-", cast(a), cast(b)))
+    assert not omega([], sub).proved
+    assert omega([("≤", b, a)], sub).proved
+    verdict = omega([], ("<", cast(x), i))
+    assert verdict.reason.endswith("where\n a := ↑x\n b := i")
+
+
+def test_simp_arith_reads_a_cast_as_an_atom() -> None:
+    assert simp_arith([], ("≠", int_("+", cast(x), il(1)), cast(x))).proved
+    # The normaliser alone does not push the cast (that is the simp lemma Int.natCast_add's job).
+    relation = ("=", cast(nat("+", x, nl(1))), int_("+", cast(x), il(1)))
+    assert simp_arith_decides(relation) is None

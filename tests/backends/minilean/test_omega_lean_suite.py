@@ -1,7 +1,7 @@
 """MiniLean's ``omega`` on Lean's own ``omega`` tests, and on what Lean's algorithm cannot do.
 
 ``PROVED`` and ``NOT_PROVED`` restate, in MiniLean's fragment (no ``∣``, ``min``/``max``, ``if``,
-``Fin``, ``natAbs``, coercions), the examples of Lean 4's ``tests/lean/run/omega.lean``: each
+``Fin``, ``natAbs``), the examples of Lean 4's ``tests/lean/run/omega.lean``: each
 ``example ... := by omega`` must be proved, each ``fail_if_success omega`` must fail. The error
 messages are those of its ``#guard_msgs`` blocks, with the constraints sorted by their
 coefficients as the v4.33 ``formatErrorMessage`` prints them (``qsort (·.1 < ·.1)``).
@@ -179,6 +179,12 @@ PROVED = [
     "(x : Nat) (_ : x % 2^7 < 3) : x % 128 < 5",
     "(a : Nat) :"
     " (((a + (2 ^ 64 - 1)) % 2 ^ 64 + 1) * 8 - 1 - (a + (2 ^ 64 - 1)) % 2 ^ 64 * 8 + 1) = 8",
+    # coercions from Nat to Int
+    "{x : Int} {y : Nat} (_ : 0 < x) (_ : x + y ≤ 0) : False",
+    "{x : Nat} : 1 < (1 + ((x + 1 : Nat) : Int) + 2) / 2",
+    "{x : Int} {m : Nat} (_ : 0 < m) (_ : ¬x % ↑m < (↑m + 1) / 2) : -↑m / 2 ≤ x % ↑m - ↑m",
+    "(n : Nat) (i : Int) (h2n : (2 : Int) ^ n = ↑((2 : Nat) ^ (n : Nat)))"
+    " (hlt : i % 2 ^ n < 2 ^ n) :  2 ^ n ≠ 0",
 ]
 
 NOT_PROVED = [
@@ -213,6 +219,11 @@ GUARD_MSGS = [
         "(x : Nat) : x < 0",
         "omega could not prove the goal:\na possible counterexample may satisfy the constraints\n"
         "  a ≥ 0\nwhere\n a := ↑x",
+    ),
+    (
+        "(x : Nat) (y : Int) : x < y",
+        "omega could not prove the goal:\na possible counterexample may satisfy the constraints\n"
+        "  a ≥ 0\n  a - b ≥ 0\nwhere\n a := ↑x\n b := y",
     ),
     (
         "(x y : Int) : 5 < x ∧ x < 10 → y > 0",

@@ -7,7 +7,7 @@ Terms and formulas are tuples::
     Sort    = "Nat" | "Int"
     Term    = ("var", name, sort) | ("lit", value, sort)
             | (op, sort, t1, t2)        op in + - * / % ^ (the exponent of ^ is always a Nat)
-            | ("neg", "Int", t)
+            | ("neg", "Int", t) | ("cast", "Int", t)   the coercion ↑t of a Nat term t
     Formula = ("true",) | ("false",) | ("atom", name)
             | (rel, t1, t2)             rel in = ≠ < ≤ > ≥, both sides of one sort
             | ("not", f) | ("and", f, g) | ("or", f, g) | ("implies", f, g) | ("iff", f, g)

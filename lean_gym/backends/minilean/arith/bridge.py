@@ -34,6 +34,8 @@ def term_of(e: Expr, goal: Goal, bound: list[tuple[str, str]]) -> tuple:
         return (e[1], e[2], term_of(e[3], goal, bound), term_of(e[4], goal, bound))
     if k == "neg":
         return ("neg", "Int", term_of(e[1], goal, bound))
+    if k == "cast":
+        return ("cast", "Int", term_of(e[1], goal, bound))
     if k == "succ":
         return ("+", "Nat", term_of(e[1], goal, bound), ("lit", 1, "Nat"))
     if k == "call":
@@ -69,7 +71,7 @@ def _has_bvar(e: Expr) -> bool:
         return True
     if k == "bin":
         return _has_bvar(e[3]) or _has_bvar(e[4])
-    if k in ("neg", "succ"):
+    if k in ("neg", "succ", "cast"):
         return _has_bvar(e[1])
     if k == "call":
         return _has_bvar(e[1]) or any(_has_bvar(a) for a in e[2])
@@ -202,6 +204,9 @@ def _relation_term(e: Expr, sort: str) -> tuple | None:
     if k == "neg":
         inner = _relation_term(e[1], sort)
         return None if inner is None or sort != "Int" else ("neg", "Int", inner)
+    if k == "cast":
+        inner = _relation_term(e[1], "Nat")
+        return None if inner is None or sort != "Int" else ("cast", "Int", inner)
     if k == "bin" and e[2] == sort:
         a = _relation_term(e[3], sort)
         b = _relation_term(e[4], "Nat" if e[1] == "^" else sort)

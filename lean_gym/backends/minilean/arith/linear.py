@@ -48,10 +48,9 @@ def _fold(term: Term) -> Term:
         return term
     value = evaluate_term(term)
     if value is not None:
-        sort = "Int" if term[0] == "neg" else term[1]
-        return ("lit", value, sort)
-    if term[0] == "neg":
-        return ("neg", "Int", _fold(term[2]))
+        return ("lit", value, term[1])
+    if term[0] in ("neg", "cast"):
+        return (term[0], "Int", _fold(term[2]))
     return (term[0], term[1], _fold(term[2]), _fold(term[3]))
 
 
@@ -82,6 +81,8 @@ def _linear(term: Term) -> Linear:
         return {term: 1}, 0
     if tag == "neg":
         return _scale(_linear(term[2]), -1)
+    if tag == "cast":  # `↑n` is an atom of Int.Linear
+        return {term: 1}, 0
     op, sort, left, right = term
     if op == "+":
         return _add(_linear(left), _linear(right))

@@ -192,6 +192,8 @@ def int_expr(t: Term) -> IExpr:
         return ("ilit", t[1])
     if tag == "neg":
         return ("ineg", int_expr(t[2]))
+    if tag == "cast":
+        return ("cast", t[2])
     if tag == "^":
         return ("ipow", int_expr(t[2]), t[3])
     return ("iop", tag, int_expr(t[2]), int_expr(t[3]))

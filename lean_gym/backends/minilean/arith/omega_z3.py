@@ -101,6 +101,8 @@ class Linearizer:
             return _lin_const(value)
         if tag == "neg":
             return _lin_scale(self.linearize(term[2]), -1)
+        if tag == "cast":  # `↑t` is the value of the Nat term `t`
+            return self.linearize(term[2])
         op, sort, left, right = term
         nat = sort == "Nat"
         if op == "+":
@@ -252,6 +254,8 @@ def _ground(term: Term) -> int | None:
     if tag == "neg":
         value = _ground(term[2])
         return None if value is None else -value
+    if tag == "cast":
+        return _ground(term[2])
     op, sort, left, right = term
     if op == "%":
         modulus = _ground_modulus(right, sort)
@@ -269,8 +273,14 @@ def _ground(term: Term) -> int | None:
 
 
 def _positive_power(term: Term) -> bool:
-    """Whether ``term`` is ``b ^ e`` for a numeral ``b > 0`` (so positive whatever ``e`` is)."""
-    return term[0] == "^" and term[2][0] == "lit" and term[2][1] > 0
+    """Whether ``term`` is ``b ^ e`` for a numeral ``b > 0``, or its cast ``↑b``, or the cast of
+    such a Nat power (so positive whatever ``e`` is)."""
+    if term[0] == "cast":
+        return _positive_power(term[2])
+    if term[0] != "^":
+        return False
+    base = term[2][2] if term[2][0] == "cast" else term[2]
+    return base[0] == "lit" and base[1] > 0
 
 
 def _ground_modulus(term: Term, sort: str) -> int | None:
@@ -291,7 +301,7 @@ def _has_op(term: Term, ops: tuple[str, ...]) -> bool:
         return False
     if tag in ops:
         return True
-    if tag == "neg":
+    if tag in ("neg", "cast"):
         return _has_op(term[2], ops)
     return _has_op(term[2], ops) or _has_op(term[3], ops)
 
