@@ -17,8 +17,11 @@ Semantics are Lean 4's: Nat subtraction truncates, ``x / 0 = 0``, ``x % 0 = x``,
 ``%`` are ``Int.ediv``/``Int.emod`` (Euclidean), ``0 ^ 0 = 1``, Nat variables are ``≥ 0``.
 A procedure answers ``proved=True`` only when z3 shows ``hyps ∧ ¬goal`` unsatisfiable for an
 abstraction that only forgets information (opaque atoms, dropped facts, rational relaxation), so
-``proved=True`` is sound; ``unknown`` and timeouts are failures. Importing this module does not
-import z3.
+``proved=True`` is sound; ``unknown`` and timeouts are failures. ``omega`` and ``simp_arith``
+are, besides, no stronger than Lean's own algorithms: ``omega`` proves only what a model of
+Lean's ``omega`` (:mod:`.omega`, :mod:`.omega_core`) refutes, z3 confirming it; ``simp_arith``
+decides a relation only as Lean's ``Nat.Linear``/``Int.Linear`` normaliser does (:mod:`.linear`).
+Importing this module does not import z3.
 """
 
 from __future__ import annotations
