@@ -259,7 +259,11 @@ class CommandRunner:
                 raise ParseError("MiniLean: `variable` is not supported", tok.start)
             p.next()
             names: list[str] = []
-            while p.peek().kind == "ident" and not (p.peek().first and p.peek().col == 0):
+            while (
+                p.peek().kind == "ident"
+                and not p.at("in")
+                and not (p.peek().first and p.peek().col == 0)
+            ):
                 names.append(p.next().value)
             if v == "open":
                 # `open scoped X` brings in notation only; the names need plain `open`.

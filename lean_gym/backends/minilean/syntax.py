@@ -391,7 +391,7 @@ class Parser:
             name, after = self.peek(1), self.peek(2)
             return name.kind == "ident" and after.kind == "sym" and after.value in (":", "|")
         return tok.kind == "sym" and (
-            tok.value in ("(", "⟨", "@", "·", "fun") or tok.value.startswith("?")
+            tok.value in ("(", "⟨", "@", "·", "fun", "[") or tok.value.startswith("?")
         )
 
     def _leading(self, prec: int) -> Node:
@@ -494,6 +494,8 @@ class Parser:
                     if self.at(")"):
                         raise ParseError("MiniLean: the unit value () is not supported", tok.start)
                     inner = self.term()
+                    if self.at(","):
+                        raise ParseError(outside_fragment("(a, b) (Prod.mk)"), tok.start)
                     inner = _cdot_function(inner)
                     if self.at(":"):
                         self.next()
@@ -534,6 +536,8 @@ class Parser:
                 raise ParseError(outside_fragment("|x| (abs)"), tok.start)
             if v == "{":
                 raise ParseError(outside_fragment("{ x | p } (Set)"), tok.start)
+            if v == "[":
+                raise ParseError(outside_fragment("[a, b] (List)"), tok.start)
         raise ParseError(self.unexpected(tok, "term"), tok.start)
 
     def calc_steps(self, calc_tok: Token) -> list[tuple[Node, Node | None]]:

@@ -119,9 +119,7 @@ def _syntax_key(node: Node) -> str:
     return node.args[0] if node.kind == "binop" else node.kind
 
 
-_ARITH = ARITH_OPS
 _RELS = {"=", "≠", "<", "≤", ">", "≥"}
-_TYPE_NAMES = TYPE_NAMES
 
 _lemma_cache: dict[str, Expr] = {}
 
@@ -217,7 +215,7 @@ class Elaborator(DataTerms):
                     f"type expected, got\n  ({name} : {self.pp(ty)})",
                     node,
                 )
-            if name in _TYPE_NAMES or name in ("ℕ", "ℤ"):
+            if name in TYPE_NAMES or name in ("ℕ", "ℤ"):
                 raise self.fail(f"MiniLean: '{name}' is a type, a proposition was expected", node)
             self.refuse_mathlib_name(name, node)
             raise self.unknown_identifier(name, node)
@@ -258,6 +256,7 @@ class Elaborator(DataTerms):
                 return called[0]
             if head.kind == "ident":
                 self.refuse_mathlib_name(head.args[0], head)
+                self.refuse_unknown_head(head)
             raise self.fail("MiniLean: this proposition is outside the fragment", node)
         if k == "num":
             raise self.fail(f"type expected, got\n  ({node.args[0]} : ?u)", node)
@@ -334,8 +333,16 @@ class Elaborator(DataTerms):
         if k in ("forall", "exists"):
             if any(name in names for names, _ty, _imp in node.args[0]):
                 return False  # shadowed below
-            return self._sort_fixed(name, node.args[1])
-        if k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
+            # The inner untyped binders may fix it in turn (`∃ x, ∃ y > x, y = 1`).
+            inner = {n for names, ty, _imp in node.args[0] if ty is None for n in names}
+            saved, saved_bodies = self._untyped, dict(self._untyped_bodies)
+            self._untyped = self._untyped | inner
+            self._untyped_bodies.update({n: node.args[1] for n in inner})
+            try:
+                return self._sort_fixed(name, node.args[1])
+            finally:
+                self._untyped, self._untyped_bodies = saved, saved_bodies
+        if k == "binop" and (node.args[0] in ARITH_OPS or node.args[0] in _RELS):
             leaves: list[Node] = []
             nested: list[Node] = []
             _tree_leaves(node, leaves, nested)
@@ -1019,7 +1026,7 @@ def _tree_leaves(node: Node, leaves: list[Node], nested: list[Node]) -> None:
     elif k == "binop" and node.args[0] == "^":
         _tree_leaves(node.args[1], leaves, nested)
         nested.append(node.args[2])
-    elif k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
+    elif k == "binop" and (node.args[0] in ARITH_OPS or node.args[0] in _RELS):
         _tree_leaves(node.args[1], leaves, nested)
         _tree_leaves(node.args[2], leaves, nested)
     elif k == "neg":

@@ -72,6 +72,19 @@ class DataTerms:
         if found is not None:
             raise self.fail(outside_fragment(found), node)
 
+    def refuse_unknown_head(self, head: Node) -> None:
+        """Raises Lean's unknown-identifier error for an application of an unknown name."""
+        name = head.args[0]
+        known = (
+            self._lookup_local(name) is not None
+            or name in DATA_FUNCTIONS
+            or name in TYPE_NAMES
+            or name in ("Nat.succ", "Nat.pred", "Not", "True", "False")
+            or "." in name
+        )
+        if not known:
+            raise self.unknown_identifier(name, head)
+
     @property
     def opens(self) -> tuple[str, ...]:
         return tuple(getattr(self.session, "opens", ()) or ())
@@ -201,9 +214,9 @@ class DataTerms:
         return apply_function(fn, values), fn.result
 
     # -- the maximal type of a tree ----------------------------------------------------------
-    def tree_sort(self, nodes: list[Node]) -> str | None:
+    def tree_sort(self, nodes: list[Node], coerced_leaves: bool = True) -> str | None:
         """The maximal type of the trees ``nodes`` (``binop%``/``binrel%``), or None when no
-        leaf fixes one (numerals only)."""
+        leaf fixes one (numerals only; also ``↑e`` leaves only, unless ``coerced_leaves``)."""
         found: set[str] = set()
         coerced: set[str] = set()
         for node in nodes:
@@ -212,10 +225,10 @@ class DataTerms:
             return "Int"
         if found:
             return "Nat"
-        if len(coerced) == 1:
+        if len(coerced) == 1 and coerced_leaves:
             # `↑e = 2`: no leaf fixes the type, `↑e` elaborates as `e`.
             return next(iter(coerced))
-        if coerced:
+        if coerced and coerced_leaves:
             raise self.fail("MiniLean: `↑` between terms of unknown type", nodes[0])
         return None
 
@@ -339,6 +352,7 @@ class DataTerms:
                 return self._as_sort(value, result, sort, node)
             if head.kind == "ident":
                 self.refuse_mathlib_name(head.args[0], head)
+                self.refuse_unknown_head(head)
         if k == "proj":
             if node.args[1] == "succ":
                 return self._as_sort(("succ", self.term(node.args[0], "Nat")), "Nat", sort, node)
@@ -420,7 +434,13 @@ class DataTerms:
 
     def divisibility(self, lhs: Node, rhs: Node, node: Node) -> Expr:
         """``a ∣ b`` (``Dvd.dvd a b``): the type of ``a`` if it has one, else that of ``b``."""
-        sort = self.tree_sort([lhs]) or self.tree_sort([rhs]) or "Nat"
+        # `↑p ∣ n`: a coerced left side waits for the right one (its elaboration is postponed).
+        sort = (
+            self.tree_sort([lhs], coerced_leaves=False)
+            or self.tree_sort([rhs], coerced_leaves=False)
+            or self.tree_sort([lhs, rhs])
+            or "Nat"
+        )
         a = self.data_arg(lhs, TYPE_OF_SORT[sort])
         b = self.data_arg(rhs, TYPE_OF_SORT[sort])
         return ("dvd", "∣", sort, a, b)
