@@ -14,21 +14,17 @@ the way Lean's own tactics see them:
 * For ``omega`` (``evaluate=False``) an application of a core function is an atom (Lean's
   ``omega`` does not look inside ``Nat.gcd``): syntactically equal applications become one
   fresh variable of the view's context, nothing else is assumed about them.
-* When a cast ``↑n`` occurs, ``omega``'s own move is made (:func:`int_problem`): every ``Nat``
-  fact becomes an ``Int`` one, ``x : ℕ`` the integer ``↑x`` with ``0 ≤ ↑x``, ``↑(a + b)`` is
-  ``↑a + ↑b`` (likewise ``*``, ``/``, ``%``, ``^``), ``↑(a - b)`` a new integer ``t`` with
-  ``b ≤ a ∧ t = a - b ∨ a < b ∧ t = 0``.
+* Casts ``↑n`` go through as they are: the bridge translates them and the model of Lean's
+  ``omega`` pushes them as Lean's ``handleNatCast`` does.
 
 Every rewrite is an equivalence or a forgetting, so the view proves no more than the goal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lean_gym.backends.minilean import arith
 from lean_gym.backends.minilean.arith import bridge as arith_bridge
-from lean_gym.backends.minilean.expr import INT, NAT, Expr, has_loose_bvar, has_loose_bvars
+from lean_gym.backends.minilean.expr import INT, NAT, Expr, has_loose_bvars
 from lean_gym.backends.minilean.functions import function_of
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
 from lean_gym.backends.minilean.reduce import eval_closed
@@ -112,114 +108,3 @@ def decide_value(goal: Goal, t: Expr) -> bool | None:
         return arith.decide(f)
     except ValueError:
         return None
-
-
-def has_cast(e: Expr) -> bool:
-    if not isinstance(e, tuple) or not e:
-        return False
-    if e[0] == "cast":
-        return True
-    return any(has_cast(part) for part in e[1:] if isinstance(part, tuple))
-
-
-class _IntProblem:
-    """The ``Nat``-to-``Int`` translation of omega's front end (see :func:`int_problem`)."""
-
-    def __init__(self) -> None:
-        self.decls: list[LocalDecl] = []
-        self.facts: list[Expr] = []
-        self.images: dict[Expr, Expr] = {}  # Nat term -> its Int variable
-
-    def _fresh(self, key: Expr, fact_of: Callable[[Expr], Expr]) -> Expr:
-        var = self.images.get(key)
-        if var is None:
-            fid = fresh_id()
-            var = ("fvar", fid)
-            self.decls.append(LocalDecl(fid, f"n{fid}", INT, True))
-            self.images[key] = var
-            self.facts.append(fact_of(var))
-        return var
-
-    def nat(self, t: Expr) -> Expr:
-        """``↑t`` for the Nat term ``t``, as an Int term (raises ``_NoImage``)."""
-        k = t[0]
-        if k == "lit":
-            return ("lit", t[1], "Int")
-        if k == "succ":
-            return ("bin", "+", "Int", self.nat(t[1]), ("lit", 1, "Int"))
-        if k in ("fvar", "call") and not has_loose_bvars(t):
-            return self._fresh(t, lambda v: ("rel", "≤", "Int", ("lit", 0, "Int"), v))
-        if k == "bin" and t[2] == "Nat":
-            op, a = t[1], self.nat(t[3])
-            if op == "^":
-                return ("bin", "^", "Int", a, t[4])  # the exponent stays a Nat
-            b = self.nat(t[4])
-            if op != "-":
-                return ("bin", op, "Int", a, b)
-
-            def truncated(v: Expr) -> Expr:
-                le, lt = ("rel", "≤", "Int", b, a), ("rel", "<", "Int", a, b)
-                diff = ("rel", "=", "Int", v, ("bin", "-", "Int", a, b))
-                zero = ("rel", "=", "Int", v, ("lit", 0, "Int"))
-                return ("or", ("and", le, diff), ("and", lt, zero))
-
-            return self._fresh(t, truncated)
-        raise _NoImage
-
-    def int(self, t: Expr) -> Expr:
-        k = t[0]
-        if k == "cast":
-            return self.nat(t[1])
-        if k == "bin":
-            if t[1] == "^":
-                return (k, t[1], t[2], self.int(t[3]), t[4])
-            return (k, t[1], t[2], self.int(t[3]), self.int(t[4]))
-        if k == "neg":
-            return (k, self.int(t[1]))
-        if k == "call" and has_cast(t):
-            raise _NoImage
-        return t
-
-    def prop(self, e: Expr) -> Expr:
-        k = e[0]
-        if k == "rel" and e[2] == "Nat":
-            return ("rel", e[1], "Int", self.nat(e[3]), self.nat(e[4]))
-        if k == "rel" and e[2] == "Int":
-            return ("rel", e[1], "Int", self.int(e[3]), self.int(e[4]))
-        if k == "not":
-            return (k, self.prop(e[1]))
-        if k in ("and", "or", "iff"):
-            return (k, self.prop(e[1]), self.prop(e[2]))
-        if k == "pi" and not has_loose_bvar(e[3], 0) and e[2][0] not in ("const", "arrow"):
-            return (k, e[1], self.prop(e[2]), self.prop(e[3]))
-        if has_cast(e):
-            raise _NoImage
-        return e  # quantified or opaque: left as it is (omega does not use it)
-
-
-class _NoImage(Exception):
-    """A term the translation does not cover (the fact is then left out)."""
-
-
-def int_problem(goal: Goal) -> Goal:
-    """The goal with its ``Nat`` facts restated over ``Int`` (omega's preprocessing).
-
-    A hypothesis the translation does not cover is dropped (only forgetting); a target it
-    does not cover becomes ``False`` to refute from the hypotheses alone.
-    """
-    problem = _IntProblem()
-    ctx: list[LocalDecl] = []
-    for d in goal.ctx:
-        if d.type[0] in ("const", "arrow"):
-            ctx.append(d)
-            continue
-        try:
-            ctx.append(LocalDecl(d.fid, d.name, problem.prop(d.type), d.inaccessible))
-        except _NoImage:
-            continue
-    try:
-        target = problem.prop(goal.target)
-    except _NoImage:
-        target = ("false",)
-    facts = [LocalDecl(fresh_id(), "cast", fact, True) for fact in problem.facts]
-    return Goal((*problem.decls, *ctx, *facts), target, goal.tag)

@@ -8,6 +8,8 @@ constructs (divisibility, casts, core functions) that a sloppy model would accep
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lean_gym.backends.minilean.repl_server import MiniLeanRepl
@@ -159,3 +161,47 @@ def test_headers_stay_out_of_proofs() -> None:
         "simp\nopen Nat",
     ):
         assert check_proof_text(proof) is not None, proof
+
+
+# ---------------------------------------------------------------------------------------------
+# The same verdicts from real Lean, where it is configured
+
+
+@pytest.fixture(scope="module")
+def real_lean() -> Any:
+    from tests.backends.conformance_cases import Step
+    from tests.backends.test_protocol_conformance import open_session
+
+    session = open_session("real_lean")
+    envs: dict[str, int | None] = {}
+
+    def ask(statement: str, proof: str, header: str) -> dict:
+        if header not in envs:
+            answer = session.ask(Step(expect={}), {"cmd": header}) if header else {"env": None}
+            ok = answer is not None and not [
+                m for m in answer.get("messages", []) if m["severity"] == "error"
+            ]
+            envs[header] = answer.get("env") if ok else -1
+        env = envs[header]
+        if env == -1:
+            pytest.skip(f"the real-Lean project cannot import {header.splitlines()[0]!r}")
+        request: dict = {"cmd": f"theorem t {statement} := {proof}"}
+        if env is not None:
+            request["env"] = env
+        answer = session.ask(Step(expect={}), request)
+        assert answer is not None
+        return answer
+
+    yield ask
+    session.close()
+
+
+@pytest.mark.real_lean
+@pytest.mark.parametrize(
+    ("statement", "proof", "header", "lean_accepts"),
+    [(s, p, h, True) for s, p, h, _ in ACCEPTED] + [(s, p, h, False) for s, p, h, _ in REJECTED],
+)
+def test_real_lean_gives_the_same_verdict(
+    real_lean: Any, statement: str, proof: str, header: str, lean_accepts: bool
+) -> None:
+    assert accepted(real_lean(statement, proof, header)) is lean_accepts

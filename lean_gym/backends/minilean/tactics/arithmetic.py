@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lean_gym.backends.minilean import arith
 from lean_gym.backends.minilean.arith import bridge as arith_bridge
-from lean_gym.backends.minilean.arith_view import arith_view, decide_value, has_cast, int_problem
+from lean_gym.backends.minilean.arith_view import arith_view, decide_value
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -95,8 +95,6 @@ def t_omega(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
     g, _ = _omega_goal(goal)
     g = _open_existentials(arith_view(g, evaluate=False))
-    if any(has_cast(d.type) for d in g.ctx) or has_cast(g.target):
-        g = int_problem(g)  # omega's Nat-to-Int move, where a cast needs it
     target = g.target
     # The model of Lean's omega reads quantified and propositional facts as Lean does.
     hyps = arith_bridge.hypotheses_of(g, quantifier_free=False, atoms=True)
