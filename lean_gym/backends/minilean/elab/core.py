@@ -592,9 +592,7 @@ class Elaborator(DataTerms):
         raise self.fail(self._anon_error(target), node)
 
     def _anon_error(self, target: Expr) -> str:
-        return "invalid constructor ⟨...⟩, expected type must be an inductive type \n  " + self.pp(
-            target
-        )
+        return messages.not_inductive(self.pp(target))
 
     def _fun(self, node: Node, expected: Expr | None) -> Expr:
         params, body = node.args
