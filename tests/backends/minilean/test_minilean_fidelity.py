@@ -128,6 +128,13 @@ REJECTED = [
     # `of_decide_eq_true` needs a closed decidable proposition.
     ("(n : Nat) : n = n", "of_decide_eq_true rfl", "", "cannot evaluate"),
     (": 2 + 2 = 5", "of_decide_eq_true rfl", "", "type mismatch"),
+    # `↦` is `fun`'s alone: a `cases` alternative takes `=>`.
+    (
+        "(p q : Prop) (h : p ∨ q) : q ∨ p",
+        "by\n  cases h with\n  | inl h ↦ exact Or.inr h\n  | inr h => exact Or.inl h",
+        "",
+        "expected '=>'",
+    ),
     # Binder predicates expand to implications: the bound must be proved.
     ("(x : ℕ → ℤ) (h : ∀ n ≥ 5, x n = 0) : x 4 = 0", "h 4 (by decide)", MATHLIB, "is false"),
 ]
