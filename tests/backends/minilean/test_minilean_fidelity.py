@@ -53,6 +53,9 @@ ACCEPTED = [
     ("(q : Prop) (p : False) : q", "by simp at p", "", "a False hypothesis closes"),
     ("(h : ∃ n : Nat, n < 0) : 1 = 2", "by omega", "", "omega opens ∃"),
     ("(x : Nat) (h : ∃ k, x = 2 * k) : x % 2 = 0", "by omega", "", ""),
+    ("(x i : Nat) : x % 2 ^ i < 2 ^ i", "by omega", "", "2 ^ i > 0"),
+    ("(p : Prop) (hp : p) : True → p", "by\n  intro hp\n  assumption", "", "shadowed hp✝"),
+    ("(p : Prop) (hp : p) : p", "by\n  have hp : True := trivial\n  assumption", "", ""),
     ("(p : Prop) (hp : p) : p ∧ p", "by\n  refine ⟨?a, ?a⟩\n  exact hp", "", "one ?a"),
     ("(a b c : Int) (h : a ≤ b) : a + c ≤ b + c", "Int.add_le_add_right h c", "", ""),
     ("(a b : Int) : a - b = a + -b", "Int.sub_eq_add_neg", "", ""),
@@ -125,6 +128,13 @@ REJECTED = [
     # `of_decide_eq_true` needs a closed decidable proposition.
     ("(n : Nat) : n = n", "of_decide_eq_true rfl", "", "cannot evaluate"),
     (": 2 + 2 = 5", "of_decide_eq_true rfl", "", "type mismatch"),
+    # `↦` is `fun`'s alone: a `cases` alternative takes `=>`.
+    (
+        "(p q : Prop) (h : p ∨ q) : q ∨ p",
+        "by\n  cases h with\n  | inl h ↦ exact Or.inr h\n  | inr h => exact Or.inl h",
+        "",
+        "expected '=>'",
+    ),
     # Binder predicates expand to implications: the bound must be proved.
     ("(x : ℕ → ℤ) (h : ∀ n ≥ 5, x n = 0) : x 4 = 0", "h 4 (by decide)", MATHLIB, "is false"),
 ]

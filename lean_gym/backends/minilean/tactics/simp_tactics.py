@@ -343,7 +343,7 @@ def t_rintro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         g = current[0]
         target = whnf_pi(g.target)
         if target[0] != "pi":
-            raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+            raise LeanFailure(messages.INTRO_FAILED)
         if pat.kind in ("pat_name", "pat_hole"):
             name = pat.args[0] if pat.kind == "pat_name" else None
             g2, _ = intro_one(g, name, tac)
