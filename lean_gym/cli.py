@@ -8,6 +8,7 @@ Subcommands:
         theorems a backend can start.
     verify: check one answer (a proof as a model wrote it) against a dataset theorem.
     backends: list the backend names ``backend=`` accepts.
+    setup-lean: create, build and smoke-test a Lake project with the Lean REPL (and Mathlib).
 
 Every command validates its arguments before it writes anything; a mistake is one line on
 stderr (``lean-gym: error: ...``, saying how to fix it) and exit code 2, never a traceback.
@@ -32,6 +33,7 @@ from lean_gym.cli_args import CommandParser, usage_error
 from lean_gym.data.cli import register as register_data
 from lean_gym.errors import UsageError
 from lean_gym.pipeline import register as register_run
+from lean_gym.setup_lean import register as register_setup_lean
 from lean_gym.verify_command import register as register_verify
 
 __all__ = ["main", "build_parser", "COMMANDS_GROUP"]
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_verify(subparsers)
     backends = subparsers.add_parser("backends", help="list the backend names")
     backends.set_defaults(func=_cmd_backends)
+    register_setup_lean(subparsers)
     for plugin in sorted(entry_points(group=COMMANDS_GROUP), key=lambda ep: ep.name):
         plugin.load()(subparsers)
     return parser

@@ -100,6 +100,15 @@ class Transition:
     prefix: ProofState | None = None
     candidate: Candidate | None = None
 
+    @property
+    def end(self) -> ProofState | str | None:
+        """What ends the search here: the solved state, the spent budget's reason, or None."""
+        if self.stopped is not None:
+            return self.stopped
+        if self.solved:
+            return self.state
+        return None
+
 
 class SearchContext:
     """One search's env, budget, counters, policy guard, dedup table and tree.
@@ -153,7 +162,12 @@ class SearchContext:
             env_or_backend, granularity, env_kwargs or {}
         )
         began = time.perf_counter()
-        self.env.reset(options={"theorem": theorem.name})
+        try:
+            self.env.reset(options={"theorem": theorem.name})
+        except BaseException:  # TheoremStartError above all: close what was built for it
+            if self._owns_env:
+                self.env.close()
+            raise
         self.time_lean += time.perf_counter() - began
         self._calls_at_start = self.env.lean_calls
         self._saved_max_calls = self.env.max_lean_calls
@@ -174,9 +188,10 @@ class SearchContext:
         env = getattr(target, "unwrapped", target)
         if isinstance(env, LeanEnv):
             chosen = granularity or _granularity_of(env)
-            knows_theorem = env._theorem_index.get(self.theorem.name) is not None and (
-                env.theorem_by_name(self.theorem.name) == self.theorem
-            )
+            try:
+                knows_theorem = env.theorem_by_name(self.theorem.name) == self.theorem
+            except ValueError:
+                knows_theorem = False
             if _granularity_of(env) == chosen and knows_theorem:
                 return env, False, chosen
             kwargs = {

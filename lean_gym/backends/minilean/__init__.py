@@ -8,18 +8,21 @@ section 4; everything outside it gets a Lean-worded error.
 
 Reading order, from the bottom floor up (each module imports only the ones above it):
 
-1. ``expr`` (the expression language: tuples, de Bruijn binders), ``goals`` (contexts and
-   goals), ``errors`` (``LeanFailure``), ``pretty`` (printing as Lean's delaborator does),
-   ``messages`` (Lean's error wordings).
+1. ``expr`` (the expression language: tuples, de Bruijn binders), ``functions`` (the core
+   functions ``Nat.gcd``, ``Int.natAbs``... by name), ``goals`` (contexts and goals), ``errors``
+   (``LeanFailure``), ``pretty`` (printing as Lean's delaborator does), ``messages`` (Lean's
+   error wordings), ``fragment`` (the Mathlib notions refused with one named error).
 2. ``syntax``: the lexer and the term / tactic / rcases-pattern parsers (the tactic parser is a
    keyword table).
 3. ``arith/``: the arithmetic decision procedures (``omega``, ``decide``, ``norm_num``,
-   ``simp_arith``) on a formula language of their own, z3 as the solver; ``arith.bridge``
-   translates goals into it. ``reduce`` (definitional equality, closed evaluation) and ``simp``
-   (the rewriting engine and simp set) use ``arith.eval``.
+   ``simp_arith``) on a formula language of their own; ``arith.bridge`` translates goals into
+   it and ``arith_view`` first rewrites what the procedures do not read (``k ∣ e``, core
+   functions). ``reduce`` (definitional equality, closed evaluation) and ``simp`` (the
+   rewriting engine and simp set) use ``arith.eval``.
 4. ``lemmas``: the statements of the core lemmas MiniLean knows.
-5. ``elab/``: the term elaborator: ``elab.core`` plus the built-in term handlers registered by
-   ``elab.builtins`` and ``elab.calc``. It runs nested ``by`` blocks through its host.
+5. ``elab/``: the term elaborator: ``elab.core`` (with ``elab.data`` for types and ``Nat``/``Int``
+   terms) plus the built-in term handlers registered by ``elab.builtins`` and ``elab.calc``. It
+   runs nested ``by`` blocks through its host.
 6. ``tactics/``: the tactic engine (``tactics.session``) and the tactic families, dispatched
    through the ``TACTICS`` table that every session is given.
 7. ``commands`` (``theorem``, ``example``, ``import``, ``#print axioms``), ``repl_server`` (the

@@ -13,8 +13,9 @@ the way Lean's own tactics see them:
   (``Nat.gcd 180 168``) or a closed cast is replaced by its value, as the kernel computes it.
 * For ``omega`` (``evaluate=False``) an application of a core function is an atom (Lean's
   ``omega`` does not look inside ``Nat.gcd``): syntactically equal applications become one
-  fresh variable of the view's context, nothing else is assumed about them. Casts are left as
-  they are, so a fact that mentions one is not used.
+  fresh variable of the view's context, nothing else is assumed about them.
+* Casts ``↑n`` go through as they are: the bridge translates them and the model of Lean's
+  ``omega`` pushes them as Lean's ``handleNatCast`` does.
 
 Every rewrite is an equivalence or a forgetting, so the view proves no more than the goal.
 """

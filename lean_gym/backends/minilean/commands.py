@@ -290,6 +290,9 @@ class CommandRunner:
             self.result.env = self.env
 
     def _print_axioms(self, name: str, start: int, end: int) -> None:
+        # `_root_.n` names the root-namespace constant n; Lean prints the resolved name
+        # (Lean/Elab/Print.lean: printAxiomsOf on the constants the name resolves to).
+        name = name.removeprefix("_root_.")
         info = self.env.decls.get(name)
         if info is None:
             self._error(f"unknown constant '{name}'", start, end)

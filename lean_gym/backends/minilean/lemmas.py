@@ -143,6 +143,37 @@ CORE_LEMMAS: dict[str, str] = {
     "Nat.lt_irrefl'": "",
 }
 
+# Core lemmas that are not `protected`, so that `open Nat` makes the short name refer to them
+# (`succ_le_of_lt` for `Nat.succ_le_of_lt`). Most algebraic `Nat` lemmas (`Nat.add_comm`,
+# `Nat.le_refl`, ...) are `protected` in core and stay out of reach of `open Nat`.
+OPEN_RESOLVABLE_LEMMAS = frozenset(
+    {
+        "Nat.succ_ne_zero",
+        "Nat.succ_le_of_lt",
+        "Nat.lt_of_succ_le",
+        "Nat.succ_pos",
+        "Nat.zero_lt_succ",
+        "Nat.le_succ",
+        "Nat.succ_le_succ",
+        "Nat.le_of_succ_le_succ",
+        "Nat.lt_succ_of_le",
+        "Nat.le_of_lt_succ",
+        "Nat.lt_succ_iff",
+        "Nat.lt_succ_self",
+        "Nat.not_succ_le_self",
+        "Nat.succ_eq_add_one",
+        "Nat.add_succ",
+        "Nat.succ_add",
+        "Nat.le_add_right",
+        "Nat.le_add_left",
+        "Nat.mod_lt",
+        "Nat.not_lt_zero",
+        "Nat.le_of_dvd",
+        "Nat.mod_eq_zero_of_dvd",
+        "Nat.dvd_of_mod_eq_zero",
+    }
+)
+
 # Root-namespace names that Mathlib provides (`Mathlib/Logic/Basic.lean`) and core Lean 4 does
 # not (core has `Classical.not_not`, `Classical.em`): unknown identifiers without Mathlib.
 MATHLIB_ONLY_LEMMAS = frozenset({"not_not", "em"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lean_gym.backends.minilean.expr import Expr
 
 NO_GOALS = "No goals to be solved"
+INTRO_FAILED = "tactic 'introN' failed, insufficient number of binders"
 
 # The structure a field is looked up in (``h.foo`` resolves ``C.foo`` for the head constant
 # ``C`` of ``h``'s type; a function type resolves in ``Function``).
@@ -80,3 +81,20 @@ def invalid_field(field: str, ty: Expr, term: str, shown_type: str) -> str:
 
 def unsolved_goals(goal_texts: list[str]) -> str:
     return "unsolved goals\n" + "\n\n".join(goal_texts)
+
+
+def not_inductive(shown_type: str) -> str:
+    """An anonymous constructor ``⟨...⟩`` against a type that is not a structure."""
+    return "invalid constructor ⟨...⟩, expected type must be an inductive type \n  " + shown_type
+
+
+def subst_not_equation(shown_type: str) -> str:
+    return (
+        "Tactic `subst` failed: invalid equality proof, it is not of the form (x = t) or "
+        f"(t = x)\n  {shown_type}"
+    )
+
+
+def tactic_failed(tactic: str, goal_text: str) -> str:
+    """``Tactic `assumption` failed`` and the like, followed by the goal."""
+    return f"Tactic `{tactic}` failed\n\n{goal_text}"

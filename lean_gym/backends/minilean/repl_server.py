@@ -17,7 +17,7 @@ from lean_gym.backends.minilean.commands import CommandRunner, Environment, Line
 from lean_gym.backends.minilean.errors import DeadlineExceeded, LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.pretty import pp_goal
-from lean_gym.backends.minilean.syntax import ParseError, Parser
+from lean_gym.backends.minilean.syntax import Node, ParseError, Parser
 from lean_gym.backends.minilean.tactics import TACTICS, Session
 
 logger = logging.getLogger(__name__)
@@ -259,13 +259,7 @@ class MiniLeanRepl:
                 "message": f"Lean error:\nMiniLean: input too large ({len(text)} characters; the limit is {MAX_INPUT_CHARS})"
             }
         try:
-            parser = Parser(text)
-            seq = parser.tactic_seq()
-            rest = parser.toks[parser.i]
-            if rest.kind != "eof":
-                raise ParseError(parser.unexpected(rest, "command"), rest.start)
-            if not seq.args[0]:
-                raise ParseError("unexpected end of input; expected tactic", len(text))
+            seq = _one_tactic(Parser(text), text)
         except ParseError as exc:
             pos = LineIndex(text).pos(min(exc.offset, len(text)))
             return {"message": f"Lean error:\n<input>:{pos['line']}:{pos['column']}: {exc.message}"}
@@ -319,3 +313,23 @@ class MiniLeanRepl:
             out["messages"] = messages
         out["goals"] = [pp_goal(g, state.mathlib) for g in goals]
         return out
+
+
+def _one_tactic(parser: Parser, text: str) -> Node:
+    """Parses exactly one tactic, as the REPL does (``REPL/Snapshots.lean`` ``runString``:
+    ``Parser.runParserCategory env `tactic``): text left after it is ``expected end of input``
+    at its first token (``Lean/Parser/Extension.lean``), so ``tac1; tac2`` or two lines of
+    tactics fail at the second one (leanprover-community/repl#43: ``ext1 x; ext1 n`` gives
+    ``<input>:1:6: expected end of input``). Clients send a sequence as its tactics in turn."""
+    first = parser.peek()
+    if first.kind == "eof":
+        raise ParseError("unexpected end of input; expected tactic", len(text))
+    parser.barrier.append(first.col if first.first else parser._column_of(first))
+    try:
+        tactic = parser.tactic()
+    finally:
+        parser.barrier.pop()
+    rest = parser.toks[parser.i]
+    if rest.kind != "eof":
+        raise ParseError("expected end of input", rest.start)
+    return Node("seq", [[tactic]], tactic.start, tactic.end)

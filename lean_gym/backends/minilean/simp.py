@@ -85,6 +85,10 @@ SIMP_SET: dict[str, str] = {
     "Nat.zero_mod": "0 % b = 0",
     "Nat.mod_one": "x % 1 = 0",
     "Nat.mod_self": "n % n = 0",
+    "Nat.dvd_refl": "a ∣ a",
+    "Nat.dvd_zero": "a ∣ 0",
+    "Nat.one_dvd": "1 ∣ n",
+    "Nat.zero_dvd": "0 ∣ n ↔ n = 0",
     "Nat.le_refl": "n ≤ n",
     "Nat.lt_irrefl": "¬n < n",
     "Nat.le_zero_eq": "(a ≤ 0) = (a = 0)",
@@ -110,6 +114,10 @@ SIMP_SET: dict[str, str] = {
     "Int.emod_zero": "a % 0 = a",
     "Int.zero_emod": "0 % b = 0",
     "Int.emod_one": "a % 1 = 0",
+    "Int.dvd_refl": "a ∣ a",
+    "Int.dvd_zero": "a ∣ 0",
+    "Int.one_dvd": "1 ∣ n",
+    "Int.zero_dvd": "0 ∣ n ↔ n = 0",
     "Int.pow_zero": "b ^ 0 = 1",
 }
 
@@ -310,8 +318,8 @@ class Simplifier:
             e = ("not", self.prop(e[1]))
         elif k == "pi" and e[2] not in VAR_TYPES and not has_loose_bvar(e[3], 0):
             e = ("pi", e[1], self.prop(e[2]), self.prop(e[3]))
-        elif k == "rel" and e[2] in ("Nat", "Int"):
-            e = ("rel", e[1], e[2], self.term(e[3]), self.term(e[4]))
+        elif k in ("rel", "dvd") and e[2] in ("Nat", "Int"):
+            e = (k, e[1], e[2], self.term(e[3]), self.term(e[4]))
         return self._revisit(e, self.prop_step(e), self.prop)
 
     def prop_step(self, e: Expr) -> Expr:
@@ -331,6 +339,8 @@ class Simplifier:
             if sort not in ("Nat", "Int"):
                 return e
             return self._rel_lemmas(op, sort, a, b, va, vb) or e
+        if k == "dvd":
+            return self._dvd_lemmas(e)
         if k == "iff" and e[1] == e[2]:
             return TRUE  # iff_self (kept by `simp only`)
         if k == "not":
@@ -394,6 +404,21 @@ class Simplifier:
             if a == TRUE and on("true_implies"):
                 return instantiate(b, TRUE)
             return e
+        return e
+
+    def _dvd_lemmas(self, e: Expr) -> Expr:
+        """The core simp lemmas about ``a ∣ b`` (``Init/Data/Nat/Dvd.lean``, and Int's)."""
+        sort, a, b = e[2], e[3], e[4]
+        va, vb = value_of(a), value_of(b)
+        on = self.on
+        if a == b and on(f"{sort}.dvd_refl"):
+            return TRUE
+        if vb == 0 and on(f"{sort}.dvd_zero"):
+            return TRUE
+        if va == 1 and on(f"{sort}.one_dvd"):
+            return TRUE
+        if va == 0 and on(f"{sort}.zero_dvd"):
+            return ("rel", "=", sort, b, ("lit", 0, sort))
         return e
 
     def _rel_lemmas(

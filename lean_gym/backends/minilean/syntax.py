@@ -125,7 +125,7 @@ _SYMBOLS = sorted(
     reverse=True,
 )
 _SYMBOL_ALIASES = {"->": "→", "<->": "↔", "/\\": "∧", "\\/": "∨", "<=": "≤", ">=": "≥"}
-_SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun", "↦": "=>"})
+_SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun"})
 
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
 
@@ -494,6 +494,8 @@ class Parser:
                     if self.at(")"):
                         raise ParseError("MiniLean: the unit value () is not supported", tok.start)
                     inner = self.term()
+                    if self.at(","):
+                        raise ParseError(outside_fragment("(a, b) (Prod.mk)"), tok.start)
                     inner = _cdot_function(inner)
                     if self.at(":"):
                         self.next()
@@ -652,7 +654,7 @@ class Parser:
     def _fun(self, tok: Token) -> Node:
         self.i += 1
         params: list[Any] = []
-        while not self.at("=>"):
+        while not self.at("=>") and not self.at("↦"):
             t = self.peek()
             if t.kind == "sym" and t.value == "⟨":
                 params.append(("pat", self.rcases_pattern_atom()))
@@ -688,7 +690,10 @@ class Parser:
                 raise ParseError(self.unexpected(t, "'=>'"), t.start)
         if not params:
             raise ParseError("expected binder", tok.end)
-        self.expect("=>")
+        if self.at("↦"):  # `fun` alone also takes `↦`
+            self.next()
+        else:
+            self.expect("=>")
         body = self.term()
         return Node("fun", [params, body], tok.start, body.end)
 

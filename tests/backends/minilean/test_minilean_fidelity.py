@@ -8,6 +8,8 @@ constructs (divisibility, casts, core functions) that a sloppy model would accep
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lean_gym.backends.minilean.repl_server import MiniLeanRepl
@@ -51,6 +53,9 @@ ACCEPTED = [
     ("(q : Prop) (p : False) : q", "by simp at p", "", "a False hypothesis closes"),
     ("(h : ∃ n : Nat, n < 0) : 1 = 2", "by omega", "", "omega opens ∃"),
     ("(x : Nat) (h : ∃ k, x = 2 * k) : x % 2 = 0", "by omega", "", ""),
+    ("(x i : Nat) : x % 2 ^ i < 2 ^ i", "by omega", "", "2 ^ i > 0"),
+    ("(p : Prop) (hp : p) : True → p", "by\n  intro hp\n  assumption", "", "shadowed hp✝"),
+    ("(p : Prop) (hp : p) : p", "by\n  have hp : True := trivial\n  assumption", "", ""),
     ("(p : Prop) (hp : p) : p ∧ p", "by\n  refine ⟨?a, ?a⟩\n  exact hp", "", "one ?a"),
     ("(a b c : Int) (h : a ≤ b) : a + c ≤ b + c", "Int.add_le_add_right h c", "", ""),
     ("(a b : Int) : a - b = a + -b", "Int.sub_eq_add_neg", "", ""),
@@ -77,6 +82,10 @@ ACCEPTED = [
         "",
     ),
     (": Int.natAbs (-5) = 5", "by decide", "", ""),
+    # omega reads casts natively (its Nat-to-Int translation).
+    ("(c b d : ℕ) (h : (c : ℤ) - b = d) : d ≤ c", "by omega", MATHLIB, "↑c - ↑b = ↑d"),
+    ("(x : ℕ) : (x : ℤ) ≥ 0", "by omega", MATHLIB, "0 ≤ ↑x"),
+    ("(a b : ℕ) (h : b ≤ a) : ((a - b : ℕ) : ℤ) = (a : ℤ) - (b : ℤ)", "by omega", MATHLIB, ""),
     ("(x : ℕ → ℤ) (h : ∀ n ≥ 5, x n = 0) : x 6 = 0", "h 6 (by decide)", MATHLIB, ""),
 ]
 
@@ -111,13 +120,21 @@ REJECTED = [
     # omega treats `Nat.gcd` as an atom: it cannot evaluate it.
     (": Nat.gcd 180 168 = 12", "by omega", "", "omega could not prove"),
     # `↑(a - b)` is not `↑a - ↑b` (Nat subtraction truncates).
-    ("(a b : Nat) : ((a - b : Nat) : Int) = (a : Int) - (b : Int)", "by omega", "", ""),
+    ("(a b : Nat) : ((a - b : Nat) : Int) = (a : Int) - (b : Int)", "by omega", "", "omega"),
+    ("(x : ℕ) (h : x = 3) : (x : ℤ) + 1 = 5", "by omega", MATHLIB, "omega could not prove"),
     ("(a b : Nat) : ((a - b : Nat) : Int) = (a : Int) - (b : Int)", "by rfl", "", ""),
     ("(x : Int) : (x.natAbs : Int) = x", "by omega", "", ""),
     ("(x : Int) : x.toNat = x.natAbs", "by rfl", "", ""),
     # `of_decide_eq_true` needs a closed decidable proposition.
     ("(n : Nat) : n = n", "of_decide_eq_true rfl", "", "cannot evaluate"),
     (": 2 + 2 = 5", "of_decide_eq_true rfl", "", "type mismatch"),
+    # `↦` is `fun`'s alone: a `cases` alternative takes `=>`.
+    (
+        "(p q : Prop) (h : p ∨ q) : q ∨ p",
+        "by\n  cases h with\n  | inl h ↦ exact Or.inr h\n  | inr h => exact Or.inl h",
+        "",
+        "expected '=>'",
+    ),
     # Binder predicates expand to implications: the bound must be proved.
     ("(x : ℕ → ℤ) (h : ∀ n ≥ 5, x n = 0) : x 4 = 0", "h 4 (by decide)", MATHLIB, "is false"),
 ]
@@ -154,3 +171,47 @@ def test_headers_stay_out_of_proofs() -> None:
         "simp\nopen Nat",
     ):
         assert check_proof_text(proof) is not None, proof
+
+
+# ---------------------------------------------------------------------------------------------
+# The same verdicts from real Lean, where it is configured
+
+
+@pytest.fixture(scope="module")
+def real_lean() -> Any:
+    from tests.backends.conformance_cases import Step
+    from tests.backends.test_protocol_conformance import open_session
+
+    session = open_session("real_lean")
+    envs: dict[str, int | None] = {}
+
+    def ask(statement: str, proof: str, header: str) -> dict:
+        if header not in envs:
+            answer = session.ask(Step(expect={}), {"cmd": header}) if header else {"env": None}
+            ok = answer is not None and not [
+                m for m in answer.get("messages", []) if m["severity"] == "error"
+            ]
+            envs[header] = answer.get("env") if ok else -1
+        env = envs[header]
+        if env == -1:
+            pytest.skip(f"the real-Lean project cannot import {header.splitlines()[0]!r}")
+        request: dict = {"cmd": f"theorem t {statement} := {proof}"}
+        if env is not None:
+            request["env"] = env
+        answer = session.ask(Step(expect={}), request)
+        assert answer is not None
+        return answer
+
+    yield ask
+    session.close()
+
+
+@pytest.mark.real_lean
+@pytest.mark.parametrize(
+    ("statement", "proof", "header", "lean_accepts"),
+    [(s, p, h, True) for s, p, h, _ in ACCEPTED] + [(s, p, h, False) for s, p, h, _ in REJECTED],
+)
+def test_real_lean_gives_the_same_verdict(
+    real_lean: Any, statement: str, proof: str, header: str, lean_accepts: bool
+) -> None:
+    assert accepted(real_lean(statement, proof, header)) is lean_accepts

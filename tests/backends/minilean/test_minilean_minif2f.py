@@ -271,3 +271,21 @@ def test_check_theorems_groups_reasons() -> None:
     assert report.reasons == {f"{OUTSIDE_FRAGMENT}ℝ": 1, "printed differently": 1}
     assert type(report).from_json(report.to_json()) == report
     assert "printed differently: diff" in report.summary()
+
+
+def test_open_nat_reaches_unprotected_lemmas_only() -> None:
+    def verdict(proof: str, header: str) -> list[str]:
+        repl = MiniLeanRepl()
+        env = repl.handle({"cmd": header})["env"]
+        out = repl.handle({"cmd": f"theorem t (n : Nat) : n.succ = n + 1 := {proof}", "env": env})
+        return [m["data"] for m in out.get("messages", []) if m["severity"] == "error"]
+
+    assert verdict("succ_eq_add_one n", "open Nat") == []
+    assert verdict("rfl", "open Nat") == []
+    # `Nat.add_comm` is protected: `open Nat` does not make `add_comm` name it.
+    repl = MiniLeanRepl()
+    env = repl.handle({"cmd": "open Nat"})["env"]
+    out = repl.handle({"cmd": "theorem t (n m : Nat) : n + m = m + n := add_comm n m", "env": env})
+    assert "Unknown identifier `add_comm`" in out["messages"][0]["data"]
+    # With Mathlib, root lemmas of the same names would make them ambiguous: refused.
+    assert verdict("succ_eq_add_one n", "import Mathlib\nopen Nat") != []

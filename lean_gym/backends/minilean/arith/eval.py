@@ -72,6 +72,8 @@ def evaluate_term(term: Term) -> int | None:
     if tag == "neg":
         value = evaluate_term(term[2])
         return None if value is None else -value
+    if tag == "cast":
+        return evaluate_term(term[2])
     left = evaluate_term(term[2])
     if left is None:
         return None

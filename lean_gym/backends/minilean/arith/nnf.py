@@ -61,7 +61,7 @@ def _all_names(formula: Formula, names: set[str]) -> None:
 def _term_names(term: Term, names: set[str]) -> None:
     if term[0] == "var":
         names.add(term[1])
-    elif term[0] == "neg":
+    elif term[0] in ("neg", "cast"):
         _term_names(term[2], names)
     elif len(term) == 4:
         _term_names(term[2], names)

@@ -1,383 +1,669 @@
-"""MiniLean's ``omega``: linear integer arithmetic with Lean's own notion of atoms.
+"""MiniLean's ``omega``: a model of Lean's ``omega`` tactic, front end and algorithm.
 
-The problem is linearised the way Lean's ``omega`` frontend does it
-(``Lean/Elab/Tactic/Omega/Frontend.lean``), and the resulting linear problem, with its
-propositional structure, is decided by z3:
+It proves what Lean's ``omega`` proves (Lean 4 core, v4.33 sources) and nothing more:
 
-- Nat terms are read as Ints; every Nat atom ``↑x`` is non-negative.
-- ``x * y`` is linear when one factor is a constant, otherwise the product is an atom.
-- ``x / k`` for a numeral ``k > 0`` is an atom ``a`` with ``k * a ≤ x < k * a + k``; ``x / 0 = 0``;
-  ``x / -k = -(x / k)``; ``x % k = x - k * (x / k)``; a non-numeral divisor gives an atom.
-- Nat ``a - b`` is an atom ``t`` with ``b ≤ a ∧ t = a - b ∨ a < b ∧ t = 0``.
-- ``b ^ e`` is computed when both are numerals, ``b ^ (e + 1)`` is ``b ^ e * b`` for a numeral
-  ``b``, anything else is an atom (``x ^ 2`` included, as in Lean).
-- ``x % k`` is unfolded only for a modulus ``groundNat?`` reads (no negation): ``x % -3`` is an
-  atom, as in Lean.
-- Only arithmetic facts are used: opaque propositions, ``True``/``False`` and ``∀`` facts are
-  ignored; ``∃`` facts give a fresh witness; the goal's leading ``∀ → ¬`` are introduced.
+- the goal is prepared as ``MVarId.falseOrByContra`` does (leading ``∀ → ¬`` introduced, then
+  ``¬goal`` assumed);
+- each hypothesis is read as ``omega``'s ``MetaProblem.addFact`` reads it
+  (``Lean/Elab/Tactic/Omega/Frontend.lean``): Nat relations are cast to Int (``Int.ofNat_le_of_le``
+  ...), ``<`` becomes ``+ 1 ≤``, ``x = y`` becomes ``x - y = 0``, ``¬`` is pushed inside
+  (``pushNot``), ``∧`` is split, ``→``, ``↔``, ``≠`` and ``∨`` become disjunctions kept for case
+  splitting, ``∃`` gives a witness, and everything else is ignored;
+- terms are linearised as ``asLinearCombo`` does, with its atoms, numbered in the order Lean
+  meets them, and the facts ``OmegaM.analyzeAtom`` records about new atoms (``0 ≤ ↑x``, the bounds
+  of ``x / k``, the Nat subtraction dichotomy, ``0 ≤ ↑x % ↑y``, the bounds of ``x % 2 ^ k``),
+  which are processed before the remaining hypotheses;
+- the linear problem is built, its equalities solved as they come, and eliminated by
+  :mod:`.omega_core` (exact equality elimination, Fourier-Motzkin on the real shadow, no dark or
+  grey shadow); when that fails, the most recently found disjunction is split
+  (``splitDisjunction``), skipping one whose first side gives no new fact.
 
-Known gap (MiniLean can be STRONGER than Lean here): z3 decides the linear problem completely,
-whereas Lean's implementation omits the omega test's "dark and grey shadows"
-(``Lean/Elab/Tactic/Omega.lean``: "Currently we do not implement either the dark or grey
-shadows, and thus if the real shadow is satisfiable we must fail"). Lean still proves every
-problem whose rational relaxation (after its exact equality solving and bound tightening) is
-infeasible, and every problem where each Fourier-Motzkin step can be exact (a variable whose
-lower or upper bounds all have unit coefficients). Only problems that need an inexact
-elimination with a satisfiable real shadow but no integer solution (non-unit coefficients on
-both sides, e.g. ``2 ≤ 3x - 2y ≤ 3 ∧ ...`` shapes) are proved here and not by Lean. Lean also
-skips a disjunction whose first branch yields no new fact; MiniLean drops such hypotheses
-entirely (facts with opaque propositions), which only makes it weaker.
-
-Atom facts follow ``OmegaM.analyzeAtom`` exactly: a Nat atom ``↑t`` is non-negative; ``x / k``
-(numeral ``k > 0``) has its two bounds and no sign fact; Nat ``x / y`` (non-numeral ``y``) is the
-Int ``↑x / ↑y`` with no fact, Nat ``x % y`` gets ``0 ≤ ↑x % ↑y``; a power with a numeral base
-(``2 ^ n``) is an atom with no fact at all.
+Where Lean's result depends on the iteration order of its hash sets (which of several tied
+equalities is solved first), every order is tried: the goal is proved only if all of them prove
+it, refused with a MiniLean message if they disagree. Every proof is then confirmed by z3 on an
+independent encoding (:mod:`.omega_z3`).
 """
 
 from __future__ import annotations
 
-import math
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from lean_gym.backends.minilean.arith.eval import apply_op
 from lean_gym.backends.minilean.arith.messages import NO_CONSTRAINTS, OMEGA_FAILURE, timeout_message
-from lean_gym.backends.minilean.arith.nnf import Node, Refutation
-from lean_gym.backends.minilean.arith.solver import check_sat, z3mod
-from lean_gym.backends.minilean.arith.syntax import Term, term_to_lean
+from lean_gym.backends.minilean.arith.nnf import NameSupply, intro_goal, name_supply_for
+from lean_gym.backends.minilean.arith.omega_core import (
+    Chooser,
+    Coeffs,
+    OmegaTimeout,
+    Problem,
+    coeffs_add,
+    coeffs_set,
+    coeffs_smul,
+    coeffs_sub,
+    elimination,
+    solve_equalities,
+)
+from lean_gym.backends.minilean.arith.syntax import Formula, Term, substitute_var
 
-# A linear combination: (constant, {atom index: coefficient}) with no zero coefficients.
-Linear = tuple[int, dict[int, int]]
+# Int-level expressions, the terms Lean's omega sees once Nat facts are cast to Int:
+#   ("ivar", name)          an Int variable or opaque Int application
+#   ("ilit", value)         an Int numeral (negative ones are `-n`)
+#   ("cast", nat_term)      `↑t` for a Nat term of the arith syntax
+#   ("ineg", e)             `-e`
+#   ("iop", op, a, b)       op in + - * / %
+#   ("ipow", base, nat_term) `base ^ exponent`
+#   ("bmod", index)         the atom a hard equality introduces
+IExpr = tuple
+# Facts are arith formulas, or Int relations ("irel", op, a, b) with op in = ≤ <.
+Fact = tuple
+LinearCombo = tuple[int, Coeffs]
 
-# Linear literals: ("le", lin) for lin ≤ 0, ("eq", lin) for lin = 0, ("ne", lin) for lin ≠ 0.
-# Formulas over them: ("and", [..]), ("or", [..]), ("const", bool), literals.
-
-
-def _lin_add(a: Linear, b: Linear, scale: int = 1) -> Linear:
-    coeffs = dict(a[1])
-    for index, coeff in b[1].items():
-        value = coeffs.get(index, 0) + scale * coeff
-        if value:
-            coeffs[index] = value
-        else:
-            coeffs.pop(index, None)
-    return (a[0] + scale * b[0], coeffs)
-
-
-def _lin_scale(a: Linear, factor: int) -> Linear:
-    if factor == 0:
-        return (0, {})
-    return (a[0] * factor, {i: c * factor for i, c in a[1].items()})
-
-
-def _lin_const(value: int) -> Linear:
-    return (value, {})
-
-
-def _lin_atom(index: int) -> Linear:
-    return (0, {index: 1})
+MAX_RUNS = 64
+MAX_POWER_BITS = 1 << 16
 
 
-@dataclass
-class OmegaAtom:
-    """An atom of the linear problem: what omega treats as an integer unknown."""
-
-    key: tuple
-    display: str
+class Unsupported(Exception):
+    """The goal needs a behaviour of Lean's ``omega`` that this model does not reproduce."""
 
 
-@dataclass
-class Linearizer:
-    """Turns terms into linear combinations over atoms, recording the facts about new atoms."""
-
-    atoms: list[OmegaAtom] = field(default_factory=list)
-    facts: list[tuple] = field(default_factory=list)
-    _index: dict[tuple, int] = field(default_factory=dict)
-
-    def _atom(self, key: tuple, display_term: Term, nat: bool) -> tuple[int, bool]:
-        index = self._index.get(key)
-        if index is not None:
-            return index, False
-        index = len(self.atoms)
-        self._index[key] = index
-        self.atoms.append(OmegaAtom(key, term_to_lean(display_term, cast_nat=True)))
-        if nat:
-            self.facts.append(("le", (0, {index: -1})))  # 0 ≤ ↑t
-        return index, True
-
-    def linearize(self, term: Term) -> Linear:
-        """The linear combination denoting ``term`` (read as an Int)."""
-        tag = term[0]
-        if tag == "lit":
-            return _lin_const(term[1])
-        if tag == "var":
-            index, _ = self._atom(("var", term[1], term[2]), term, term[2] == "Nat")
-            return _lin_atom(index)
-        value = _ground(term)
-        if value is not None:
-            return _lin_const(value)
-        if tag == "neg":
-            return _lin_scale(self.linearize(term[2]), -1)
-        op, sort, left, right = term
-        nat = sort == "Nat"
-        if op == "+":
-            return _lin_add(self.linearize(left), self.linearize(right))
-        if op == "-":
-            if not nat:
-                return _lin_add(self.linearize(left), self.linearize(right), -1)
-            return self._nat_sub(term)
-        if op == "*":
-            return self._mul(term)
-        if op in ("/", "%"):
-            divisor = _ground(right) if op == "/" else _ground_modulus(right, sort)
-            if divisor is None:
-                return self._opaque(term)
-            if op == "/":
-                return self._div(left, divisor, sort)
-            # emod_def: x % k = x - k * (x / k)
-            quotient = self._div(left, divisor, sort)
-            return _lin_add(self.linearize(left), _lin_scale(quotient, divisor), -1)
-        return self._pow(term)
-
-    def _opaque(self, term: Term) -> Linear:
-        # Lean pushes `↑` through Nat `/` and `%` (`Int.ofNat_ediv`, `Int.ofNat_emod`), so the
-        # atom of `x / y` is the Int `↑x / ↑y`, with no sign fact; `↑x % ↑y` gets
-        # `Int.emod_ofNat_nonneg` (OmegaM.analyzeAtom). Other Nat atoms are casts: `0 ≤ ↑t`.
-        nat = term[1] == "Nat" and term[0] != "/"
-        index, _ = self._atom(("term", term), term, nat)
-        return _lin_atom(index)
-
-    def _nat_sub(self, term: Term) -> Linear:
-        index, new = self._atom(("term", term), term, True)
-        if new:
-            a = self.linearize(term[2])
-            b = self.linearize(term[3])
-            t = _lin_atom(index)
-            difference = _lin_add(a, b, -1)
-            # b ≤ a ∧ t = a - b  ∨  a < b ∧ t = 0
-            self.facts.append(
-                (
-                    "or",
-                    [
-                        (
-                            "and",
-                            [
-                                ("le", _lin_scale(difference, -1)),
-                                ("eq", _lin_add(t, difference, -1)),
-                            ],
-                        ),
-                        ("and", [("le", _lin_add(difference, _lin_const(1))), ("eq", t)]),
-                    ],
-                )
-            )
-        return _lin_atom(index)
-
-    def _mul(self, term: Term) -> Linear:
-        # Like Lean's `commitWhen`: atoms met while trying the factors are forgotten when the
-        # product turns out to be non-linear.
-        saved_atoms, saved_facts = len(self.atoms), len(self.facts)
-        left = self.linearize(term[2])
-        right = self.linearize(term[3])
-        if not left[1]:
-            return _lin_scale(right, left[0])
-        if not right[1]:
-            return _lin_scale(left, right[0])
-        for atom in self.atoms[saved_atoms:]:
-            del self._index[atom.key]
-        del self.atoms[saved_atoms:]
-        del self.facts[saved_facts:]
-        return self._opaque(term)
-
-    def _div(self, dividend: Term, divisor: int, sort: str) -> Linear:
-        if divisor == 0:  # Int.ediv_zero / Nat.div_zero
-            return _lin_const(0)
-        if divisor < 0:  # Int.ediv_neg: x / -k = -(x / k)
-            return _lin_scale(self._div(dividend, -divisor, sort), -1)
-        display = ("/", sort, dividend, ("lit", divisor, sort))
-        # The atom is the Int `↑x / k`: only the two bounds below are known about it.
-        index, new = self._atom(("div", dividend, divisor, sort), display, False)
-        if new:
-            x = self.linearize(dividend)
-            a = _lin_atom(index)
-            # k * a ≤ x  and  x < k * a + k
-            self.facts.append(("le", _lin_add(_lin_scale(a, divisor), x, -1)))
-            self.facts.append(
-                ("le", _lin_add(_lin_add(x, _lin_scale(a, divisor), -1), _lin_const(1 - divisor)))
-            )
-        return _lin_atom(index)
-
-    def _pow(self, term: Term) -> Linear:
-        _, sort, base, exponent = term
-        base_value = _ground(base)
-        if base_value is not None and exponent[0] == "+" and exponent[3] == ("lit", 1, "Nat"):
-            # Int.pow_succ: b ^ (e + 1) = b ^ e * b
-            return _lin_scale(self.linearize(("^", sort, base, exponent[2])), base_value)
-        # A Nat power with a numeral base becomes the Int `↑b ^ e` (`Int.ofNat_pow`): an atom
-        # with no facts at all (omega does not know `0 < 2 ^ n`). Other Nat powers stay casts
-        # `↑(x ^ e)`, which are non-negative; Int powers are atoms without facts.
-        nat = sort == "Nat" and base_value is None
-        index, _ = self._atom(("term", term), term, nat)
-        return _lin_atom(index)
-
-    def literal(self, node: Node) -> tuple:
-        """The linear literal of a relation node ``("rel", op, t1, t2)``."""
-        _, op, left, right = node
-        difference = _lin_add(self.linearize(left), self.linearize(right), -1)
-        if op == "=":
-            return ("eq", difference)
-        if op == "≠":
-            return ("ne", difference)
-        if op == "<":
-            return ("le", _lin_add(difference, _lin_const(1)))
-        return ("le", difference)
-
-    def formula(self, node: Node) -> tuple:
-        """The linear formula of a normal-form node (opaque propositions are already gone)."""
-        tag = node[0]
-        if tag == "rel":
-            return self.literal(node)
-        if tag in ("and", "or"):
-            return (tag, [self.formula(child) for child in node[1]])
-        if tag == "const":
-            return node
-        raise ValueError(f"unexpected node in omega problem: {node!r}")
-
-
-def _ground(term: Term) -> int | None:
-    """The value of a ground term as omega's ``groundInt?``/``groundNat?`` see it, else None.
-
-    Lean's ground evaluation covers numerals, ``+ - * / ^`` and negation; ``%`` is only
-    unfolded (``Int.emod_def``) when its modulus is a ``groundNat?`` (see ``_ground_modulus``).
-    """
-    tag = term[0]
-    if tag == "lit":
-        return term[1]
-    if tag == "var":
-        return None
-    if tag == "neg":
-        value = _ground(term[2])
-        return None if value is None else -value
-    op, sort, left, right = term
-    if op == "%":
-        modulus = _ground_modulus(right, sort)
-        dividend = _ground(left)
-        if modulus is None or dividend is None:
-            return None
-        return apply_op("%", sort, dividend, modulus)
-    a = _ground(left)
-    if a is None:
-        return None
-    b = _ground(right)
-    if b is None:
-        return None
-    return apply_op(op, sort, a, b)
-
-
-def _ground_modulus(term: Term, sort: str) -> int | None:
-    """The modulus ``k`` of ``x % k`` when omega unfolds it: ``groundNat? k`` succeeds.
-
-    ``groundNat?`` reads numerals, ``+ * / ^`` (and ``-``, with Nat's truncation) but not
-    negation, so ``x % -3`` and an Int ``x % (2 - 5)`` stay atoms (MiniLean keeps every Int
-    modulus with a subtraction opaque rather than reproduce Lean's Nat arithmetic on it).
-    """
-    if _has_op(term, ("neg", "%") if sort == "Nat" else ("neg", "%", "-")):
-        return None
-    return _ground(term)
-
-
-def _has_op(term: Term, ops: tuple[str, ...]) -> bool:
-    tag = term[0]
-    if tag in ("lit", "var"):
-        return False
-    if tag in ops:
-        return True
-    if tag == "neg":
-        return _has_op(term[2], ops)
-    return _has_op(term[2], ops) or _has_op(term[3], ops)
-
-
-def _to_z3(formula: tuple, variables: list) -> object:
-    z3 = z3mod()
-    tag = formula[0]
-    if tag == "const":
-        return z3.BoolVal(formula[1])
-    if tag in ("and", "or"):
-        parts = [_to_z3(child, variables) for child in formula[1]]
-        return z3.And(parts) if tag == "and" else z3.Or(parts)
-    const, coeffs = formula[1]
-    terms = [variables[i] * c if c != 1 else variables[i] for i, c in sorted(coeffs.items())]
-    if not terms:
-        value = {"le": const <= 0, "eq": const == 0, "ne": const != 0}[tag]
-        return z3.BoolVal(value)
-    expr = z3.Sum(terms) if len(terms) > 1 else terms[0]
-    if tag == "le":
-        return expr <= -const
-    if tag == "eq":
-        return expr == -const
-    return expr != -const
+class OmegaFailure(Exception):
+    """Lean's ``omega`` fails with this message."""
 
 
 @dataclass(frozen=True)
 class OmegaResult:
-    """Outcome of :func:`run_omega`."""
+    """Outcome of :func:`run_omega`.
+
+    Attributes:
+        proved: every run of the model found a contradiction.
+        reason: Lean's failure message, or a MiniLean refusal.
+        verify: the model proved the goal and z3 must confirm it.
+    """
 
     proved: bool
     reason: str = ""
 
 
-def run_omega(problem: Refutation, timeout_ms: int) -> OmegaResult:
-    """Decides the refutation problem (built with ``opaque_props=True``) as omega would."""
-    linearizer = Linearizer()
-    formulas = [linearizer.formula(node) for node in problem.conjuncts]
-    constraints = [*linearizer.facts, *formulas]
-    z3 = z3mod()
-    variables = [z3.Int(f"omega_atom_{i}") for i in range(len(linearizer.atoms))]
-    assertions = [_to_z3(formula, variables) for formula in constraints]
-    status = check_sat(assertions, timeout_ms)
-    if status == "unsat":
-        return OmegaResult(True)
-    if status == "unknown":
-        return OmegaResult(False, timeout_message("omega"))
-    return OmegaResult(False, failure_message(constraints, linearizer.atoms, problem.free))
+# -- Ground evaluation (`groundNat?`, `groundInt?`) -----------------------------------------
 
 
-def failure_message(constraints: list[tuple], atoms: list[OmegaAtom], scope: frozenset[str]) -> str:
-    """Lean's wording for a failed ``omega``, listing the top-level linear constraints."""
-    bounds: dict[tuple[int, ...], list[int | None]] = {}
-    for literal in _top_level_literals(constraints):
-        kind, (const, coeffs) = literal
-        if kind == "ne" or not coeffs:
-            continue
-        width = max(coeffs) + 1
-        vector = [coeffs.get(i, 0) for i in range(width)]
-        low: int | None = -const if kind == "eq" else None
-        high: int | None = -const
-        if next(c for c in vector if c) < 0:  # Lean's `tidy`: a positive leading coefficient
-            vector = [-c for c in vector]
-            low, high = (None if high is None else -high), (None if low is None else -low)
-        divisor = math.gcd(*vector)
-        vector = [c // divisor for c in vector]
-        low = None if low is None else -((-low) // divisor)
-        high = None if high is None else high // divisor
-        entry = bounds.setdefault(tuple(vector), [None, None])
-        if low is not None:
-            entry[0] = low if entry[0] is None else max(entry[0], low)
-        if high is not None:
-            entry[1] = high if entry[1] is None else min(entry[1], high)
-    if not bounds:
-        return f"{OMEGA_FAILURE}:\n{NO_CONSTRAINTS}"
-    mentioned = sorted({i for vector in bounds for i, c in enumerate(vector) if c})
-    names = _atom_names(mentioned, scope)
-    lines = []
-    for vector in sorted(bounds):
-        low, high = bounds[vector]
-        expression = _pretty_coeffs(vector, names)
-        if low is not None and high is not None:
-            lines.append(f"  {low} ≤ {expression} ≤ {high}")
-        elif low is not None:
-            lines.append(f"  {expression} ≥ {low}")
+def _pow(base: int, exponent: int) -> int:
+    if exponent > 1 and abs(base) > 1 and exponent * abs(base).bit_length() > MAX_POWER_BITS:
+        raise Unsupported("MiniLean: a power too large to evaluate in an omega problem")
+    return base**exponent
+
+
+def _nat_op(op: str, a: int, b: int) -> int:
+    if op == "+":
+        return a + b
+    if op == "*":
+        return a * b
+    if op == "-":
+        return max(a - b, 0)
+    if op == "/":
+        return a // b if b else 0
+    return _pow(a, b)
+
+
+def _int_op(op: str, a: int, b: int) -> int:
+    if op == "+":
+        return a + b
+    if op == "*":
+        return a * b
+    if op == "-":
+        return a - b
+    # Int.ediv: x / 0 = 0, rounds so that the remainder is non-negative.
+    if b == 0:
+        return 0
+    q = a // abs(b)
+    return q if b > 0 else -q
+
+
+def ground_nat_term(t: Term) -> int | None:
+    """``groundNat?`` on a Nat term: numerals, ``+ * - / ^`` (not ``%``)."""
+    tag = t[0]
+    if tag == "lit":
+        return t[1]
+    if tag in ("+", "*", "-", "/", "^"):
+        a = ground_nat_term(t[2])
+        b = ground_nat_term(t[3]) if a is not None else None
+        return None if b is None else _nat_op(tag, a, b)
+    return None
+
+
+def ground_nat(e: IExpr) -> int | None:
+    """``groundNat?`` on an Int-level expression, with Lean's Nat arithmetic."""
+    tag = e[0]
+    if tag == "cast":
+        return ground_nat_term(e[1])
+    if tag == "ilit":
+        return e[1] if e[1] >= 0 else None
+    if tag == "iop" and e[1] in ("+", "*", "-", "/"):
+        a = ground_nat(e[2])
+        b = ground_nat(e[3]) if a is not None else None
+        return None if b is None else _nat_op(e[1], a, b)
+    if tag == "ipow":
+        a = ground_nat(e[1])
+        b = ground_nat_term(e[2]) if a is not None else None
+        return None if b is None else _pow(a, b)
+    return None
+
+
+def ground_int(e: IExpr) -> int | None:
+    """``groundInt?``: numerals (``Expr.int?``), casts of ground Nats, ``+ * - /`` and ``^``."""
+    tag = e[0]
+    if tag == "ilit":
+        return e[1]
+    if tag == "ineg":
+        inner = e[1]
+        return -inner[1] if inner[0] == "ilit" and inner[1] >= 0 else None
+    if tag == "cast":
+        return ground_nat_term(e[1])
+    if tag == "iop" and e[1] in ("+", "*", "-", "/"):
+        a = ground_int(e[2])
+        b = ground_int(e[3]) if a is not None else None
+        return None if b is None else _int_op(e[1], a, b)
+    if tag == "ipow":
+        a = ground_int(e[1])
+        b = ground_nat_term(e[2]) if a is not None else None
+        return None if b is None else _pow(a, b)
+    return None
+
+
+def _nat_literal(e: IExpr) -> int | None:
+    """``natCast?``: a numeral, or the cast of a Nat numeral."""
+    if e[0] == "ilit" and e[1] >= 0:
+        return e[1]
+    if e[0] == "cast" and e[1][0] == "lit":
+        return e[1][1]
+    return None
+
+
+# -- From arith syntax to Lean's view ------------------------------------------------------
+
+
+def int_expr(t: Term) -> IExpr:
+    """The Int-level expression of an Int term."""
+    tag = t[0]
+    if tag == "var":
+        return ("ivar", t[1])
+    if tag == "lit":
+        return ("ilit", t[1])
+    if tag == "neg":
+        return ("ineg", int_expr(t[2]))
+    if tag == "cast":
+        return ("cast", t[2])
+    if tag == "^":
+        return ("ipow", int_expr(t[2]), t[3])
+    return ("iop", tag, int_expr(t[2]), int_expr(t[3]))
+
+
+def _sort(t: Term) -> str:
+    return t[2] if t[0] in ("var", "lit") else t[1]
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How variables print, and which names are taken (for the atom names a, b, c ...)."""
+
+    display: Mapping[str, str] = field(default_factory=dict)
+    scope: frozenset[str] = frozenset()
+
+    def name(self, variable: str) -> str:
+        shown = self.display.get(variable)
+        if shown is not None:
+            return shown
+        return variable.split("✝", 1)[0] if "✝" in variable else variable
+
+
+# -- OmegaM --------------------------------------------------------------------------------
+
+
+@dataclass
+class OmegaState:
+    """``OmegaM``'s state: the atoms (in order), the linear-combination cache, the clock and
+    the hash-order choices. Also the context the core needs (:class:`omega_core.Context`)."""
+
+    chooser: Chooser
+    deadline: float
+    supply: NameSupply
+    naming: Naming
+    atoms: list[IExpr] = field(default_factory=list)
+    index: dict[IExpr, int] = field(default_factory=dict)
+    cache: dict[IExpr, LinearCombo] = field(default_factory=dict)
+
+    def snapshot(self) -> tuple[int, dict[IExpr, LinearCombo]]:
+        return len(self.atoms), dict(self.cache)
+
+    def restore(self, saved: tuple[int, dict[IExpr, LinearCombo]]) -> None:
+        count, cache = saved
+        for atom in self.atoms[count:]:
+            del self.index[atom]
+        del self.atoms[count:]
+        self.cache = cache
+
+    def new_atom(self, modulus: int, coeffs: Coeffs) -> int:
+        """The atom ``bmod_div_term m coeffs atoms`` of a hard equality."""
+        atom = ("bmod", len(self.atoms), modulus, coeffs, tuple(self.atoms))
+        self.index[atom] = len(self.atoms)
+        self.atoms.append(atom)
+        return len(self.atoms) - 1
+
+    def atom_count(self) -> int:
+        return len(self.atoms)
+
+    def save_atoms(self) -> object:
+        return list(self.atoms)
+
+    def restore_atoms(self, saved: object) -> None:
+        assert isinstance(saved, list)
+        for atom in self.atoms:
+            del self.index[atom]
+        self.atoms = list(saved)
+        for i, atom in enumerate(self.atoms):
+            self.index[atom] = i
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise OmegaTimeout
+
+    def lookup(self, e: IExpr) -> tuple[int, list[Fact] | None]:
+        """``lookup``: the atom's index, and the facts about it when it is new."""
+        i = self.index.get(e)
+        if i is not None:
+            return i, None
+        facts = _analyze_atom(e)
+        self.index[e] = len(self.atoms)
+        self.atoms.append(e)
+        return len(self.atoms) - 1, facts
+
+
+def _analyze_atom(e: IExpr) -> list[Fact]:
+    """``OmegaM.analyzeAtom``: facts recorded for a new atom."""
+    zero = ("ilit", 0)
+    tag = e[0]
+    if tag == "cast":
+        facts: list[Fact] = [("irel", "≤", zero, e)]  # Int.ofNat_nonneg
+        t = e[1]
+        if t[0] == "-":  # Int.ofNat_sub_dichotomy, inserted at the front
+            a, b = t[2], t[3]
+            facts.insert(
+                0,
+                (
+                    "or",
+                    ("and", ("≤", b, a), ("irel", "=", e, ("iop", "-", ("cast", a), ("cast", b)))),
+                    ("and", ("<", a, b), ("irel", "=", e, zero)),
+                ),
+            )
+        return facts
+    if tag == "iop" and e[1] == "/":
+        k = _nat_literal(e[3])
+        if not k:
+            return []
+        x, kk = e[2], e[3]
+        kq = ("iop", "*", kk, e)
+        # Int.mul_ediv_self_le, Int.lt_mul_ediv_self_add
+        return [("irel", "≤", kq, x), ("irel", "<", x, ("iop", "+", kq, kk))]
+    if tag == "iop" and e[1] == "%":
+        x, k = e[2], e[3]
+        base: int | None = None
+        if k[0] == "ipow":
+            base = _nat_literal(k[1])
+        elif k[0] == "cast" and k[1][0] == "^":
+            base = k[1][2][1] if k[1][2][0] == "lit" else None
+        elif k[0] == "cast":
+            # Int.emod_ofNat_nonneg, when the dividend is a cast too
+            return [("irel", "≤", zero, e)] if x[0] == "cast" else []
+        if base:  # Int.emod_nonneg, Int.emod_lt_of_pos
+            return [("irel", "≤", zero, e), ("irel", "<", e, k)]
+        return []
+    return []
+
+
+def _lc_coordinate(i: int) -> LinearCombo:
+    return (0, coeffs_set((), i, 1))
+
+
+def _lc_add(a: LinearCombo, b: LinearCombo) -> LinearCombo:
+    return (a[0] + b[0], coeffs_add(a[1], b[1]))
+
+
+def _lc_sub(a: LinearCombo, b: LinearCombo) -> LinearCombo:
+    return (a[0] - b[0], coeffs_sub(a[1], b[1]))
+
+
+def _lc_neg(a: LinearCombo) -> LinearCombo:
+    return (-a[0], coeffs_smul(a[1], -1))
+
+
+def _lc_mul(a: LinearCombo, b: LinearCombo) -> LinearCombo:
+    # LinearCombo.mul: l₂.const * l₁ + l₁.const * l₂ - {const := l₁.const * l₂.const}
+    return (a[0] * b[0], coeffs_add(coeffs_smul(a[1], b[0]), coeffs_smul(b[1], a[0])))
+
+
+def _is_zero(coeffs: Coeffs) -> bool:
+    return all(c == 0 for c in coeffs)
+
+
+def as_linear_combo(state: OmegaState, e: IExpr) -> tuple[LinearCombo, list[Fact]]:
+    """``asLinearCombo``: the linear combination of ``e`` and the facts about its new atoms."""
+    cached = state.cache.get(e)
+    if cached is not None:
+        return cached, []
+    lc, facts = _as_linear_combo(state, e)
+    state.cache[e] = lc
+    return lc, facts
+
+
+def _atom(state: OmegaState, e: IExpr) -> tuple[LinearCombo, list[Fact]]:
+    i, facts = state.lookup(e)
+    return _lc_coordinate(i), facts or []
+
+
+def _as_linear_combo(state: OmegaState, e: IExpr) -> tuple[LinearCombo, list[Fact]]:
+    value = ground_int(e)
+    if value is not None:
+        return (value, ()), []
+    tag = e[0]
+    if tag == "ivar":
+        return _atom(state, e)
+    if tag == "ineg":
+        lc, facts = as_linear_combo(state, e[1])
+        return _lc_neg(lc), facts
+    if tag == "cast":
+        return _nat_cast(state, e)
+    if tag == "ipow":
+        base, exponent = e[1], e[2]
+        # `succ?`: `k + 1`; Int.pow_succ when the base is ground
+        if exponent[0] == "+" and exponent[3] == ("lit", 1, "Nat") and ground_int(base) is not None:
+            return as_linear_combo(state, ("iop", "*", ("ipow", base, exponent[2]), base))
+        return _atom(state, e)
+    if tag != "iop":
+        return _atom(state, e)
+    op, a, b = e[1], e[2], e[3]
+    if op in ("+", "-"):
+        la, fa = as_linear_combo(state, a)
+        lb, fb = as_linear_combo(state, b)
+        return (_lc_add(la, lb) if op == "+" else _lc_sub(la, lb)), fa + fb
+    if op == "*":
+        # commitWhen: the factors' atoms are forgotten when the product is not linear
+        saved = state.snapshot()
+        la, fa = as_linear_combo(state, a)
+        lb, fb = as_linear_combo(state, b)
+        if _is_zero(la[1]) or _is_zero(lb[1]):
+            return _lc_mul(la, lb), fa + fb
+        state.restore(saved)
+        return _atom(state, e)
+    if op == "%":
+        k = ground_nat(b)
+        if k is None:
+            return _atom(state, e)
+        if ground_int(b) != k:
+            # Lean would rewrite with the Nat value of an Int modulus (`x % (2 - 5)` as `x % 0`),
+            # an ill-typed step; MiniLean does not follow it.
+            raise Unsupported("MiniLean: omega on `%` by this Int modulus is outside the fragment")
+        lit = ("ilit", k)
+        return as_linear_combo(state, ("iop", "-", a, ("iop", "*", lit, ("iop", "/", a, lit))))
+    # `/`
+    z = ground_int(b)
+    if z is None:
+        return _atom(state, e)
+    if z == 0:  # Int.ediv_zero
+        return (0, ()), []
+    if z < 0:  # Int.ediv_neg
+        return as_linear_combo(state, ("ineg", ("iop", "/", a, ("ilit", -z))))
+    return _atom(state, ("iop", "/", a, ("ilit", z)))
+
+
+def _nat_cast(state: OmegaState, e: IExpr) -> tuple[LinearCombo, list[Fact]]:
+    """``handleNatCast``: push ``↑`` through ``+ * / %``, ``a - b - c``, ``b ^ k`` (ground b)."""
+    t = e[1]
+    tag = t[0]
+    if tag in ("+", "*", "/", "%"):
+        lc, facts = as_linear_combo(state, ("iop", tag, ("cast", t[2]), ("cast", t[3])))
+        if tag == "*":  # Int.ofNat_mul_nonneg
+            fact = ("irel", "≤", ("ilit", 0), ("iop", "*", ("cast", t[2]), ("cast", t[3])))
+            facts = [fact, *facts]
+        return lc, facts
+    if tag == "-" and t[2][0] == "-":  # Int.ofNat_sub_sub
+        inner = t[2]
+        rewritten = ("-", "Nat", inner[2], ("+", "Nat", inner[3], t[3]))
+        return as_linear_combo(state, ("cast", rewritten))
+    if tag == "^" and ground_nat_term(t[2]) is not None:  # Int.ofNat_pow
+        return as_linear_combo(state, ("ipow", ("cast", t[2]), t[3]))
+    return _atom(state, e)
+
+
+# -- MetaProblem ---------------------------------------------------------------------------
+
+
+@dataclass
+class MetaProblem:
+    """``MetaProblem``: the linear problem, the facts still to read and the disjunctions."""
+
+    problem: Problem
+    facts: list[Fact]
+    disjunctions: list[Fact] = field(default_factory=list)
+
+    def copy(self, facts: list[Fact], disjunctions: list[Fact]) -> MetaProblem:
+        return MetaProblem(self.problem, facts, disjunctions)
+
+
+def _is_zero_literal(e: IExpr) -> bool:
+    return ground_int(e) == 0 and e[0] in ("ilit", "ineg")
+
+
+def _add_linear(meta: MetaProblem, state: OmegaState, e: IExpr, equality: bool) -> int:
+    """``addIntEquality`` (``e = 0``) / ``addIntInequality`` (``0 ≤ e``)."""
+    (const, coeffs), facts = as_linear_combo(state, e)
+    meta.facts = [*facts, *meta.facts]
+    meta.problem = solve_equalities(meta.problem.add_fact(const, coeffs, equality), state)
+    return 1
+
+
+def _push_not(p: Fact) -> Fact | None:
+    """``pushNot``: a useful fact equivalent to ``¬p``, or ``None``."""
+    tag = p[0]
+    if tag == "implies":
+        return ("and", p[1], ("not", p[2]))
+    if tag in ("<", "≤", ">", "≥", "=", "≠"):
+        a, b = p[1], p[2]
+        return {
+            "<": lambda: ("≤", b, a),
+            "≤": lambda: ("<", b, a),
+            ">": lambda: ("≤", a, b),
+            "≥": lambda: ("<", a, b),
+            "=": lambda: ("or", ("<", a, b), (">", a, b)),
+            "≠": lambda: ("=", a, b),
+        }[tag]()
+    if tag == "irel":
+        op, a, b = p[1], p[2], p[3]
+        if op == "<":
+            return ("irel", "≤", b, a)
+        if op == "≤":
+            return ("irel", "<", b, a)
+        return ("or", ("irel", "<", a, b), ("irel", "<", b, a))
+    if tag == "not":
+        return p[1]
+    if tag == "and":
+        return ("or", ("not", p[1]), ("not", p[2]))
+    if tag == "or":
+        return ("and", ("not", p[1]), ("not", p[2]))
+    if tag == "iff":
+        return ("or", ("and", p[1], ("not", p[2])), ("and", ("not", p[1]), p[2]))
+    return None
+
+
+def add_fact(meta: MetaProblem, state: OmegaState, t: Fact) -> int:
+    """``MetaProblem.addFact``: read one fact; the number of facts it added."""
+    if not meta.problem.possible:
+        return 0
+    state.tick()
+    tag = t[0]
+    if tag == "irel":
+        op, a, b = t[1], t[2], t[3]
+        if op == "=":  # Int.sub_eq_zero_of_eq unless the right side is 0
+            return _add_linear(meta, state, a if _is_zero_literal(b) else ("iop", "-", a, b), True)
+        if op == "≤":  # Int.sub_nonneg_of_le unless the left side is 0
+            return _add_linear(meta, state, b if _is_zero_literal(a) else ("iop", "-", b, a), False)
+        return add_fact(meta, state, ("irel", "≤", ("iop", "+", a, ("ilit", 1)), b))
+    if tag in ("<", "≤", ">", "≥", "=", "≠"):
+        a, b = t[1], t[2]
+        if tag == "≠":  # Nat.lt_or_gt_of_ne / Int.lt_or_gt_of_ne
+            return add_fact(meta, state, ("or", ("<", a, b), (">", a, b)))
+        if tag in (">", "≥"):  # whnfR unfolds `a > b` to `b < a`
+            tag, a, b = ("<" if tag == ">" else "≤"), b, a
+        if _sort(a) == "Nat":
+            a_e, b_e = ("cast", a), ("cast", b)
         else:
-            lines.append(f"  {expression} ≤ {high}")
-    where = "\n".join(f" {names[i]} := {atoms[i].display}" for i in mentioned)
+            a_e, b_e = int_expr(a), int_expr(b)
+        return add_fact(meta, state, ("irel", tag, a_e, b_e))
+    if tag == "not":
+        pushed = _push_not(t[1])
+        return 0 if pushed is None else add_fact(meta, state, pushed)
+    if tag == "and":
+        return add_fact(meta, state, t[1]) + add_fact(meta, state, t[2])
+    if tag == "implies":  # Decidable.not_or_of_imp
+        return add_fact(meta, state, ("or", ("not", t[1]), t[2]))
+    if tag == "iff":  # Decidable.and_or_not_and_not_of_iff
+        return add_fact(
+            meta, state, ("or", ("and", t[1], t[2]), ("and", ("not", t[1]), ("not", t[2])))
+        )
+    if tag == "or":
+        meta.disjunctions = [t, *meta.disjunctions]
+        return 1
+    if tag == "exists":  # Exists.choose_spec: the witness is a new atom
+        name, sort, body = t[1], t[2], t[3]
+        witness = state.supply.fresh(name)
+        return add_fact(meta, state, substitute_var(body, name, ("var", witness, sort)))
+    return 0  # ∀, True, False, propositions
+
+
+def process_facts(meta: MetaProblem, state: OmegaState) -> int:
+    """``processFacts``: read the pending facts, newest atom facts first."""
+    count = 0
+    while meta.facts:
+        fact = meta.facts.pop(0)
+        count += add_fact(meta, state, fact)
+    return count
+
+
+def omega_impl(meta: MetaProblem, state: OmegaState) -> None:
+    """``omegaImpl``: returns when a contradiction is found, raises :class:`OmegaFailure`."""
+    process_facts(meta, state)
+    p = meta.problem
+    if p.possible:
+        p = elimination(p, state)
+    if p.possible:
+        split_disjunction(meta, state)
+
+
+def split_disjunction(meta: MetaProblem, state: OmegaState) -> None:
+    """``splitDisjunction``: case split on the most recently found disjunction."""
+    while True:
+        if not meta.disjunctions:
+            raise OmegaFailure(format_error_message(meta.problem, state))
+        h, rest = meta.disjunctions[0], meta.disjunctions[1:]
+        saved = state.snapshot()
+        first = meta.copy([h[1]], rest)
+        if process_facts(first, state) > 0:
+            omega_impl(first, state)
+            state.restore(saved)
+            omega_impl(meta.copy([h[2]], rest), state)
+            return
+        state.restore(saved)
+        meta = meta.copy(meta.facts, rest)
+
+
+# -- Messages ------------------------------------------------------------------------------
+
+
+_PREC = {"+": 65, "-": 65, "*": 70, "/": 70, "%": 70, "^": 75}
+
+
+def _pp_nat(t: Term, naming: Naming, context: int) -> str:
+    tag = t[0]
+    if tag == "var":
+        return _pp_name(t[1], naming)
+    if tag == "lit":
+        return str(t[1])
+    prec = _PREC[tag]
+    left, right = (prec + 1, prec) if tag == "^" else (prec, prec + 1)
+    text = f"{_pp_nat(t[2], naming, left)} {tag} {_pp_nat(t[3], naming, right)}"
+    return f"({text})" if context > prec else text
+
+
+def _pp_name(variable: str, naming: Naming) -> str:
+    # An opaque application is named by its text in parentheses: `(f y)` prints as `f y`.
+    if variable.startswith("(") and variable.endswith(")"):
+        return variable[1:-1]
+    return naming.name(variable)
+
+
+def pp_atom(e: IExpr, naming: Naming, context: int = 0) -> str:
+    """An Int-level expression as Lean prints it (``↑x``, ``↑x / 2``, ``↑(a - b)``)."""
+    tag = e[0]
+    if tag == "ivar":
+        return _pp_name(e[1], naming)
+    if tag == "ilit":
+        return f"({e[1]})" if e[1] < 0 and context > 0 else str(e[1])
+    if tag == "cast":
+        t = e[1]
+        if t[0] == "var" and not t[1].startswith("("):
+            return "↑" + _pp_name(t[1], naming)
+        if t[0] == "lit":
+            return f"↑{t[1]}"
+        return f"↑({_pp_nat(t, naming, 0)})"
+    if tag == "ineg":
+        text = "-" + pp_atom(e[1], naming, 75)
+        return f"({text})" if context > 75 else text
+    if tag == "bmod":
+        _, _, modulus, coeffs, atoms = e
+        listed = ", ".join(pp_atom(a, naming) for a in atoms)
+        text = (
+            f"Lean.Omega.bmod_div_term {modulus} [{', '.join(map(str, coeffs))}] "
+            f"(Lean.Omega.Coeffs.ofList [{listed}])"
+        )
+        return f"({text})" if context > 0 else text
+    if tag == "ipow":
+        text = f"{pp_atom(e[1], naming, 76)} ^ {_pp_nat(e[2], naming, 75)}"
+        return f"({text})" if context > 75 else text
+    op = e[1]
+    prec = _PREC[op]
+    text = f"{pp_atom(e[2], naming, prec)} {op} {pp_atom(e[3], naming, prec + 1)}"
+    return f"({text})" if context > prec else text
+
+
+def _var_name(i: int) -> str:
+    letter = chr(ord("a") + i % 26)
+    return letter if i < 26 else f"{letter}_{i // 26}"
+
+
+def format_error_message(p: Problem, state: OmegaState) -> str:
+    """``formatErrorMessage``, after Lean's ``omega could not prove the goal:`` line."""
+    if p.is_empty:
+        return f"{OMEGA_FAILURE}:\n{NO_CONSTRAINTS}"
+    naming = state.naming
+    mentioned = sorted({i for coeffs in p.constraints for i, c in enumerate(coeffs) if c != 0})
+    names: dict[int, str] = {}
+    counter = 0
+    for i in mentioned:
+        while _var_name(counter) in naming.scope:
+            counter += 1
+        names[i] = _var_name(counter)
+        counter += 1
+    lines = []
+    for coeffs in sorted(p.constraints):
+        c = p.constraints[coeffs]
+        expression = _pretty_coeffs(coeffs, names)
+        if c.lower is not None and c.upper is not None:
+            lines.append(f"  {c.lower} ≤ {expression} ≤ {c.upper}")
+        elif c.lower is not None:
+            lines.append(f"  {expression} ≥ {c.lower}")
+        else:
+            lines.append(f"  {expression} ≤ {c.upper}")
+    where = "\n".join(f" {names[i]} := {pp_atom(state.atoms[i], naming)}" for i in mentioned)
     return (
         f"{OMEGA_FAILURE}:\na possible counterexample may satisfy the constraints\n"
         + "\n".join(lines)
@@ -385,39 +671,88 @@ def failure_message(constraints: list[tuple], atoms: list[OmegaAtom], scope: fro
     )
 
 
-def _top_level_literals(constraints: list[tuple]) -> list[tuple]:
-    literals: list[tuple] = []
-    stack = list(reversed(constraints))
-    while stack:
-        formula = stack.pop()
-        if formula[0] == "and":
-            stack.extend(reversed(formula[1]))
-        elif formula[0] in ("le", "eq", "ne"):
-            literals.append(formula)
-    return literals
-
-
-def _atom_names(mentioned: list[int], scope: frozenset[str]) -> dict[int, str]:
-    # Lean names the atoms a, b, c, ..., z, a_1, ... skipping names already in scope.
-    names: dict[int, str] = {}
-    counter = 0
-    for index in mentioned:
-        while True:
-            letter = chr(ord("a") + counter % 26)
-            name = letter if counter < 26 else f"{letter}_{counter // 26}"
-            counter += 1
-            if name not in scope:
-                break
-        names[index] = name
-    return names
-
-
-def _pretty_coeffs(vector: tuple[int, ...], names: dict[int, str]) -> str:
+def _pretty_coeffs(coeffs: Coeffs, names: dict[int, str]) -> str:
     text = ""
-    for position, (index, coeff) in enumerate((i, c) for i, c in enumerate(vector) if c):
+    for position, (index, c) in enumerate((i, c) for i, c in enumerate(coeffs) if c != 0):
         if position == 0:
-            text += "" if coeff > 0 else "- "
+            text += "" if c > 0 else "- "
         else:
-            text += " + " if coeff > 0 else " - "
-        text += names[index] if abs(coeff) == 1 else f"{abs(coeff)}*{names[index]}"
+            text += " + " if c > 0 else " - "
+        text += names[index] if abs(c) == 1 else f"{abs(c)}*{names[index]}"
     return text
+
+
+# -- Driver --------------------------------------------------------------------------------
+
+
+def initial_facts(
+    hyps: list[Formula], goal: Formula, supply: NameSupply, free: set[str]
+) -> list[Fact]:
+    """The hypotheses as ``omega`` collects them after ``falseOrByContra``."""
+    hyps2, goal2 = intro_goal(hyps, goal, supply, free)
+    if goal2 != ("false",):
+        hyps2.append(("not", goal2))
+    return hyps2
+
+
+def _run_once(
+    facts: list[Fact], script: list[int], deadline: float, supply: NameSupply, naming: Naming
+) -> tuple[str, str, Chooser]:
+    chooser = Chooser(list(script))
+    run_supply = NameSupply(set(supply.taken))
+    state = OmegaState(chooser, deadline, run_supply, naming)
+    try:
+        omega_impl(MetaProblem(Problem(), list(facts)), state)
+        return "proved", "", chooser
+    except OmegaFailure as failure:
+        return "failed", str(failure), chooser
+    except OmegaTimeout:
+        return "timeout", timeout_message("omega"), chooser
+
+
+def run_omega(
+    hyps: list[Formula],
+    goal: Formula,
+    free: Iterable[str],
+    timeout_ms: int,
+    naming: Naming | None = None,
+) -> OmegaResult:
+    """Runs the model on every hash order Lean could follow.
+
+    Raises:
+        Unsupported: the problem needs a behaviour the model does not reproduce.
+    """
+    naming = naming or Naming(scope=frozenset(free))
+    supply = name_supply_for([*hyps, goal])
+    facts = initial_facts(list(hyps), goal, supply, set(free))
+    deadline = time.monotonic() + timeout_ms / 1000
+    outcomes: list[tuple[str, str]] = []
+    script: list[int] = []
+    while True:
+        status, reason, chooser = _run_once(facts, script, deadline, supply, naming)
+        outcomes.append((status, reason))
+        if status == "timeout":
+            return OmegaResult(False, reason)
+        made = chooser.made
+        k = len(made) - 1
+        while k >= 0 and made[k][0] + 1 >= made[k][1]:
+            k -= 1
+        if k < 0:
+            break
+        if len(outcomes) >= MAX_RUNS:
+            if outcomes[0][0] == "failed":
+                return OmegaResult(False, outcomes[0][1])
+            raise Unsupported(
+                "MiniLean: omega's result here depends on the order of Lean's hash sets, "
+                "with too many orders to try"
+            )
+        script = [pick for pick, _ in made[:k]] + [made[k][0] + 1]
+    statuses = {status for status, _ in outcomes}
+    if statuses == {"proved"}:
+        return OmegaResult(True)
+    if statuses == {"failed"}:
+        return OmegaResult(False, outcomes[0][1])
+    raise Unsupported(
+        "MiniLean: whether omega proves this depends on the order of Lean's hash sets, "
+        "which MiniLean does not reproduce"
+    )

@@ -112,6 +112,9 @@ class PolyNormalizer:
             return poly_const(value)
         if tag == "neg":
             return poly_add({}, self.normalize(term[2]), -1)
+        if tag == "cast":
+            # `↑t` is an atom over the normal form of `t` (casts are not pushed inside).
+            return self._atom(repr(("cast", poly_key(self.normalize(term[2])))), "Int", term)
         op, sort = term[0], term[1]
         left = self.normalize(term[2])
         right = self.normalize(term[3])

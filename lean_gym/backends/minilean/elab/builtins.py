@@ -46,6 +46,14 @@ def _app_node(head: Node, args: list[Node]) -> Node:
     return head if not args else Node("app", [head, args], head.start, args[-1].end)
 
 
+def _applied(el: Elaborator, head: Node, args: list[Node], count: int, message: str) -> Node:
+    """The application node, after checking that it has ``count`` explicit arguments."""
+    node = _app_node(head, args)
+    if len(args) != count:
+        raise el.fail(message, node)
+    return node
+
+
 @builtin_constant("rfl", "Eq.refl")
 def _rfl(el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None) -> Expr:
     node = _app_node(head, args)
@@ -106,9 +114,7 @@ def _or_intro(
 def _and_intro(
     el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
 ) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail("MiniLean: And.intro takes two arguments", node)
+    node = _applied(el, head, args, 2, "MiniLean: And.intro takes two arguments")
     if expected is not None and expected[0] == "and":
         el.proof(args[0], expected[1])
         el.proof(args[1], expected[2])
@@ -122,9 +128,7 @@ def _and_intro(
 def _iff_intro(
     el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
 ) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail("MiniLean: Iff.intro takes two arguments", node)
+    node = _applied(el, head, args, 2, "MiniLean: Iff.intro takes two arguments")
     if expected is None or expected[0] != "iff":
         raise el.fail("MiniLean: Iff.intro needs an expected ↔ type", node)
     el.proof(args[0], ("pi", Binder("a"), expected[1], lift(expected[2], 1, 0)))
@@ -136,17 +140,13 @@ def _iff_intro(
 def _exists_intro(
     el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
 ) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail("MiniLean: Exists.intro takes two arguments", node)
+    node = _applied(el, head, args, 2, "MiniLean: Exists.intro takes two arguments")
     return el.anonymous_constructor(Node("anon", [args], node.start, node.end), expected)
 
 
 @builtin_constant("absurd")
 def _absurd(el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail("MiniLean: absurd takes two arguments", node)
+    node = _applied(el, head, args, 2, "MiniLean: absurd takes two arguments")
     try:
         a = el.proof(args[0], None)
     except LeanFailure as exc:
@@ -188,9 +188,7 @@ def _negated(t: Expr) -> Expr | None:
 def _false_elim(
     el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
 ) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 1:
-        raise el.fail("MiniLean: False.elim takes one argument", node)
+    node = _applied(el, head, args, 1, "MiniLean: False.elim takes one argument")
     el.proof(args[0], FALSE)
     if expected is None:
         raise el.fail("MiniLean: cannot infer the type of False.elim here", node)
@@ -201,9 +199,7 @@ def _false_elim(
 def _exists_elim(
     el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
 ) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail("MiniLean: Exists.elim takes two arguments", node)
+    node = _applied(el, head, args, 2, "MiniLean: Exists.elim takes two arguments")
     ex_t = el.proof(args[0], None)
     if ex_t[0] != "ex":
         raise el.fail(
@@ -266,9 +262,7 @@ def _namespace_field(
 
 @builtin_constant("Eq.trans", "Iff.trans")
 def _trans(el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail(f"MiniLean: {name} takes two arguments", node)
+    _applied(el, head, args, 2, f"MiniLean: {name} takes two arguments")
     base_t = el.proof(args[0], None)
     namespace = name.split(".")[0]
     if not _has_shape(base_t, namespace):
@@ -305,9 +299,7 @@ def _has_shape(t: Expr, namespace: str) -> bool:
 def _congr_arg(
     el: Elaborator, name: str, head: Node, args: list[Node], expected: Expr | None
 ) -> Expr:
-    node = _app_node(head, args)
-    if len(args) != 2:
-        raise el.fail("MiniLean: congrArg takes a function and an equation", node)
+    node = _applied(el, head, args, 2, "MiniLean: congrArg takes a function and an equation")
     f_node, h_node = args
     while f_node.kind == "paren":
         f_node = f_node.args[0]

@@ -45,7 +45,12 @@ from lean_gym.backends.minilean.expr import (
 )
 from lean_gym.backends.minilean.fragment import OUTSIDE_FRAGMENT, outside_fragment
 from lean_gym.backends.minilean.goals import Goal
-from lean_gym.backends.minilean.lemmas import CORE_LEMMAS, LEMMA_AXIOMS, MATHLIB_ONLY_LEMMAS
+from lean_gym.backends.minilean.lemmas import (
+    CORE_LEMMAS,
+    LEMMA_AXIOMS,
+    MATHLIB_ONLY_LEMMAS,
+    OPEN_RESOLVABLE_LEMMAS,
+)
 from lean_gym.backends.minilean.pretty import pp_expr
 from lean_gym.backends.minilean.reduce import defeq, norm_prop, norm_term, unfold_dvd, whnf_pi
 from lean_gym.backends.minilean.syntax import Node, Parser
@@ -119,9 +124,7 @@ def _syntax_key(node: Node) -> str:
     return node.args[0] if node.kind == "binop" else node.kind
 
 
-_ARITH = ARITH_OPS
 _RELS = {"=", "≠", "<", "≤", ">", "≥"}
-_TYPE_NAMES = TYPE_NAMES
 
 _lemma_cache: dict[str, Expr] = {}
 
@@ -217,7 +220,7 @@ class Elaborator(DataTerms):
                     f"type expected, got\n  ({name} : {self.pp(ty)})",
                     node,
                 )
-            if name in _TYPE_NAMES or name in ("ℕ", "ℤ"):
+            if name in TYPE_NAMES or name in ("ℕ", "ℤ"):
                 raise self.fail(f"MiniLean: '{name}' is a type, a proposition was expected", node)
             self.refuse_mathlib_name(name, node)
             raise self.unknown_identifier(name, node)
@@ -344,7 +347,7 @@ class Elaborator(DataTerms):
                 return self._sort_fixed(name, node.args[1])
             finally:
                 self._untyped, self._untyped_bodies = saved, saved_bodies
-        if k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
+        if k == "binop" and (node.args[0] in ARITH_OPS or node.args[0] in _RELS):
             leaves: list[Node] = []
             nested: list[Node] = []
             _tree_leaves(node, leaves, nested)
@@ -589,9 +592,7 @@ class Elaborator(DataTerms):
         raise self.fail(self._anon_error(target), node)
 
     def _anon_error(self, target: Expr) -> str:
-        return "invalid constructor ⟨...⟩, expected type must be an inductive type \n  " + self.pp(
-            target
-        )
+        return messages.not_inductive(self.pp(target))
 
     def _fun(self, node: Node, expected: Expr | None) -> Expr:
         params, body = node.args
@@ -684,6 +685,8 @@ class Elaborator(DataTerms):
                 raise self.fail(f"MiniLean: the definition '{name}' is not a proof", node)
             self.session.note_axioms(info.axioms)
             return info.statement
+        if name not in CORE_LEMMAS and not self.mathlib:
+            name = self._opened_lemma(name)
         ty = lemma_type(name) if name not in MATHLIB_ONLY_LEMMAS or self.mathlib else None
         if ty is not None:
             if self.session is not None:
@@ -695,6 +698,15 @@ class Elaborator(DataTerms):
             raise self.fail(f"MiniLean: '{name}' is not a proof", node)
         self.refuse_mathlib_name(name, node)
         raise self.unknown_identifier(name, node)
+
+    def _opened_lemma(self, name: str) -> str:
+        """``succ_le_of_lt`` under ``open Nat`` is ``Nat.succ_le_of_lt`` (for the core lemmas
+        known not to be ``protected``; with Mathlib the root names make it ambiguous)."""
+        for namespace in self.opens:
+            full = f"{namespace}.{name}"
+            if full in OPEN_RESOLVABLE_LEMMAS:
+                return full
+        return name
 
     def projection(self, ty: Expr, field: str, node: Node, base: Node | None) -> Expr:
         k = ty[0]
@@ -1028,7 +1040,7 @@ def _tree_leaves(node: Node, leaves: list[Node], nested: list[Node]) -> None:
     elif k == "binop" and node.args[0] == "^":
         _tree_leaves(node.args[1], leaves, nested)
         nested.append(node.args[2])
-    elif k == "binop" and (node.args[0] in _ARITH or node.args[0] in _RELS):
+    elif k == "binop" and (node.args[0] in ARITH_OPS or node.args[0] in _RELS):
         _tree_leaves(node.args[1], leaves, nested)
         _tree_leaves(node.args[2], leaves, nested)
     elif k == "neg":

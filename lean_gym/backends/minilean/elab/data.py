@@ -80,10 +80,17 @@ class DataTerms:
             or name in DATA_FUNCTIONS
             or name in TYPE_NAMES
             or name in ("Nat.succ", "Nat.pred", "Not", "True", "False")
+            or self._is_succ(name)
             or "." in name
         )
         if not known:
             raise self.unknown_identifier(name, head)
+
+    def _is_succ(self, name: str) -> bool:
+        """``Nat.succ``, or ``succ`` under ``open Nat`` (a constructor: never protected)."""
+        return name == "Nat.succ" or (
+            name == "succ" and "Nat" in self.opens and self._lookup_local(name) is None
+        )
 
     @property
     def opens(self) -> tuple[str, ...]:
@@ -275,7 +282,7 @@ class DataTerms:
                 out.add("Int")
         elif k == "app":
             head = node.args[0]
-            if head.kind == "ident" and head.args[0] in ("Nat.succ", "Nat.pred"):
+            if head.kind == "ident" and (head.args[0] == "Nat.pred" or self._is_succ(head.args[0])):
                 out.add("Nat")
             loc = self.function_local(head)
             if loc is not None and loc[1][2] in ("Nat", "Int"):
@@ -343,7 +350,7 @@ class DataTerms:
                         node,
                     )
                 return self._as_sort(called[0], called[1], sort, node)
-            if head.kind == "ident" and head.args[0] == "Nat.succ" and len(args) == 1:
+            if head.kind == "ident" and self._is_succ(head.args[0]) and len(args) == 1:
                 return self._as_sort(("succ", self.term(args[0], "Nat")), "Nat", sort, node)
             found = self.data_function(head)
             if found is not None:

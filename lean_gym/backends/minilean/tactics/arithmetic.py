@@ -96,14 +96,13 @@ def t_omega(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     g, _ = _omega_goal(goal)
     g = _open_existentials(arith_view(g, evaluate=False))
     target = g.target
-    hyps = arith_bridge.hypotheses_of(g)
+    # The model of Lean's omega reads quantified and propositional facts as Lean does.
+    hyps = arith_bridge.hypotheses_of(g, quantifier_free=False, atoms=True)
     try:
         f = arith_bridge.formula_of(target, g)
-        if arith_bridge.has_quantifier(f) or arith_bridge.has_atom(f):
-            f = ("false",)
     except arith_bridge.Untranslatable:
         f = ("false",)
-    verdict = arith.omega(hyps, f, timeout_ms=s.remaining_ms())
+    verdict = arith.omega(hyps, f, timeout_ms=s.remaining_ms(), **arith_bridge.omega_naming(g))
     s.check_deadline()
     if verdict.proved:
         s.note_axioms(("propext",))

@@ -65,7 +65,7 @@ def t_intro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         if isinstance(name, Node):
             target = whnf_pi(g.target)
             if target[0] != "pi":
-                raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+                raise LeanFailure(messages.INTRO_FAILED)
             if has_loose_bvar(target[3], 0):
                 raise LeanFailure("MiniLean: intro patterns on dependent binders are not supported")
             base = Goal(g.ctx, instantiate(target[3], TRUE), g.tag)
@@ -302,7 +302,7 @@ def t_exists(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         target = unfold_dvd(target) if tac.kind == "exists" else target
         if target[0] != "ex":
             raise LeanFailure(
-                f"invalid constructor ⟨...⟩, expected type must be an inductive type \n  {s.pp(goal, target)}"
+                messages.not_inductive(s.pp(goal, target))
                 if tac.kind == "exists"
                 else f"MiniLean: `use` needs an ∃ goal, got\n  {s.pp(goal, target)}",
                 w.start,
@@ -362,7 +362,7 @@ def t_assumption(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for d in reversed(goal.ctx):
         if d.type not in VAR_TYPES and defeq(d.type, goal.target):
             return goals[1:]
-    raise LeanFailure(f"Tactic `assumption` failed\n\n{s.goal_text(goal)}")
+    raise LeanFailure(messages.tactic_failed("assumption", s.goal_text(goal)))
 
 
 def _is_false_hyp(t: Expr) -> bool:
@@ -392,7 +392,7 @@ def t_contradiction(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for t in normed:
         if t[0] == "pi" and t[3] == FALSE and any(other == t[2] for other in normed):
             return goals[1:]
-    raise LeanFailure(f"Tactic `contradiction` failed\n\n{s.goal_text(goal)}")
+    raise LeanFailure(messages.tactic_failed("contradiction", s.goal_text(goal)))
 
 
 def t_rfl(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:

@@ -388,9 +388,7 @@ def _subst_eq(s: Session, goal: Goal, eq: Expr) -> Goal:
     found = _subst_candidate(goal, eq)
     if found is not None:
         return _subst_var(goal, *found)
-    raise LeanFailure(
-        f"Tactic `subst` failed: invalid equality proof, it is not of the form (x = t) or (t = x)\n  {s.pp(goal, eq)}"
-    )
+    raise LeanFailure(messages.subst_not_equation(s.pp(goal, eq)))
 
 
 def t_subst(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
@@ -417,8 +415,6 @@ def t_subst(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             continue
         t = d.type
         if t[0] != "rel" or t[1] != "=":
-            raise LeanFailure(
-                f"Tactic `subst` failed: invalid equality proof, it is not of the form (x = t) or (t = x)\n  {s.pp(goal, t)}"
-            )
+            raise LeanFailure(messages.subst_not_equation(s.pp(goal, t)))
         goal = _subst_eq(s, _clear_decl(goal, d.fid), t)
     return [goal, *goals[1:]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     VAR_TYPES,
@@ -19,7 +20,7 @@ from lean_gym.backends.minilean.syntax import Node
 def intro_one(goal: Goal, name: str | None, tac: Node) -> tuple[Goal, int]:
     target = whnf_pi(goal.target)
     if target[0] != "pi":
-        raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+        raise LeanFailure(messages.INTRO_FAILED)
     binder = target[1]
     if name is None or name == "_":
         new_goal, fid = goal.add(binder.name, target[2], inaccessible=True)

@@ -8,6 +8,7 @@ import itertools
 from typing import Any
 
 from lean_gym.backends.minilean import arith, messages
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -234,48 +235,16 @@ def _unpredictable(s: Session, goal: Goal, e: Expr) -> LeanFailure:
     )
 
 
-def _linear_nat(e: Expr) -> tuple | None:
-    """``e`` as a linear Nat term for ``Nat.Linear`` (nonlinear parts are opaque atoms)."""
-    k = e[0]
-    if k == "lit":
-        return ("lit", e[1], "Nat") if e[2] == "Nat" else None
-    if k == "fvar":
-        return ("var", f"x{e[1]}", "Nat")
-    if k == "succ":
-        a = _linear_nat(e[1])
-        return None if a is None else ("+", "Nat", a, ("lit", 1, "Nat"))
-    if k == "bin" and e[2] == "Nat":
-        op, a, b = e[1], e[3], e[4]
-        if op == "+" or (op == "*" and (a[0] == "lit" or b[0] == "lit")):
-            la, lb = _linear_nat(a), _linear_nat(b)
-            if la is None or lb is None:
-                return None
-            return (op, "Nat", la, lb)
-        return ("var", f"atom{e!r}", "Nat")
-    if k == "call":
-        return ("var", f"atom{e!r}", "Nat")
-    return None
-
-
-def _arith_normalises_to(s: Session, e: Expr, value: bool) -> bool:
-    """Whether ``simp +arith``'s linear normaliser turns the Nat relation ``e`` into ``value``.
-
-    Only a single (possibly negated) linear relation over Nat is decided, without using any
-    hypothesis: ``Nat.Linear`` normalises each relation on its own.
-    """
-    negated = e[0] == "not"
-    rel = e[1] if negated else e
-    if rel[0] != "rel" or rel[2] != "Nat" or rel[1] not in ("=", "<", "≤", "≠", ">", "≥"):
-        return False
-    a, b = _linear_nat(rel[3]), _linear_nat(rel[4])
-    if a is None or b is None:
-        return False
-    f: tuple = (rel[1], a, b)
-    if negated:
-        f = ("not", f)
-    if not value:
-        f = ("not", f)
-    return arith.simp_arith([], f, timeout_ms=s.remaining_ms()).proved
+def _arith_decides(e: Expr) -> bool | None:
+    """The truth value ``simp +arith``'s normaliser (``Nat.Linear``/``Int.Linear``) gives ``e``
+    when ``e`` is one Nat or Int relation or its negation, else ``None``; no hypothesis is
+    used: the normaliser reads each relation on its own."""
+    f = arith_bridge.simp_relation(e)
+    if f is None:
+        return None
+    negated = f[0] == "not"
+    value = arith.simp_arith_decides(f[1] if negated else f)
+    return value if value is None or not negated else not value
 
 
 def _simp_config(tac: Node) -> bool:
@@ -306,7 +275,7 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
                     f"`{d.name}`; that is outside MiniLean's fragment"
                 )
         new_t = _run_simp(s, rules, core, goal.target)
-        if new_t != TRUE and arith_mode and _arith_normalises_to(s, new_t, True):
+        if new_t != TRUE and arith_mode and _arith_decides(new_t):
             new_t = TRUE
         if new_t == TRUE:
             return goals[1:]
@@ -324,14 +293,15 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         if where == "⊢":
             rules = _core_simp_rules(s, new_goal, lemmas, False, core)
             new_t = _run_simp(s, rules, core, new_goal.target)
-            if new_t != TRUE and arith_mode and _arith_normalises_to(s, new_t, True):
-                new_t = TRUE
+            decided = _arith_decides(new_t) if arith_mode and new_t != TRUE else None
+            if decided is not None:  # the normaliser rewrites the relation to True or False
+                new_t = TRUE if decided else FALSE
             if new_t == new_goal.target:
                 continue
             progress = True
             if new_t == TRUE:
                 return goals[1:]
-            if arith_mode or not settled(new_t, atom_type):
+            if new_t != FALSE and (arith_mode or not settled(new_t, atom_type)):
                 raise _unpredictable(s, new_goal, new_t)
             new_goal = new_goal.with_target(new_t)
             continue
@@ -340,8 +310,9 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             raise LeanFailure(messages.unknown_identifier(where))
         rules = _core_simp_rules(s, new_goal, lemmas, False, core, exclude=d.fid)
         new_t = _run_simp(s, rules, core, d.type)
-        if new_t != FALSE and arith_mode and _arith_normalises_to(s, new_t, False):
-            new_t = FALSE
+        decided = _arith_decides(new_t) if arith_mode and new_t != FALSE else None
+        if decided is not None:
+            new_t = TRUE if decided else FALSE
         if new_t == FALSE:
             # A hypothesis that is (or becomes) `False` closes the goal, progress or not
             # (Lean's `simpGoal` checks the result for `False`).
@@ -372,7 +343,7 @@ def t_rintro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         g = current[0]
         target = whnf_pi(g.target)
         if target[0] != "pi":
-            raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+            raise LeanFailure(messages.INTRO_FAILED)
         if pat.kind in ("pat_name", "pat_hole"):
             name = pat.args[0] if pat.kind == "pat_name" else None
             g2, _ = intro_one(g, name, tac)
