@@ -1,11 +1,7 @@
 """What examples/sb3_ppo.py and examples/sb3_dqn.py share: the split, the baselines, the curve.
 
-* :func:`bench_split`: minilean-bench's training families or its test split. minilean-bench
-  does not yet record its families or a fixed test split (issue 9 adds both), so for now a
-  theorem's family is its name without the trailing ``_<number>`` parts (``and_swap_1_2`` ->
-  ``and_swap``) and a family is in the test split when a stable hash of its name falls in one
-  fifth of the range: no family straddles the split. This function is the one place to switch
-  to the dataset's own ``split`` field when it ships.
+* :func:`bench_split`: minilean-bench's training families or its fixed test split (whole
+  families held out: ``lean_gym/datasets/README.md``).
 * :func:`evaluate`: one episode per test theorem, in a fixed order, for any chooser (a trained
   agent, :func:`random_chooser`: uniform over the proposed candidates, or
   :func:`first_chooser`: always the proposer's most likely candidate).
@@ -18,9 +14,7 @@ Run ``python examples/sb3_common.py`` to print the split and the two baselines o
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -36,40 +30,23 @@ from lean_gym.envs.candidates import LeanCandidatesEnv
 from lean_gym.types import Theorem
 
 SB3_HINT = "this example needs the sb3 extra: pip install 'lean-gym[sb3]'"
-TEST_BUCKETS = 5  # one family in five is a test family
 
 T = TypeVar("T")
 
 Chooser = Callable[[np.ndarray, LeanCandidatesEnv, np.random.Generator], int]
 
 
-def theorem_family(name: str) -> str:
-    """The family of a minilean-bench theorem: its name without trailing ``_<number>``s."""
-    return re.sub(r"(_\d+)+$", "", name)
-
-
-def is_test_family(family: str) -> bool:
-    """Whether ``family`` is held out for testing (a stable hash: the same on every machine)."""
-    digest = hashlib.blake2b(family.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % TEST_BUCKETS == 0
-
-
 def bench_split(split: Literal["train", "test"], limit: int | None = None) -> list[Theorem]:
-    """minilean-bench's training families (``train``) or its test split (``test``).
+    """minilean-bench's training families (``train``) or its fixed test split (``test``).
 
     Args:
-        split: ``train`` or ``test``.
+        split: ``train`` or ``test`` (the dataset's own split: whole families held out).
         limit: Keep every n-th theorem so that at most ``limit`` are left, spread over the
             families (None: all of them).
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    want_test = split == "test"
-    theorems = [
-        t
-        for t in load_theorems("minilean-bench")
-        if is_test_family(theorem_family(t.name)) == want_test
-    ]
+    theorems = list(load_theorems("minilean-bench", split=split))
     if limit is not None and limit < len(theorems):
         stride = len(theorems) / limit
         theorems = [theorems[int(i * stride)] for i in range(limit)]
@@ -505,7 +482,7 @@ class BaselineArgs:
 def main(args: BaselineArgs) -> dict[str, EvalResult]:
     """Prints the split's sizes and families and the two baselines on the test split."""
     train, test = bench_split("train"), bench_split("test", args.test_limit or None)
-    test_families = sorted({theorem_family(t.name) for t in test})
+    test_families = sorted({t.family or t.name for t in test})
     print(f"train: {len(train)} theorems; test: {len(test)} theorems")
     print(f"test families ({len(test_families)}): {', '.join(test_families)}")
     env = make_env(

@@ -60,6 +60,7 @@ DEFAULT_MAX_EPISODE_STEPS: dict[str, int | None] = {
     "LeanStep-v0": 50,
     "LeanSegment-v0": 20,
     "LeanProof-v0": None,  # its one action ends the episode: no TimeLimit
+    "LeanCandidates-v0": 50,
 }
 """Each id's registered ``max_episode_steps``: its env class's ``default_max_episode_steps``."""
 

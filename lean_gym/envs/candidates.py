@@ -300,7 +300,7 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
     | 0 | ``num_goals`` | open goals / 8, clipped to 1 |
     | 1 | ``num_hypotheses`` | hypotheses of the main goal / 16, clipped to 1 |
     | 2 | ``depth`` | tactics applied from the root / 32, clipped to 1 |
-    | 3 | ``time`` | env steps taken / ``max_episode_steps`` (time-awareness for truncation) |
+    | 3 | ``time`` | env steps taken / ``max_episode_steps`` (time-awareness for truncation; 0 without a limit) |
     | 4 | ``num_candidates`` | candidates proposed / ``k`` |
     | 5 .. 5+D | goal text | the main goal's hashed token n-grams (hypotheses and target salted apart; unit length) or ``embed``'s output for the main goal's text |
 
@@ -341,8 +341,10 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
     * Termination: no goal is left (the reward says whether the proof verified), or a dead
       end: the state has no candidate left to try (the proposer gave none, or with
       ``mask_failed=True`` all of them failed here); ``info["dead_end"]`` is then True.
-    * Truncation: ``max_episode_steps`` env steps (default: the wrapped env's, 50 for steps
-      and 20 for segments), or the wrapped env's Lean-call budget (``max_lean_calls``).
+    * Truncation: ``max_episode_steps`` env steps (default 50, at either granularity; one
+      limit whether it is given to ``gym.make`` or to the env, ``gym.make(...,
+      max_episode_steps=-1)`` for none), or the wrapped env's Lean-call budget
+      (``max_lean_calls``).
 
     A failing candidate never ends the episode: the state is unchanged, ``info["error"]`` says
     what Lean said and the candidate is marked ``tried`` and ``failed``.
@@ -370,7 +372,7 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
     * ``hash_dim`` (32), ``ngram`` (2): the text features' length and longest n-gram.
     * ``embed`` (None): ``embed(texts) -> array (len(texts), D)`` replaces the hashed text
       features; ``embedding_dim`` (None: found by one call) and ``embedding_bound`` (10.0).
-    * ``max_episode_steps`` (None: the wrapped env's default), ``step_penalty`` (0.0),
+    * ``max_episode_steps`` (None: 50), ``step_penalty`` (0.0),
       ``error_penalty`` (0.1).
     * ``mask_failed`` (False): :meth:`action_masks` also hides candidates that failed in this
       state, and a state whose candidates all failed is a dead end.
@@ -389,6 +391,8 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
+
+    default_max_episode_steps: ClassVar[int | None] = 50
 
     def __init__(
         self,
@@ -440,13 +444,10 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
         self.render_mode = render_mode
 
         env_class = _GRANULARITIES[granularity]
-        self.max_episode_steps = (
-            env_class.default_max_episode_steps
-            if max_episode_steps is None
-            else int(max_episode_steps)
-        )
-        if self.max_episode_steps < 1:
+        limit = self.default_max_episode_steps if max_episode_steps is None else max_episode_steps
+        if limit is not None and int(limit) < 1:
             raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
+        self._max_episode_steps = None if limit is None else int(limit)
         self.proposer, self._owns_proposer = _make_proposer(proposer, proposer_kwargs, granularity)
         text_dim = self.hash_dim if embed is None else self._embedding_dim(embedding_dim)
         self.layout = ObservationLayout(self.k, text_dim)
@@ -462,7 +463,7 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
         self.lean_env: LeanEnv = env_class(
             dataset,
             backend,
-            max_episode_steps=self.max_episode_steps,
+            max_episode_steps=self._max_episode_steps,
             step_penalty=self.step_penalty,
             error_penalty=self.error_penalty,
             render_mode=render_mode,
@@ -502,7 +503,7 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
             error = _no_candidate(action, len(proposal.candidates))
             info = self._merge_info(self._info or {}, None, error=error, ran=False)
             terminated = self._dead_end(proposal)
-            truncated = self._steps >= self.max_episode_steps
+            truncated = self._out_of_steps()
             reward = -(self.step_penalty + self.error_penalty)
             info["dead_end"] = terminated
             return self._observation(), float(reward), terminated, truncated, info
@@ -514,7 +515,7 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
         self._proposal = self._propose(state)
         dead_end = not state.is_solved and self._dead_end(self._proposal)
         terminated = bool(terminated or dead_end)
-        truncated = bool(truncated or self._steps >= self.max_episode_steps)
+        truncated = bool(truncated or self._out_of_steps())
         info = self._merge_info(inner_info, text)
         info["dead_end"] = dead_end
         return self._observation(), float(reward), terminated, truncated, info
@@ -546,6 +547,19 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
     def candidates(self) -> list[Suggestion]:
         """The current state's candidates, in slot order (``text``, ``logprob``)."""
         return [] if self._proposal is None else list(self._proposal.candidates)
+
+    @property
+    def max_episode_steps(self) -> int | None:
+        """The step limit (None: none). Setting it sets the wrapped env's too: ``gym.make``'s
+        ``max_episode_steps`` arrives this way (:mod:`lean_gym.envs.step_limit`)."""
+        return self._max_episode_steps
+
+    @max_episode_steps.setter
+    def max_episode_steps(self, value: int | None) -> None:
+        if value is not None and int(value) < 1:
+            raise ValueError(f"max_episode_steps must be >= 1 or None, got {value!r}")
+        self._max_episode_steps = None if value is None else int(value)
+        self.lean_env.max_episode_steps = self._max_episode_steps
 
     # ------------------------------------------------------------------ the wrapped env
 
@@ -639,6 +653,9 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
         self._proposals[key] = proposal
         return proposal
 
+    def _out_of_steps(self) -> bool:
+        return self._max_episode_steps is not None and self._steps >= self._max_episode_steps
+
     def _dead_end(self, proposal: _Proposal) -> bool:
         if not proposal.candidates:
             return True
@@ -659,7 +676,8 @@ class LeanCandidatesEnv(gym.Env[np.ndarray, np.int64]):
             min(hypotheses, HYPOTHESIS_SCALE) / HYPOTHESIS_SCALE
         )
         obs[layout.state_field("depth")] = min(len(state.tactics), DEPTH_SCALE) / DEPTH_SCALE
-        obs[layout.state_field("time")] = min(self._steps / self.max_episode_steps, 1.0)
+        if self._max_episode_steps is not None:
+            obs[layout.state_field("time")] = min(self._steps / self._max_episode_steps, 1.0)
         obs[layout.state_field("num_candidates")] = len(proposal.candidates) / self.k
         if self.embed is None:
             obs[layout.goal_text()] = _goal_features(goal, self.hash_dim, self.ngram)

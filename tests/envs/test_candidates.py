@@ -445,14 +445,17 @@ def test_vector_env_batches_infos(mode):
         vectorization_mode=mode,
         dataset="smoke",
         backend="minilean",
+        k=16,
     )
     try:
         obs, infos = envs.reset(seed=0)
         assert obs.shape == (2, *envs.single_observation_space.shape)
-        assert infos["num_candidates"][1] < 7
-        obs, rewards, terminated, truncated, infos = envs.step(np.array([0, 7]))
+        empty = int(infos["num_candidates"][1])  # the first empty slot of env 1
+        assert empty < 16
+        obs, rewards, terminated, truncated, infos = envs.step(np.array([0, empty]))
         assert len(infos["candidates"]) == 2 and rewards[1] == pytest.approx(-0.1)
-        assert infos["error"][1]["message"].startswith("no_candidate: slot 7 holds no candidate")
+        message = infos["error"][1]["message"]
+        assert message.startswith(f"no_candidate: slot {empty} holds no candidate"), message
     finally:
         envs.close()
 
@@ -499,5 +502,69 @@ def test_check_env_and_a_first_candidate_proof_on_real_lean(granularity):
         check_env(env)
         theorem = next(t for t in load_theorems("smoke") if t.name == "smoke_and_intro")
         assert first_candidate_proves(env, theorem.name)
+    finally:
+        env.close()
+
+
+# --------------------------------------------------------------------------- the step limit
+
+
+def test_registered_limit_is_the_class_default():
+    assert lean_gym.DEFAULT_MAX_EPISODE_STEPS["LeanCandidates-v0"] == 50
+    assert LeanCandidatesEnv.default_max_episode_steps == 50
+    assert gym.spec("LeanCandidates-v0").max_episode_steps == 50
+
+
+@pytest.mark.parametrize("given", [None, 57, 3])
+def test_gym_make_limit_is_the_envs_and_the_wrapped_envs_limit(given):
+    kwargs = {} if given is None else {"max_episode_steps": given}
+    env = gym.make(
+        "LeanCandidates-v0",
+        dataset=scripted_theorems(),
+        backend=ScriptedBackend(),
+        proposer=DepthProposer(T_TWO),
+        **kwargs,
+    )
+    expected = 50 if given is None else given
+    try:
+        assert env.spec.max_episode_steps == expected
+        assert env.unwrapped.max_episode_steps == expected
+        assert env.unwrapped.lean_env.max_episode_steps == expected
+        env.reset(options={"theorem": "t_two"})
+        flags = [env.step(0)[3] for _ in range(expected)]  # "bogus" fails every time
+        assert flags == [False] * (expected - 1) + [True]
+    finally:
+        env.close()
+
+
+def test_no_time_limit_means_no_step_limit():
+    env = gym.make(
+        "LeanCandidates-v0",
+        dataset=scripted_theorems(),
+        backend=ScriptedBackend(),
+        proposer=DepthProposer(T_TWO),
+        max_episode_steps=-1,
+    )
+    try:
+        assert env.unwrapped.max_episode_steps is None
+        obs, _ = env.reset(options={"theorem": "t_two"})
+        for _ in range(80):
+            obs, _, terminated, truncated, _ = env.step(0)
+            assert not (terminated or truncated)
+        assert obs[env.unwrapped.layout.state_field("time")] == 0.0
+    finally:
+        env.close()
+
+
+def test_a_handed_over_limit_survives_pickling_and_remaking():
+    env = gym.make("LeanCandidates-v0", dataset="smoke", backend="minilean", max_episode_steps=9)
+    try:
+        env.reset(seed=0)
+        clone = pickle.loads(pickle.dumps(env.unwrapped))
+        assert clone.max_episode_steps == clone.lean_env.max_episode_steps == 9
+        clone.close()
+        again = gym.make(env.spec)
+        assert again.unwrapped.max_episode_steps == 9 == again.spec.max_episode_steps
+        again.close()
     finally:
         env.close()

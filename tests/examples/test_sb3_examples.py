@@ -86,22 +86,20 @@ def test_a_command_line_mistake_is_one_error_line_and_exit_2(tmp_path, args, mes
     assert not (tmp_path / "never").exists()
 
 
-def test_the_split_holds_whole_families_out():
+def test_the_examples_use_the_datasets_fixed_split():
+    from lean_gym.data import load_theorems
+
     sys.path.insert(0, str(EXAMPLES))
     try:
         import sb3_common
     finally:
         sys.path.remove(str(EXAMPLES))
     train, test = sb3_common.bench_split("train"), sb3_common.bench_split("test")
-    train_families = {sb3_common.theorem_family(t.name) for t in train}
-    test_families = {sb3_common.theorem_family(t.name) for t in test}
-    assert not train_families & test_families
-    assert len(train) + len(test) == 484
-    assert 0.1 < len(test) / 484 < 0.3
-    assert [t.name for t in sb3_common.bench_split("test", 10)] == [
-        t.name for t in sb3_common.bench_split("test", 10)
-    ]
-    assert len(sb3_common.bench_split("test", 10)) == 10
+    assert [t.name for t in test] == [t.name for t in load_theorems("minilean-bench", split="test")]
+    assert not {t.family for t in train} & {t.family for t in test}
+    assert len(train) + len(test) == len(load_theorems("minilean-bench", split="all"))
+    few = sb3_common.bench_split("test", 10)
+    assert len(few) == 10 and len({t.family for t in few}) > 5
     with pytest.raises(ValueError, match="split"):
         sb3_common.bench_split("validation")
 
