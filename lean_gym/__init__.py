@@ -1,9 +1,11 @@
 """lean-gym: the Lean 4 theorem prover as Gymnasium environments.
 
-Importing the package registers ``LeanStep-v0``, ``LeanSegment-v0`` and ``LeanProof-v0``;
-``gym.make("lean_gym:LeanSegment-v0")`` imports it for you. Each id is registered with its env
-class's default ``max_episode_steps`` and the wrapper that hands a ``gym.make`` limit to the env
-(:mod:`lean_gym.envs.step_limit`), so one limit holds wherever it is given.
+Importing the package registers ``LeanStep-v0``, ``LeanSegment-v0``, ``LeanProof-v0`` (text
+actions, for language-model policies) and ``LeanCandidates-v0`` (a choice among K proposed
+tactics, for classic RL); ``gym.make("lean_gym:LeanSegment-v0")`` imports it for you. Each id
+is registered with its env class's default ``max_episode_steps`` and the wrapper that hands a
+``gym.make`` limit to the env (:mod:`lean_gym.envs.step_limit`), so one limit holds wherever it
+is given.
 """
 
 from __future__ import annotations
