@@ -208,15 +208,20 @@ def _play(env: gym.Env, theorem_name: str, actions: list[str]) -> tuple[bool, in
     return proved, steps, int(info.get("lean_calls", 0)), failure
 
 
+# The granularities: every registered env whose actions are text. LeanCandidates-v0 chooses
+# among proposed candidates, so a known proof is not a sequence of its actions.
+GRANULARITY_ENV_IDS = tuple(env_id for env_id in lean_gym.ENV_IDS if env_id != "LeanCandidates-v0")
+
+
 def _play_every_env(
     backend: Any, trajectories: list[Trajectory], segmenter: Segmenter
 ) -> list[GranularityResult]:
-    """Each registered env plays every started theorem with its known proof, as its actions."""
+    """Each granularity's env plays every started theorem with its known proof, as its actions."""
     theorems: list[Theorem] = [t.theorem for t in trajectories]
     if not theorems:  # nothing started: no env to play in
-        return [GranularityResult(env_id, 0, 0, 0, 0) for env_id in lean_gym.ENV_IDS]
+        return [GranularityResult(env_id, 0, 0, 0, 0) for env_id in GRANULARITY_ENV_IDS]
     results = []
-    for env_id in lean_gym.ENV_IDS:
+    for env_id in GRANULARITY_ENV_IDS:
         env = gym.make(env_id, dataset=theorems, backend=backend)
         env_class = type(env.unwrapped)
         proved = steps = calls = 0
