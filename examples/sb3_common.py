@@ -301,6 +301,33 @@ def require_sb3() -> None:
         raise SystemExit(2) from None
 
 
+def check_ranges(
+    args: Any,
+    *,
+    positive: Sequence[str] = (),
+    at_least_one: Sequence[str] = (),
+    non_negative: Sequence[str] = (),
+    unit_interval: Sequence[str] = (),
+) -> None:
+    """Refuses out-of-range fields of an argument dataclass before anything runs (a
+    ``ValueError`` naming the flag: the command line prints it as one line and exits 2).
+
+    ``positive``: > 0; ``at_least_one``: >= 1; ``non_negative``: >= 0; ``unit_interval``: in
+    [0, 1]. A None value (a preset's, filled in later) is not checked.
+    """
+    rules = [
+        (positive, lambda v: v > 0, "> 0"),
+        (at_least_one, lambda v: v >= 1, ">= 1"),
+        (non_negative, lambda v: v >= 0, ">= 0"),
+        (unit_interval, lambda v: 0 <= v <= 1, "in [0, 1]"),
+    ]
+    for names, ok, wanted in rules:
+        for name in names:
+            value = getattr(args, name)
+            if value is not None and not ok(value):
+                raise ValueError(f"--{name.replace('_', '-')} must be {wanted}, got {value}")
+
+
 @dataclass
 class RunArgs:
     """What a training example runs on, for how long, and where it writes.
@@ -321,7 +348,7 @@ class RunArgs:
         torch_threads: Torch's CPU threads (1 is fastest for these small networks; more
             threads fight over the cores with the envs).
         out: Output folder: results.json, curve.png, the trained model.zip and TensorBoard
-            logs in tb/.
+            logs in tb/ (default runs/sb3-ALGORITHM, with -full for the full run).
         curve: Also write the curve's PNG here (the README's figure is made this way).
     """
 
@@ -340,13 +367,16 @@ class RunArgs:
     curve: Path | None = None
 
     def __post_init__(self) -> None:
-        positive = ("total_timesteps", "eval_every", "k", "max_episode_steps", "n_envs")
-        for name in (*positive, "torch_threads"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-        if self.test_limit is not None and self.test_limit < 0:
-            raise ValueError(f"--test-limit must be >= 0, got {self.test_limit}")
+        check_ranges(
+            self,
+            positive=("total_timesteps", "eval_every", "k", "max_episode_steps", "n_envs"),
+            at_least_one=("torch_threads",),
+            non_negative=("test_limit",),
+        )
+        if self.out is not None and self.out.exists() and not self.out.is_dir():
+            raise ValueError(f"--out {self.out} is a file; give a folder")
+        if self.curve is not None and self.curve.is_dir():
+            raise ValueError(f"--curve {self.curve} is a folder; give a .png file name")
 
     def resolved(self, algorithm: str) -> RunArgs:
         """A copy with the preset's values in the unset fields (``out``: runs/sb3-ALGORITHM,

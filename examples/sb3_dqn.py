@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sb3_common import RunArgs, parse_args, run_experiment
+from sb3_common import RunArgs, check_ranges, parse_args, run_experiment
 
 
 @dataclass
@@ -45,6 +45,17 @@ class DQNArgs:
     target_update_interval: int = 500
     exploration_fraction: float = 0.3
     exploration_final_eps: float = 0.05
+
+    def __post_init__(self) -> None:
+        check_ranges(
+            self,
+            positive=("learning_rate", "buffer_size", "batch_size", "gamma", "train_freq"),
+            at_least_one=("target_update_interval",),
+            non_negative=("learning_starts",),
+            unit_interval=("exploration_fraction", "exploration_final_eps"),
+        )
+        if self.gamma > 1:
+            raise ValueError(f"--gamma must be <= 1, got {self.gamma}")
 
 
 def main(run: RunArgs, dqn: DQNArgs) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sb3_common import RunArgs, parse_args, run_experiment
+from sb3_common import RunArgs, check_ranges, parse_args, run_experiment
 
 
 @dataclass
@@ -42,6 +42,15 @@ class PPOArgs:
     n_epochs: int = 4
     gamma: float = 0.95
     ent_coef: float = 0.01
+
+    def __post_init__(self) -> None:
+        check_ranges(
+            self,
+            positive=("learning_rate", "n_steps", "batch_size", "n_epochs", "gamma"),
+            non_negative=("ent_coef",),
+        )
+        if self.gamma > 1:
+            raise ValueError(f"--gamma must be <= 1, got {self.gamma}")
 
 
 def main(run: RunArgs, ppo: PPOArgs) -> dict[str, Any]:

@@ -72,11 +72,22 @@ def test_segment_granularity_runs(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--k", "0"], "--k must be >= 1"),
+        (["--k", "0"], "--k must be > 0"),
+        (["--gamma", "1.5"], "--gamma must be <= 1"),
+        (["--exploration-fraction", "2"], "--exploration-fraction must be in [0, 1]"),
+        (["--batch-size", "0"], "--batch-size must be > 0"),
         (["--test-limit", "-1"], "--test-limit must be >= 0"),
         (["--granularity", "proof"], "invalid choice"),
     ],
 )
+def test_an_out_that_is_a_file_is_refused_before_training(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    proc = run("sb3_ppo.py", "--out", str(taken), timeout=60)
+    assert proc.returncode == 2 and "is a file" in proc.stderr and "Traceback" not in proc.stderr
+    assert taken.read_text() == "mine"
+
+
 def test_a_command_line_mistake_is_one_error_line_and_exit_2(tmp_path, args, message):
     proc = run("sb3_dqn.py", *args, "--out", str(tmp_path / "never"), timeout=60)
     assert proc.returncode == 2
