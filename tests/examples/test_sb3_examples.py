@@ -69,6 +69,14 @@ def test_segment_granularity_runs(tmp_path):
     assert json.loads((out / "results.json").read_text())["args"]["granularity"] == "segment"
 
 
+def test_an_out_that_is_a_file_is_refused_before_training(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    proc = run("sb3_ppo.py", "--out", str(taken), timeout=60)
+    assert proc.returncode == 2 and "is a file" in proc.stderr and "Traceback" not in proc.stderr
+    assert taken.read_text() == "mine"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -80,14 +88,6 @@ def test_segment_granularity_runs(tmp_path):
         (["--granularity", "proof"], "invalid choice"),
     ],
 )
-def test_an_out_that_is_a_file_is_refused_before_training(tmp_path):
-    taken = tmp_path / "taken"
-    taken.write_text("mine")
-    proc = run("sb3_ppo.py", "--out", str(taken), timeout=60)
-    assert proc.returncode == 2 and "is a file" in proc.stderr and "Traceback" not in proc.stderr
-    assert taken.read_text() == "mine"
-
-
 def test_a_command_line_mistake_is_one_error_line_and_exit_2(tmp_path, args, message):
     proc = run("sb3_dqn.py", *args, "--out", str(tmp_path / "never"), timeout=60)
     assert proc.returncode == 2
