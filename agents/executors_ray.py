@@ -4,21 +4,28 @@
 'lean-gym[ray]'``). Each worker is a Ray actor (:class:`EvalActor`) that owns an
 :class:`agents.evaluate.EvalWorker`: a backend (MiniLean, or a REPL pool on its node's Lean
 project), a policy (typically ``openai:URL``, pointed at a vLLM or SGLang server on a GPU node)
-and a search. The driver (the process that runs ``lean-gym eval``) keeps one (theorem, attempt)
-in flight per actor and gives the next one to whichever actor answers first (``ray.wait``); an
-actor that is still being placed or built gets nothing until it is ready. Every row goes to the
-same callback as the local executor's, so the progress bar, ``results.jsonl``, the trees and the
-summary are written by the driver, in the same order-independent format. Trees come back with
-their row: actors on other nodes do not share the driver's disk.
+and a search. The driver (the process that runs ``lean-gym eval``) sends the queued
+(theorem, attempt) pairs to whichever actor is free (``ray.wait``); an actor still being placed
+or built gets nothing until it is ready. Two things keep Ray's per-call cost (a few
+milliseconds of CPU, which matters when a MiniLean search takes ten) off the critical path:
+one call is sent ahead to a busy actor, so that it starts its next search without waiting for
+the driver's round trip, and short attempts travel in batches sized from the searches' measured
+time (about a quarter of a second of work per call; a real Lean search of seconds goes alone).
+Near the end of a run both stop: the last attempts go one by one to free actors. Every row goes
+to the same callback as the local executor's, so the progress bar, ``results.jsonl``, the trees
+and the summary are written by the driver, in the same order-independent format. Trees come
+back with their row: actors on other nodes do not share the driver's disk.
 
 Faults. The actors are created with ``max_restarts=0`` and ``max_task_retries=0``: Ray's own
 retries would run the attempt again on the *same* restarted actor and keep the death from the
 run's accounting, so the driver does it instead. An actor that dies (its process killed, its
-node lost) is replaced by a fresh one, and the attempt it held goes back to the front of the
+node lost) is replaced by a fresh one. The attempt it was running goes back to the front of the
 queue for the next free actor, up to ``retries`` times; after that it is written as a
-``worker_crash`` row that says how many workers it took down. A row is written only when an
-actor returns it, and an attempt is dispatched again only after its previous dispatch failed,
-so every (theorem, attempt) of the run ends as exactly one row. An actor whose constructor
+``worker_crash`` row that says how many workers it took down. When the dead call held a batch,
+its attempts go back to the queue to run one per call, so that the one that kills its actor is
+found and charged, not its batch mates. A row is written only when an actor returns it, and an
+attempt is dispatched again only after its previous dispatch failed, so every (theorem,
+attempt) of the run ends as exactly one row. An actor whose constructor
 fails (no Lean project on its node, a policy that cannot load) stops the run with
 :class:`~agents.executors.WorkerSetupError`, as a local worker's would. Ctrl-C (or any error)
 kills the actors; what was written stays and a rerun of the same command resumes.
@@ -33,92 +40,28 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.evaluate import EvalWorker, WorkerSpec, crash_row
 from agents.executors import EventHandler, Task, WorkerSetupError
+from agents.ray_session import RayConnectError, connect_ray, first_line, import_ray
 
-__all__ = [
-    "RAY_INSTALL_HINT",
-    "DEFAULT_RETRIES",
-    "EvalActor",
-    "RayExecutor",
-    "import_ray",
-    "connect_ray",
-]
+__all__ = ["DEFAULT_RETRIES", "EvalActor", "RayExecutor"]
 
-RAY_INSTALL_HINT = "the ray executor needs Ray: pip install 'lean-gym[ray]'"
 # Times an attempt whose actor died is dispatched again (on another actor) before it is
 # written as a worker_crash row.
 DEFAULT_RETRIES = 2
+# Seconds of search one call aims at when attempts are short (batches of up to MAX_BATCH).
+BATCH_SECONDS = 0.25
+MAX_BATCH = 32
 # Seconds the run waits with no actor ready (none placed, all dead) before it gives up.
 DEFAULT_START_TIMEOUT = 300.0
-# The object store of a local instance: rows and trees are small, and /dev/shm is shared.
-LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
-# Ray's switch for a node address on the loopback interface (its name is historical: it also
-# applies on Linux); read when ray is first imported.
-_LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
-
-
-def import_ray() -> Any:
-    """``import ray``, or an :class:`ImportError` with the install hint."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise ImportError(f"{RAY_INSTALL_HINT} ({exc})") from exc
-    return ray
-
-
-def connect_ray(address: str | None = None, *, num_cpus: int | None = None) -> bool:
-    """Connects this process to Ray unless it already is.
-
-    Args:
-        address: ``auto``, ``HOST:PORT`` or ``ray://HOST:PORT`` of a running cluster; None or
-            empty: start a local instance (no dashboard, loopback only).
-        num_cpus: The CPUs a local instance offers (default: this machine's).
-
-    Returns:
-        True when this call connected (the caller then calls ``ray.shutdown()`` when done),
-        False when Ray was already initialised by the caller.
-
-    Raises:
-        ImportError: Ray is not installed (with the install hint).
-        WorkerSetupError: The cluster could not be reached or the instance not started.
-    """
-    if not address and "ray" not in sys.modules:
-        os.environ.setdefault(_LOOPBACK_ENV, "0")
-    ray = import_ray()
-    if ray.is_initialized():
-        return False
-    try:
-        if address:
-            ray.init(address=address, namespace="lean-gym")
-        else:
-            ray.init(
-                address="local",
-                num_cpus=num_cpus or os.cpu_count() or 1,
-                include_dashboard=False,
-                object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                namespace="lean-gym",
-                logging_level=logging.WARNING,
-            )
-    except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
-        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        raise WorkerSetupError(f"cannot connect to {where}: {_first_line(exc)}") from None
-    return True
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _cause(error: BaseException) -> str:
@@ -162,15 +105,24 @@ class EvalActor:
             "host": socket.gethostname(),
         }
 
-    def run_attempt(self, task: Task, attempt: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """One search and its verification: the results row and the tree record (or None)."""
-        self.worker.tree = None
-        row = self.worker.run_attempt(task, attempt)
-        tree, self.worker.tree = self.worker.tree, None
-        return row, tree
+    def run_attempts(
+        self, units: Sequence[tuple[Task, int]]
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Runs ``(task, attempt)`` pairs in order: for each, its results row and its tree
+        record (or None)."""
+        out = []
+        for task, attempt in units:
+            self.worker.tree = None
+            row = self.worker.run_attempt(task, attempt)
+            out.append((row, self.worker.tree))
+            self.worker.tree = None
+        return out
 
     def close(self) -> None:
         self.worker.close()
+
+
+Unit = tuple[Task, int]  # one (theorem, attempt)
 
 
 @dataclass
@@ -178,8 +130,9 @@ class _Actor:
     handle: Any
     ready: Any  # the ObjectRef of describe() until the actor answered it
     info: dict[str, Any] | None = None
-    unit: tuple[Task, int] | None = None  # the (task, attempt) in flight
-    ref: Any = None
+    # The batches sent to it, oldest first, with their ObjectRefs: an actor runs its calls one
+    # at a time in the order they were sent, so the oldest is the one running.
+    inflight: deque[tuple[list[Unit], Any]] = field(default_factory=deque)
 
 
 class RayExecutor:
@@ -193,6 +146,8 @@ class RayExecutor:
         retries: Times an attempt whose actor died runs again on another actor; None: the
             eval's ``ray_retries``.
         num_cpus: CPUs per actor (Ray's resource request; the backend's Lean runs there).
+        pipeline: Calls sent ahead to a busy actor (0: none).
+        batch_seconds: Seconds of search one call aims at (0: one attempt per call).
         start_timeout: Seconds with no actor ready before the run gives up.
     """
 
@@ -204,10 +159,14 @@ class RayExecutor:
         address: str | None = None,
         retries: int | None = None,
         num_cpus: float = 1.0,
+        pipeline: int = 1,
+        batch_seconds: float = BATCH_SECONDS,
         start_timeout: float = DEFAULT_START_TIMEOUT,
     ):
         if workers < 1:
             raise ValueError(f"the ray executor needs workers >= 1, got {workers!r}")
+        if pipeline < 0 or batch_seconds < 0:
+            raise ValueError("pipeline and batch_seconds must be >= 0")
         self.spec = spec
         self.workers = int(workers)
         self.address = spec.args.get("ray_address", "") if address is None else address
@@ -216,9 +175,13 @@ class RayExecutor:
             raise ValueError(f"retries must be >= 0, got {retries!r}")
         self.retries = int(retries)
         self.num_cpus = float(num_cpus)
+        self.pipeline = int(pipeline)
+        self.batch_seconds = float(batch_seconds)
         self.start_timeout = float(start_timeout)
         self.deaths: dict[tuple[int, int], int] = {}
         self.actors_started = 0
+        self._alone: set[tuple[int, int]] = set()  # attempts of a batch whose actor died
+        self._mean_seconds: float | None = None  # a running mean of the searches' time
         self._actors: list[_Actor] = []
         self._actor_class: Any = None
         self._ray: Any = None
@@ -238,8 +201,7 @@ class RayExecutor:
             raise ValueError(f"--executor ray: {exc}") from None
         if args.workers < 1:
             raise ValueError(
-                "--executor ray needs --workers >= 1 (the number of actors; 0 runs in this "
-                "process)"
+                "--executor ray needs --workers >= 1 (the number of actors; 0 runs in this process)"
             )
         if args.ray_retries < 0:
             raise ValueError(f"--ray-retries must be >= 0, got {args.ray_retries}")
@@ -249,7 +211,10 @@ class RayExecutor:
     def _connect(self) -> None:
         if self._ray is not None:
             return
-        self._owns_connection = connect_ray(self.address or None, num_cpus=self.workers)
+        try:
+            self._owns_connection = connect_ray(self.address or None, num_cpus=self.workers)
+        except RayConnectError as exc:
+            raise WorkerSetupError(str(exc)) from None
         import ray
 
         self._ray = ray
@@ -266,10 +231,11 @@ class RayExecutor:
         """The process ids of the ready actors (on their nodes)."""
         return [actor.info["pid"] for actor in self._actors if actor.info is not None]
 
-    def pid_running(self, index: int) -> int | None:
-        """The process id of the ready actor that holds theorem ``index``, if one does."""
+    def pid_holding(self, index: int) -> int | None:
+        """The process id of the ready actor whose running call holds theorem ``index``."""
         for actor in self._actors:
-            if actor.unit is not None and actor.unit[0].index == index and actor.info:
+            running = actor.inflight[0][0] if actor.inflight else []
+            if actor.info and any(task.index == index for task, _ in running):
                 return int(actor.info["pid"])
         return None
 
@@ -281,7 +247,7 @@ class RayExecutor:
         self._kill(actor)
         fresh = self._spawn()
         actor.handle, actor.ready, actor.info = fresh.handle, fresh.ready, None
-        actor.unit = actor.ref = None
+        actor.inflight.clear()
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -292,9 +258,7 @@ class RayExecutor:
             WorkerSetupError: Ray could not be reached, an actor's constructor failed, or no
                 actor became ready within ``start_timeout`` seconds.
         """
-        queue: deque[tuple[Task, int]] = deque(
-            (task, attempt) for task in tasks for attempt in task.attempts
-        )
+        queue: deque[Unit] = deque((task, attempt) for task in tasks for attempt in task.attempts)
         if not queue:
             return
         self._connect()  # again after close()
@@ -302,11 +266,9 @@ class RayExecutor:
         while len(self._actors) < min(self.workers, len(queue)):
             self._actors.append(self._spawn())
         idle_since = time.monotonic()
-        while queue or any(actor.unit is not None for actor in self._actors):
-            for actor in self._actors:
-                if actor.info is not None and actor.unit is None and queue:
-                    self._dispatch(actor, queue.popleft(), handle)
-            waiting = {actor.ref: actor for actor in self._actors if actor.unit is not None}
+        while queue or any(actor.inflight for actor in self._actors):
+            self._dispatch_all(queue, handle)
+            waiting = {actor.inflight[0][1]: actor for actor in self._actors if actor.inflight}
             waiting.update({actor.ready: actor for actor in self._actors if actor.info is None})
             refs = list(waiting)
             done, rest = ray.wait(refs, num_returns=1, timeout=1.0)
@@ -318,7 +280,7 @@ class RayExecutor:
                 if actor.ready is not None and ref == actor.ready:
                     self._on_ready(actor)
                 else:
-                    self._on_result(actor, handle, queue)
+                    self._on_results(actor, handle, queue)
             if any(actor.info is not None for actor in self._actors):
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since > self.start_timeout:
@@ -328,11 +290,39 @@ class RayExecutor:
                     f"{self.num_cpus:g} CPU)"
                 )
 
-    def _dispatch(self, actor: _Actor, unit: tuple[Task, int], handle: EventHandler) -> None:
-        task, attempt = unit
-        actor.unit = unit
-        actor.ref = actor.handle.run_attempt.remote(task, attempt)
-        handle(("start", task.index, attempt))
+    def _batch_size(self, queued: int) -> int:
+        """Attempts for the next call: enough for ``batch_seconds`` of search at the measured
+        mean, while the queue holds at least two such calls per actor."""
+        if not self.batch_seconds or not self._mean_seconds:
+            return 1
+        wanted = int(self.batch_seconds / max(self._mean_seconds, 1e-6))
+        return max(1, min(wanted, MAX_BATCH, queued // (2 * len(self._actors))))
+
+    def _take(self, queue: deque[Unit]) -> list[Unit]:
+        size = self._batch_size(len(queue))
+        batch = [queue.popleft()]
+        while len(batch) < size and queue:
+            task, attempt = queue[0]
+            if (task.index, attempt) in self._alone or (
+                (batch[0][0].index, batch[0][1]) in self._alone
+            ):
+                break
+            batch.append(queue.popleft())
+        return batch
+
+    def _dispatch_all(self, queue: deque[Unit], handle: EventHandler) -> None:
+        ready = [actor for actor in self._actors if actor.info is not None]
+        for actor in ready:  # free actors first
+            if queue and not actor.inflight:
+                self._dispatch(actor, self._take(queue), handle)
+        for actor in ready:  # then one call ahead, while there is more than one per actor left
+            while len(queue) > len(self._actors) and len(actor.inflight) <= self.pipeline:
+                self._dispatch(actor, self._take(queue), handle)
+
+    def _dispatch(self, actor: _Actor, batch: list[Unit], handle: EventHandler) -> None:
+        actor.inflight.append((batch, actor.handle.run_attempts.remote(batch)))
+        for task, attempt in batch:
+            handle(("start", task.index, attempt))
 
     def _on_ready(self, actor: _Actor) -> None:
         ray = self._ray
@@ -345,28 +335,35 @@ class RayExecutor:
             return
         actor.ready = None
 
-    def _on_result(
-        self, actor: _Actor, handle: EventHandler, queue: deque[tuple[Task, int]]
-    ) -> None:
+    def _on_results(self, actor: _Actor, handle: EventHandler, queue: deque[Unit]) -> None:
+        """Takes every finished call of ``actor``, oldest first."""
         ray = self._ray
-        unit, ref = actor.unit, actor.ref
-        assert unit is not None
-        actor.unit = actor.ref = None
-        try:
-            row, tree = ray.get(ref)
-        except ray.exceptions.RayError as exc:
-            if isinstance(exc, ray.exceptions.RayActorError) and exc.actor_init_failed:
-                raise WorkerSetupError(_cause(exc)) from None
-            self._lost(actor, unit, exc, handle, queue)
-            return
-        if tree is not None and row.get("tree"):
-            _write_tree(Path(self.spec.out), row["tree"], tree)
-        handle(("row", row))
-        if not row["started"]:
-            self._share_start_error(unit[0], row, handle, queue)
+        while actor.inflight:
+            batch, ref = actor.inflight[0]
+            finished, _ = ray.wait([ref], num_returns=1, timeout=0)
+            if not finished:
+                return
+            actor.inflight.popleft()
+            try:
+                results = ray.get(ref)
+            except ray.exceptions.RayError as exc:
+                if isinstance(exc, ray.exceptions.RayActorError) and exc.actor_init_failed:
+                    raise WorkerSetupError(_cause(exc)) from None
+                self._lost(actor, batch, exc, handle, queue)
+                return
+            for (task, _), (row, tree) in zip(batch, results, strict=True):
+                self._alone.discard((task.index, int(row["attempt"])))
+                if tree is not None and row.get("tree"):
+                    _write_tree(Path(self.spec.out), row["tree"], tree)
+                handle(("row", row))
+                seconds = float(row["time"]["total"])
+                mean = self._mean_seconds
+                self._mean_seconds = seconds if mean is None else 0.9 * mean + 0.1 * seconds
+                if not row["started"]:
+                    self._share_start_error(task, row, handle, queue)
 
     def _share_start_error(
-        self, task: Task, row: dict[str, Any], handle: EventHandler, queue: deque[tuple[Task, int]]
+        self, task: Task, row: dict[str, Any], handle: EventHandler, queue: deque[Unit]
     ) -> None:
         """The queued attempts of a theorem that did not start get its row (as the local
         worker does): the same statement will not start now either."""
@@ -378,25 +375,35 @@ class RayExecutor:
     def _lost(
         self,
         actor: _Actor,
-        unit: tuple[Task, int],
+        batch: list[Unit],
         error: BaseException,
         handle: EventHandler,
-        queue: deque[tuple[Task, int]],
+        queue: deque[Unit],
     ) -> None:
-        """The actor died (or its call failed) holding ``unit``: replace it; run the attempt
-        again on another actor, or write it as a crash once it has had its retries."""
-        task, attempt = unit
+        """The actor died (or its call failed) running ``batch``: replace it. The calls sent
+        ahead to it had not started: their attempts go back to the queue as they were. A
+        batch's attempts go back to run one per call; a lone attempt runs again on another
+        actor, or is written as a crash once it has had its retries."""
+        ahead = [unit for sent, _ in actor.inflight for unit in sent]
         self._replace(actor)
+        queue.extendleft(reversed(ahead))
+        if len(batch) > 1:
+            self._alone.update((task.index, attempt) for task, attempt in batch)
+            queue.extendleft(reversed(batch))
+            return
+        task, attempt = batch[0]
         key = (task.index, attempt)
+        self._alone.add(key)
         self.deaths[key] = self.deaths.get(key, 0) + 1
         if self.deaths[key] <= self.retries:
-            queue.appendleft(unit)
+            queue.appendleft(batch[0])
             return
+        self._alone.discard(key)
         row = crash_row(self.spec, task, attempt, None)
         count = self.deaths[key]
         row["crash"] = (
             f"{count} Ray worker{'s' if count != 1 else ''} died running this attempt "
-            f"({type(error).__name__}: {_first_line(error)})"
+            f"({type(error).__name__}: {first_line(error)})"
         )
         handle(("row", row))
 
@@ -406,7 +413,7 @@ class RayExecutor:
         if self._ray is None:
             return
         ray = self._ray
-        idle = [actor for actor in self._actors if actor.info is not None and actor.unit is None]
+        idle = [actor for actor in self._actors if actor.info is not None and not actor.inflight]
         closing = [actor.handle.close.remote() for actor in idle]
         if closing:
             with contextlib.suppress(Exception):
@@ -428,4 +435,3 @@ def _write_tree(out: Path, relative: str, record: dict[str, Any]) -> None:
     with open(temporary, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(temporary, path)
-
