@@ -50,7 +50,13 @@ from typing import Any
 
 from agents.evaluate import EvalWorker, WorkerSpec, crash_row
 from agents.executors import EventHandler, Task, WorkerSetupError
-from agents.ray_session import RayConnectError, connect_ray, first_line, import_ray
+from agents.ray_session import (
+    RayConnectError,
+    check_address,
+    connect_ray,
+    first_line,
+    import_ray,
+)
 
 __all__ = ["DEFAULT_RETRIES", "EvalActor", "RayExecutor"]
 
@@ -205,6 +211,11 @@ class RayExecutor:
             )
         if args.ray_retries < 0:
             raise ValueError(f"--ray-retries must be >= 0, got {args.ray_retries}")
+        if args.ray_address:
+            try:
+                check_address(args.ray_address)
+            except ValueError as exc:
+                raise ValueError(f"--ray-address: {exc}") from None
 
     # -- actors ---------------------------------------------------------------------------------
 

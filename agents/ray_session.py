@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 from typing import Any
 
-__all__ = ["RAY_INSTALL_HINT", "RayConnectError", "import_ray", "connect_ray", "first_line"]
+__all__ = [
+    "RAY_INSTALL_HINT",
+    "RayConnectError",
+    "import_ray",
+    "connect_ray",
+    "check_address",
+    "first_line",
+]
 
 RAY_INSTALL_HINT = "this needs Ray: pip install 'lean-gym[ray]'"
 # The object store of a local instance.
@@ -25,6 +33,9 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 # Ray's switch for a node address on the loopback interface (its name is historical: it also
 # applies on Linux: ray._private.services.get_node_ip_address); read when ray is imported.
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+# Seconds to reach a cluster's address before ray.init (which retries an unreachable GCS for
+# minutes).
+CONNECT_TIMEOUT = 10.0
 
 
 class RayConnectError(ConnectionError):
@@ -46,6 +57,37 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _host_port(address: str) -> tuple[str, int] | None:
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return None
+    return host.strip("[]"), int(port)
+
+
+def check_address(address: str) -> None:
+    """Checks the form of a cluster address (``auto``, ``HOST:PORT``, ``ray://HOST:PORT``).
+
+    Raises:
+        ValueError: For another form.
+    """
+    if address != "auto" and _host_port(address) is None:
+        raise ValueError(f"a Ray address is auto, HOST:PORT or ray://HOST:PORT, got {address!r}")
+
+
+def _probe(address: str) -> None:
+    """Fails fast when nothing listens at ``HOST:PORT`` (``auto`` is left to Ray)."""
+    target = _host_port(address)
+    if target is None:
+        return
+    try:
+        socket.create_connection(target, timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise RayConnectError(
+            f"cannot connect to the Ray cluster at {address}: nothing answers at "
+            f"{target[0]}:{target[1]} within {CONNECT_TIMEOUT:g} s ({exc})"
+        ) from None
+
+
 def connect_ray(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     """Connects this process to Ray unless it already is.
 
@@ -60,13 +102,19 @@ def connect_ray(address: str | None = None, *, num_cpus: int | None = None) -> b
 
     Raises:
         ImportError: Ray is not installed (with the install hint).
-        RayConnectError: The cluster could not be reached or the instance not started.
+        ValueError: ``address`` has none of the forms above.
+        RayConnectError: The cluster could not be reached (nothing listening at ``HOST:PORT``
+            within :data:`CONNECT_TIMEOUT` seconds, or Ray refused) or the instance did not
+            start.
     """
     if not address and "ray" not in sys.modules:
         os.environ.setdefault(LOOPBACK_ENV, "0")
     ray = import_ray()
     if ray.is_initialized():
         return False
+    if address:
+        check_address(address)
+        _probe(address)
     try:
         if address:
             ray.init(address=address, namespace="lean-gym", logging_level=logging.WARNING)
