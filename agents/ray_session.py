@@ -5,9 +5,12 @@ Used by the ``ray`` executor (:mod:`agents.executors_ray`) and the Ray verifier 
 'lean-gym[ray]'``), imported only here and only when asked for.
 
 Without an address, :func:`connect_ray` starts a Ray instance on this machine: no dashboard, a
-small object store (results are small and ``/dev/shm`` is shared) and every Ray process
+small object store (results are small and ``/dev/shm`` is shared), every Ray process
 listening on 127.0.0.1 only (Ray runs any code it is sent, so a single-machine run keeps it off
-the network). With an address it joins that cluster and leaves it running when done.
+the network) and its workers at the priority of the local executor's worker processes (nice 0,
+where Ray's default is 15: on a machine that also runs other work, an eval on Ray would
+otherwise get a fraction of the CPU an eval on worker processes gets; ``RAY_worker_niceness``
+set by the user wins). With an address it joins that cluster and leaves it running when done.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 # Ray's switch for a node address on the loopback interface (its name is historical: it also
 # applies on Linux: ray._private.services.get_node_ip_address); read when ray is imported.
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+# Ray's nice value of its worker processes (RayConfig worker_niceness, default 15).
+NICENESS_ENV = "RAY_worker_niceness"
 # Seconds to reach a cluster's address before ray.init (which retries an unreachable GCS for
 # minutes).
 CONNECT_TIMEOUT = 10.0
@@ -109,6 +114,8 @@ def connect_ray(address: str | None = None, *, num_cpus: int | None = None) -> b
     """
     if not address and "ray" not in sys.modules:
         os.environ.setdefault(LOOPBACK_ENV, "0")
+    if not address:
+        os.environ.setdefault(NICENESS_ENV, "0")  # read by the raylet it starts
     ray = import_ray()
     if ray.is_initialized():
         return False

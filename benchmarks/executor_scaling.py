@@ -2,21 +2,24 @@
 
 Runs ``agents.evaluate.evaluate`` (the code behind ``lean-gym eval``) on one dataset with the
 same policy, search, budget and number of workers, alternating the executors for ``--rounds``
-rounds so that machine noise hits both alike: ``local`` (worker processes) and ``ray`` (Ray
-actors on a Ray instance on this machine with ``--workers`` CPUs, started once before the
-rounds and timed apart: a cluster is started once, not per eval). Each executor is wrapped so
-that the time of every row it hands back is recorded; from those rows and times it prints:
+rounds so that machine noise hits them alike: ``local`` (worker processes), ``ray`` (Ray actors
+on a Ray instance on this machine with ``--workers`` CPUs, started once before the rounds and
+timed apart: a cluster is started once, not per eval) and ``ray-1`` (the same with one attempt
+per call, as searches of seconds on real Lean travel). Each executor is wrapped so that the
+time of every row it hands back is recorded; from those rows and times it prints:
 
 * throughput (attempts per second) over the whole eval, worker start included, and in steady
   state (from the first row to the last), and the Ray / local ratio of both (target: >= 0.8);
 * the measured per-attempt costs: search time in the worker (the row's ``time.total``),
   the executor's overhead per attempt (``workers x steady wall / attempts - search time``:
   dispatch, transfer, writing the row), the driver's CPU time per attempt (what bounds one
-  driver on a cluster), the workers' start time and the Ray instance's start time;
-* an estimate (labelled so: computed, not measured) of the steady throughput on N nodes of
-  ``--cores-per-node`` cores each, ``min(N x cores / (search + overhead), 1 / driver CPU)``.
+  driver on a cluster), the time to the first row and the Ray instance's start time;
+* estimates (labelled so: computed, not measured) of the steady throughput on N nodes of
+  ``--cores-per-node`` cores each, ``min(N x cores / (search + overhead), 1 / driver CPU)``,
+  for this workload and for an assumed ``--lean-seconds`` search per attempt (with ``ray-1``'s
+  per-call costs).
 
-Writes ``OUT/executor_scaling.json``. Every round checks that both executors gave the same
+Writes ``OUT/executor_scaling.json``. Every round checks that the executors gave the same
 per-theorem results (solved, proof, Lean calls).
 
 Run: ``python benchmarks/executor_scaling.py [--dataset minilean-bench] [--attempts 4]
@@ -26,6 +29,7 @@ Run: ``python benchmarks/executor_scaling.py [--dataset minilean-bench] [--attem
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -38,7 +42,9 @@ from agents.evaluate import EvalArgs, evaluate, read_results
 from agents.executors import register_executor, resolve_executor
 from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
 
-EXECUTORS = ("local", "ray")
+# ray-1: the ray executor with one attempt per call (no batches), as a search of seconds on
+# real Lean gets; its costs are the per-call costs of the second estimate.
+EXECUTORS = ("local", "ray", "ray-1")
 
 
 @dataclass
@@ -51,10 +57,15 @@ class Args:
         attempts: Attempts per theorem (more work per eval; the scripted policy repeats).
         budget: The budget of every search.
         workers: Workers of both executors (and the CPUs of the Ray instance).
-        rounds: Rounds; each runs the local eval, then the Ray eval.
+        rounds: Rounds; each runs the local eval, then the two Ray evals.
         nodes: Node counts for the estimate, comma-separated.
         cores_per_node: Cores (one worker each) per node in the estimate.
-        out: Folder for the eval runs and executor_scaling.json.
+        lean_seconds: The search time per attempt assumed in the second estimate (a search on
+            real Lean; an assumption, not measured here).
+        ray_niceness: The nice value of Ray's worker processes (``RAY_worker_niceness``). 0,
+            the local workers' priority, is what the ray executor's own local instance uses;
+            Ray's default is 15, which on a machine that also runs other work gives the actors
+            a fraction of the CPU; -1 leaves the environment as it is.
     """
 
     dataset: str = "minilean-bench"
@@ -65,6 +76,8 @@ class Args:
     rounds: int = 3
     nodes: str = "1,2,4,8,16,32"
     cores_per_node: int = 16
+    lean_seconds: float = 30.0
+    ray_niceness: int = 0
     out: str = "runs/executor_scaling"
 
 
@@ -101,6 +114,8 @@ def _register_timed() -> None:
     for name in EXECUTORS:
 
         def factory(spec: Any, workers: int, name: str = name) -> _Timed:
+            if name == "ray-1":
+                return _Timed(resolve_executor("ray")(spec, workers, batch_seconds=0.0))
             return _Timed(resolve_executor(name)(spec, workers))
 
         register_executor(f"timed-{name}", factory)
@@ -154,9 +169,13 @@ def _median(runs: list[dict[str, Any]], field: str) -> float:
     return statistics.median(run[field] for run in runs)
 
 
-def estimate(measured: dict[str, float], nodes: list[int], cores: int) -> list[dict[str, Any]]:
-    """Steady throughput on N nodes, from measured per-attempt costs (an estimate)."""
-    per_worker = 1.0 / (measured["search_per_attempt"] + measured["overhead_per_attempt"])
+def estimate(
+    measured: dict[str, float], nodes: list[int], cores: int, search: float | None = None
+) -> list[dict[str, Any]]:
+    """Steady throughput on N nodes from measured per-attempt costs (an estimate): each worker
+    does one attempt per ``search + overhead`` seconds, the driver one per ``driver CPU``."""
+    search = measured["search_per_attempt"] if search is None else search
+    per_worker = 1.0 / (search + measured["overhead_per_attempt"])
     driver_bound = 1.0 / max(measured["driver_cpu_per_attempt"], 1e-9)
     table = []
     for count in nodes:
@@ -180,6 +199,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = dataclass_from_namespace(Args, parser.parse_args(argv))
     from agents.ray_session import connect_ray, import_ray
 
+    if args.ray_niceness >= 0:
+        os.environ["RAY_worker_niceness"] = str(args.ray_niceness)  # noqa: SIM112 (Ray's name)
     ray = import_ray()
     began = time.perf_counter()
     owns = connect_ray(None, num_cpus=args.workers)
@@ -200,7 +221,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         f"{run['steady_throughput']:.1f}/s)",
                         file=sys.stderr,
                     )
-                if runs["local"][-1]["keys"] != runs["ray"][-1]["keys"]:
+                keys = {runs[name][-1]["keys"] == runs["local"][-1]["keys"] for name in EXECUTORS}
+                if keys != {True}:
                     raise SystemExit("the executors gave different per-theorem results")
     finally:
         if owns:
@@ -219,6 +241,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     steady_ratio = medians["ray"]["steady_throughput"] / medians["local"]["steady_throughput"]
     nodes = [int(n) for n in args.nodes.split(",") if n.strip()]
     table = estimate(medians["ray"], nodes, args.cores_per_node)
+    lean_table = estimate(medians["ray-1"], nodes, args.cores_per_node, args.lean_seconds)
     result = {
         "args": asdict(args),
         "attempts": runs["local"][0]["attempts"],
@@ -227,6 +250,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ratio_ray_over_local": ratio,
         "steady_ratio_ray_over_local": steady_ratio,
         "estimate_ray_on_n_nodes": table,
+        "estimate_ray_on_n_nodes_lean": lean_table,
         "runs": {name: [{f: r[f] for f in fields} for r in runs[name]] for name in EXECUTORS},
     }
     (out / "executor_scaling.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
@@ -241,6 +265,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print("|---|---|---|---|---|---|---|---|")
     for name in EXECUTORS:
         m = medians[name]
+        name = "ray (one attempt per call)" if name == "ray-1" else name
         print(
             f"| {name} | {m['wall']:.2f} | {m['throughput']:.1f} | {m['steady_throughput']:.1f} "
             f"| {m['first_row']:.2f} | {1000 * m['search_per_attempt']:.1f} | "
@@ -252,15 +277,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     if ray_start is not None:
         print(f"Ray instance start (once per cluster, not in the figures above): {ray_start:.1f} s")
+    ray1 = medians["ray-1"]
     print(
-        f"Estimate (computed from the Ray costs above, not measured): steady throughput on N "
-        f"nodes of {args.cores_per_node} cores, one worker per core"
+        "Estimates (computed from the costs above, not measured on a cluster), one worker per "
+        f"core, {args.cores_per_node} cores per node; attempts/s = min(workers / (search + "
+        "overhead), 1 / driver CPU):"
     )
-    print("| nodes | workers | attempts/s | bound by |")
+    print(
+        f"| nodes | workers | this workload ({1000 * medians['ray']['search_per_attempt']:.0f} "
+        f"ms/attempt, batched) | {args.lean_seconds:g} s/attempt (assumed real-Lean search; "
+        f"one per call: overhead {1000 * ray1['overhead_per_attempt']:.1f} ms, driver "
+        f"{1000 * ray1['driver_cpu_per_attempt']:.2f} ms) |"
+    )
     print("|---|---|---|---|")
-    for row in table:
+    for row, lean in zip(table, lean_table, strict=True):
         print(
-            f"| {row['nodes']} | {row['workers']} | {row['attempts_per_s']:.0f} | {row['bound']} |"
+            f"| {row['nodes']} | {row['workers']} | {row['attempts_per_s']:.0f}/s "
+            f"({row['bound']}-bound) | {lean['attempts_per_s']:.2f}/s ({lean['bound']}-bound) |"
         )
     return result
 

@@ -191,3 +191,21 @@ def test_an_unreachable_cluster_is_one_line(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "cannot connect to the Ray cluster at 127.0.0.1:9" in proc.stderr
+
+
+@pytest.mark.usefixtures("ray_instance")
+def test_the_scaling_benchmark_runs_with_tiny_settings(tmp_path, capsys):
+    import importlib.util
+
+    path = ROOT / "benchmarks" / "executor_scaling.py"
+    spec = importlib.util.spec_from_file_location("executor_scaling", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(
+        ["--limit", "8", "--attempts", "1", "--rounds", "1", "--nodes", "1,4", "--out",
+         str(tmp_path)]
+    )  # fmt: skip
+    assert result["attempts"] == 8 and result["ratio_ray_over_local"] > 0
+    assert [row["nodes"] for row in result["estimate_ray_on_n_nodes"]] == [1, 4]
+    assert (tmp_path / "executor_scaling.json").exists()
+    assert "Ray / local throughput" in capsys.readouterr().out
