@@ -21,12 +21,14 @@ retries would run the attempt again on the *same* restarted actor and keep the d
 run's accounting, so the driver does it instead. An actor that dies (its process killed, its
 node lost) is replaced by a fresh one. The attempt it was running goes back to the front of the
 queue for the next free actor, up to ``retries`` times; after that it is written as a
-``worker_crash`` row that says how many workers it took down. When the dead call held a batch,
-its attempts go back to the queue to run one per call, so that the one that kills its actor is
-found and charged, not its batch mates. A row is written only when an actor returns it, and an
+``worker_crash`` row that says how many workers it took down. When the dead actor held more
+than one attempt (a batch, a call sent ahead, or a finished call whose answer died with it),
+they all go back to the queue to run alone, one call on a free actor with nothing sent ahead,
+so that the one that kills its actor is found and charged, not its neighbours. A row is written only when an actor returns it, and an
 attempt is dispatched again only after its previous dispatch failed, so every (theorem,
-attempt) of the run ends as exactly one row. An actor whose constructor
-fails (no Lean project on its node, a policy that cannot load) stops the run with
+attempt) of the run ends as exactly one row. (An actor that died idle is noticed by its next
+call, which is then charged: one of its retries.) An actor whose constructor fails (no Lean on
+its node, a policy that cannot load) stops the run with
 :class:`~agents.executors.WorkerSetupError`, as a local worker's would. Ctrl-C (or any error)
 kills the actors; what was written stays and a rerun of the same command resumes.
 
@@ -312,11 +314,8 @@ class RayExecutor:
     def _take(self, queue: deque[Unit]) -> list[Unit]:
         size = self._batch_size(len(queue))
         batch = [queue.popleft()]
-        while len(batch) < size and queue:
-            task, attempt = queue[0]
-            if (task.index, attempt) in self._alone or (
-                (batch[0][0].index, batch[0][1]) in self._alone
-            ):
+        while len(batch) < size and queue and not self._suspect(batch[0]):
+            if self._suspect(queue[0]):
                 break
             batch.append(queue.popleft())
         return batch
@@ -327,8 +326,18 @@ class RayExecutor:
             if queue and not actor.inflight:
                 self._dispatch(actor, self._take(queue), handle)
         for actor in ready:  # then one call ahead, while there is more than one per actor left
-            while len(queue) > len(self._actors) and len(actor.inflight) <= self.pipeline:
+            while (
+                len(queue) > len(self._actors)
+                and len(actor.inflight) <= self.pipeline
+                and not self._suspect(queue[0])
+                and not any(self._suspect(unit) for sent, _ in actor.inflight for unit in sent)
+            ):
                 self._dispatch(actor, self._take(queue), handle)
+
+    def _suspect(self, unit: Unit) -> bool:
+        """A unit that was in flight on an actor that died: it runs alone on a free actor,
+        with nothing sent ahead, so that a death is charged to the one that caused it."""
+        return (unit[0].index, unit[1]) in self._alone
 
     def _dispatch(self, actor: _Actor, batch: list[Unit], handle: EventHandler) -> None:
         actor.inflight.append((batch, actor.handle.run_attempts.remote(batch)))
@@ -391,23 +400,23 @@ class RayExecutor:
         handle: EventHandler,
         queue: deque[Unit],
     ) -> None:
-        """The actor died (or its call failed) running ``batch``: replace it. The calls sent
-        ahead to it had not started: their attempts go back to the queue as they were. A
-        batch's attempts go back to run one per call; a lone attempt runs again on another
-        actor, or is written as a crash once it has had its retries."""
-        ahead = [unit for sent, _ in actor.inflight for unit in sent]
+        """The actor died (or its call failed) with ``batch`` and the calls after it in
+        flight: replace it. When it held one attempt only, that attempt caused it: it runs
+        again on another actor, or is written as a crash once it has had its retries. When it
+        held more (a batch, a call sent ahead, or a finished call whose answer died with it),
+        the culprit is unknown: they all go back to the front of the queue to run alone."""
+        held = [*batch, *(unit for sent, _ in actor.inflight for unit in sent)]
         self._replace(actor)
-        queue.extendleft(reversed(ahead))
-        if len(batch) > 1:
-            self._alone.update((task.index, attempt) for task, attempt in batch)
-            queue.extendleft(reversed(batch))
+        if len(held) > 1:
+            self._alone.update((task.index, attempt) for task, attempt in held)
+            queue.extendleft(reversed(held))
             return
-        task, attempt = batch[0]
+        task, attempt = held[0]
         key = (task.index, attempt)
         self._alone.add(key)
         self.deaths[key] = self.deaths.get(key, 0) + 1
         if self.deaths[key] <= self.retries:
-            queue.appendleft(batch[0])
+            queue.appendleft(held[0])
             return
         self._alone.discard(key)
         row = crash_row(self.spec, task, attempt, None)

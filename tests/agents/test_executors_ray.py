@@ -200,6 +200,7 @@ def test_the_scaling_benchmark_runs_with_tiny_settings(tmp_path, capsys):
     path = ROOT / "benchmarks" / "executor_scaling.py"
     spec = importlib.util.spec_from_file_location("executor_scaling", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["executor_scaling"] = module  # its dataclass looks its module up
     spec.loader.exec_module(module)
     result = module.main(
         ["--limit", "8", "--attempts", "1", "--rounds", "1", "--nodes", "1,4", "--out",
