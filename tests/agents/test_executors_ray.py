@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from ray_local import ROOT, ray_instance, register_fakes  # noqa: F401 (a fixture)
+from ray_local import ROOT, ray_instance, register_fakes, require_ray  # noqa: F401 (a fixture)
 
 from agents.evaluate import EvalArgs, EvalArgsError, WorkerSpec, evaluate, read_results
 from agents.executors import Task, WorkerSetupError
@@ -161,6 +161,7 @@ def test_ctrl_c_stops_the_actors_and_leaves_a_resumable_folder(tmp_path):
 
 
 def test_argument_mistakes_are_one_line_and_write_nothing(tmp_path):
+    require_ray()
     out = tmp_path / "run"
     with pytest.raises(EvalArgsError, match="--ray-address needs --executor ray"):
         evaluate(EvalArgs(out=str(out), ray_address="auto", progress=False))
@@ -182,7 +183,7 @@ def test_argument_mistakes_are_one_line_and_write_nothing(tmp_path):
 def test_an_unreachable_cluster_is_one_line(tmp_path):
     """A cluster address nobody answers at: one line and exit 1, no traceback (no Ray
     instance is started: the driver only tries to connect)."""
-    pytest.importorskip("ray")
+    require_ray()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_ADDRESS": ""}
     command = [sys.executable, "-m", "lean_gym.cli", "eval", "--executor", "ray",
                "--ray-address", "127.0.0.1:9", "--out", str(tmp_path / "run"),
@@ -210,3 +211,19 @@ def test_the_scaling_benchmark_runs_with_tiny_settings(tmp_path, capsys):
     assert [row["nodes"] for row in result["estimate_ray_on_n_nodes"]] == [1, 4]
     assert (tmp_path / "executor_scaling.json").exists()
     assert "Ray / local throughput" in capsys.readouterr().out
+
+
+def test_without_ray_the_executor_is_one_line_with_the_install_hint(tmp_path):
+    out = tmp_path / "run"
+    script = (
+        "import sys; sys.modules['ray'] = None\n"  # as if Ray were not installed
+        "from lean_gym.cli import main\n"
+        f"sys.exit(main(['eval', '--executor', 'ray', '--out', {str(out)!r}]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "pip install 'lean-gym[ray]'" in proc.stderr
+    assert not out.exists()
