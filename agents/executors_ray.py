@@ -244,14 +244,6 @@ class RayExecutor:
         """The process ids of the ready actors (on their nodes)."""
         return [actor.info["pid"] for actor in self._actors if actor.info is not None]
 
-    def pid_holding(self, index: int) -> int | None:
-        """The process id of the ready actor whose running call holds theorem ``index``."""
-        for actor in self._actors:
-            running = actor.inflight[0][0] if actor.inflight else []
-            if actor.info and any(task.index == index for task, _ in running):
-                return int(actor.info["pid"])
-        return None
-
     def _kill(self, actor: _Actor) -> None:
         with contextlib.suppress(Exception):
             self._ray.kill(actor.handle, no_restart=True)
