@@ -1,0 +1,90 @@
+"""The trajectories a stage trains on: replays of known proofs and search trees from files.
+
+Every stage reads the data layer's records (``lean_gym/data/FORMATS.md``): a stage given a
+theorem set replays the known proofs into linear trajectories through a backend
+(:func:`lean_gym.data.build_trajectory`, each proof verified through integrity); a stage given
+trajectory files (``lean-gym data trajectories``, the eval runner's ``trees/``, expert
+iteration's rounds) reads them as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from lean_gym.data.trajectories import Trajectory, build_trajectory, iter_jsonl
+from lean_gym.types import Theorem
+
+__all__ = ["replay_trajectories", "read_trajectories", "trajectory_files"]
+
+logger = logging.getLogger(__name__)
+
+
+def replay_trajectories(
+    theorems: Iterable[Theorem], backend: str | object = "minilean", *, timeout: float | None = None
+) -> list[Trajectory]:
+    """Linear trajectories of the theorems' known proofs (theorems without one are skipped).
+
+    Args:
+        theorems: The theorems.
+        backend: A backend name or instance (an instance is left open).
+        timeout: Seconds per backend call.
+    """
+    from lean_gym.backends import BackendError, make_backend
+
+    owned = isinstance(backend, str)
+    instance = make_backend(backend) if owned else backend
+    trajectories: list[Trajectory] = []
+    try:
+        for theorem in theorems:
+            if theorem.proof is None:
+                continue
+            try:
+                trajectories.append(build_trajectory(instance, theorem, timeout=timeout))  # type: ignore[arg-type]
+            except (BackendError, ValueError) as exc:
+                logger.warning("skipping %s: %s", theorem.name, exc)
+    finally:
+        if owned:
+            instance.close()  # type: ignore[attr-defined]
+    return trajectories
+
+
+def trajectory_files(spec: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The jsonl files of a spec: a file, a directory (every ``*.jsonl`` below it), or a
+    comma-separated list / sequence of those."""
+    items: list[str | os.PathLike[str]]
+    if isinstance(spec, (str, os.PathLike)):
+        items = [part for part in str(spec).split(",") if part.strip()]
+    else:
+        items = list(spec)
+    files: list[Path] = []
+    for item in items:
+        path = Path(str(item).strip())
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.jsonl")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no trajectory file or directory at {path}")
+    return files
+
+
+def read_trajectories(
+    spec: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> list[Trajectory]:
+    """Every trajectory record in the files of ``spec`` (see :func:`trajectory_files`).
+
+    Lines of other jsonl files in a directory (an eval's ``results.jsonl``) are not trajectory
+    records: files whose first record is not one are skipped with a log line.
+    """
+    trajectories: list[Trajectory] = []
+    for path in trajectory_files(spec):
+        try:
+            records = list(iter_jsonl(path))
+        except ValueError as exc:
+            logger.info("skipping %s: %s", path, exc)
+            continue
+        trajectories.extend(records)
+    return trajectories
