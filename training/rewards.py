@@ -27,7 +27,8 @@ returned. The columns they read:
 Rewards never crash training: a completion that does not parse, a tactic Lean refuses, a backend
 that crashes or a check past its deadline (:class:`~training.verifier_pool.VerifierPool`) gives
 0.0, and the reason is counted. Every call logs, through ``log_metric``, the share of the batch
-per outcome (``verifier/verified``, ``verifier/timeout``, ``verifier/<rejection reason>``...),
+per outcome (``outcomes/<reward>/verified``, ``outcomes/<reward>/timeout``,
+``outcomes/<reward>/<rejection reason>``...),
 so TensorBoard shows rejection reasons next to the reward curves. A proof counts only through
 the backend's ``verify`` (:func:`lean_gym.integrity.verify_proof`).
 """
@@ -101,7 +102,6 @@ class LeanReward:
     """
 
     __name__ = "lean"
-    metric_prefix = "verifier"
 
     def __init__(self) -> None:
         self.outcomes: Counter[str] = Counter()
@@ -129,7 +129,8 @@ class LeanReward:
             # Every outcome seen so far is logged every step (0 when absent), so the averages
             # over a logging window are shares of all samples, not of the steps it appeared in.
             for outcome in sorted(self._seen):
-                log_metric(f"{self.metric_prefix}/{outcome}", counts.get(outcome, 0) / len(scored))
+                share = counts.get(outcome, 0) / len(scored)
+                log_metric(f"outcomes/{self.__name__}/{outcome}", share)
         log_extra = kwargs.get("log_extra")
         if log_extra is not None:
             log_extra(f"{self.__name__}_outcome", [outcome for _, outcome in scored])
@@ -331,7 +332,6 @@ class FormatReward(LeanReward):
     """
 
     __name__ = "format"
-    metric_prefix = "format"
 
     def __init__(self, *, template: str | PromptTemplate = "leandojo"):
         super().__init__()
@@ -387,7 +387,6 @@ class EpisodeReward(LeanReward):
     """
 
     __name__ = "episode"
-    metric_prefix = "episode"
 
     def score(
         self, prompts: Sequence[Any], completions: Sequence[str], kwargs: dict[str, Any]
