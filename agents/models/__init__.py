@@ -1,0 +1,1 @@
+"""Models built locally: the tiny causal LM that tests, CPU configs and GPU checks run."""
