@@ -165,8 +165,8 @@ def check_device_flags(training_args: Any) -> None:
     """Refuses, with the fix spelled out, flags that cannot run on this machine.
 
     Without CUDA: ``use_cpu`` must be set (transformers would pick no device), ``bf16`` off and
-    ``use_vllm`` off (vLLM is GPU-only). ``gradient_checkpointing`` is turned off on CPU, where it
-    only costs time (TRL's base config turns it on by default).
+    ``use_vllm`` off (vLLM is GPU-only). Activation (gradient) checkpointing is turned off on
+    CPU, where it only costs time (TRL's base config turns it on by default).
     """
     import torch
 
@@ -181,5 +181,8 @@ def check_device_flags(training_args: Any) -> None:
         problems.append("no GPU found (set use_cpu: true)")
     if problems:
         raise ConfigError("; ".join(problems))
-    if getattr(training_args, "gradient_checkpointing", False):
-        training_args.gradient_checkpointing = False
+    # transformers 5 renamed gradient_checkpointing to activation_checkpointing (the old name
+    # mirrors the new one after the config is built): turn both off.
+    for name in ("activation_checkpointing", "gradient_checkpointing"):
+        if getattr(training_args, name, False):
+            setattr(training_args, name, False)
