@@ -10,7 +10,8 @@ Subcommands:
 Packages that build on lean_gym (``agents``: ``eval``, ``compare``, ``report``; ``training``:
 ``train``) add their subcommands through the ``lean_gym.commands`` entry-point group: each entry
 names a ``register(subparsers)`` function. lean_gym itself never imports them, so dependencies
-keep pointing one way (``training -> agents -> lean_gym``).
+keep pointing one way (``training -> agents -> lean_gym``). A subcommand's flags come from its
+argument dataclass (:mod:`lean_gym.cli_args`), which plugins may use too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
+from lean_gym import __version__
+from lean_gym.backends import available_backends
+from lean_gym.data.cli import register as register_data
+from lean_gym.errors import UsageError
+from lean_gym.pipeline import register as register_run
+
 __all__ = ["main", "build_parser", "COMMANDS_GROUP"]
 
 # The entry-point group through which other installed packages add subcommands.
@@ -27,18 +34,12 @@ COMMANDS_GROUP = "lean_gym.commands"
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
-    from lean_gym.backends import available_backends
-
     for name in available_backends():
         print(name)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lean_gym import __version__
-    from lean_gym.data.cli import register as register_data
-    from lean_gym.pipeline import register as register_run
-
     parser = argparse.ArgumentParser(
         prog="lean-gym", description="The Lean 4 theorem prover as Gymnasium environments."
     )
@@ -54,9 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a subcommand; a :class:`~lean_gym.errors.UsageError` it raises (a subcommand built
+    with :mod:`lean_gym.cli_args` whose arguments are refused) is one line on stderr, exit 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"{parser.prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

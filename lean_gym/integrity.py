@@ -1,8 +1,9 @@
 """Reward integrity: the one place that decides whether a proof earns reward.
 
-Every env, every backend's ``verify`` (through :class:`lean_gym.backends.base.BackendBase`), the
-evaluation runner and the training reward functions call :func:`verify_proof`. A proof counts
-only if all of these hold (DESIGN.md section 5):
+Every env, every backend's ``verify`` and ``verify_many`` (through
+:class:`lean_gym.backends.base.BackendBase`), the evaluation runner and the training reward
+functions call :func:`verify_proof` or its batch form :func:`verify_proofs` (the same gate: the
+first is the second on one item). A proof counts only if all of these hold (DESIGN.md section 5):
 
 1. Text rules (:func:`check_proof_text`, details in :mod:`lean_gym.integrity_text`): the text is
    only a tactic block: no new commands, no dedent out of the ``by`` block, no ``sorry``/
@@ -20,6 +21,10 @@ Every rejection carries a machine-readable reason: ``empty``, ``control_char``, 
 ``dedent``, ``new_command``, ``sorry``, ``admit``, ``native_decide``, ``forbidden:<token>``,
 ``statement_mismatch``, ``lean_error``, ``sorry_warning``, ``axiom:<name>``, ``axioms_unknown``,
 ``timeout``, ``crash``. :func:`verify_proof` counts them in :data:`DEFAULT_COUNTER`.
+
+What this module needs from a backend is only :class:`DeclarationChecker` (one method,
+``check_declaration``), so it depends on no backend module; a backend's batch check comes in
+as a plain callable.
 """
 
 from __future__ import annotations
@@ -27,23 +32,36 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
+from lean_gym.errors import BackendError
 from lean_gym.integrity_text import character_finding, first_text_finding, text_position
 from lean_gym.tactic_text import strip_comments, strip_comments_and_strings
-from lean_gym.types import CheckOutput, Message, Position, Theorem, Verification
+from lean_gym.types import (
+    CheckOutput,
+    Message,
+    Position,
+    Theorem,
+    Verification,
+    normalize_whitespace,
+)
 
 __all__ = [
     "DEFAULT_ALLOWED_AXIOMS",
     "NATIVE_DECIDE_AXIOMS",
     "IntegrityPolicy",
     "DEFAULT_POLICY",
+    "DeclarationChecker",
+    "BatchCheck",
     "Rejection",
     "RejectionCounter",
     "DEFAULT_COUNTER",
     "check_proof_text",
     "judge",
     "verify_proof",
+    "verify_proofs",
     "split_full_declaration",
     "check_full_declaration",
 ]
@@ -215,8 +233,23 @@ def judge(
     return Verification(True, messages, axioms, None, "")
 
 
+@runtime_checkable
+class DeclarationChecker(Protocol):
+    """What the integrity rules need from a backend: the raw answer for one declaration."""
+
+    def check_declaration(
+        self, theorem: Theorem, text: str, timeout: float | None = None
+    ) -> CheckOutput:
+        """Runs ``theorem.header``, the declaration ``text`` and ``#print axioms NAME``."""
+        ...
+
+
+BatchCheck = Callable[[Sequence[tuple[Theorem, str]], float | None], list[CheckOutput]]
+"""A backend's batch check: ``(theorem, declaration text)`` pairs to raw answers, in order."""
+
+
 def verify_proof(
-    backend: object,
+    backend: DeclarationChecker,
     theorem: Theorem,
     proof: str,
     timeout: float | None = None,
@@ -227,7 +260,7 @@ def verify_proof(
     """The reward decision: text rules, then the backend's check, then :func:`judge`.
 
     Args:
-        backend: A backend with ``check_declaration(theorem, text, timeout) -> CheckOutput``.
+        backend: A checker (``check_declaration(theorem, text, timeout) -> CheckOutput``).
         theorem: The dataset theorem.
         proof: The tactic block after ``:= by``.
         timeout: Seconds for the check (None: the backend's default).
@@ -237,22 +270,63 @@ def verify_proof(
     Returns:
         The verdict; ``ok`` is True only when every rule holds.
     """
-    from lean_gym.backends.base import BackendError
+    return verify_proofs(backend, [(theorem, proof)], timeout, policy, counter=counter)[0]
 
+
+def verify_proofs(
+    backend: DeclarationChecker,
+    items: Sequence[tuple[Theorem, str]],
+    timeout: float | None = None,
+    policy: IntegrityPolicy | None = None,
+    *,
+    check_many: BatchCheck | None = None,
+    counter: RejectionCounter | None = None,
+) -> list[Verification]:
+    """:func:`verify_proof` for many ``(theorem, proof)`` pairs, verdicts in order.
+
+    The text rules run on every proof first; the proofs that pass them are checked with
+    ``check_many`` in one call when it is given and there is more than one, else one by one
+    with ``backend.check_declaration``. A :class:`~lean_gym.errors.BackendError` of a check
+    is a ``crash`` verdict for the proofs of that call.
+    """
     counter = DEFAULT_COUNTER if counter is None else counter
-    rejection = check_proof_text(proof, policy)
-    if rejection is not None:
-        verdict = Verification(False, reason=rejection.reason, detail=rejection.detail)
-    else:
-        try:
-            check = backend.check_declaration(theorem, theorem.declaration(proof), timeout)  # type: ignore[attr-defined]
-        except BackendError as exc:
-            verdict = Verification(False, reason="crash", detail=str(exc))
+    verdicts: list[Verification | None] = [None] * len(items)
+    pending: list[int] = []
+    for index, (_, proof) in enumerate(items):
+        rejection = check_proof_text(proof, policy)
+        if rejection is None:
+            pending.append(index)
         else:
-            verdict = judge(theorem, check, policy)
-    if not verdict.ok and verdict.reason is not None:
-        counter.record(verdict.reason)
-    return verdict
+            verdicts[index] = Verification(False, reason=rejection.reason, detail=rejection.detail)
+    declarations = [(items[i][0], items[i][0].declaration(items[i][1])) for i in pending]
+    if check_many is not None and len(declarations) > 1:
+        try:
+            outputs: list[CheckOutput | BackendError] = list(check_many(declarations, timeout))
+        except BackendError as exc:
+            outputs = [exc] * len(declarations)
+        if len(outputs) != len(declarations):
+            raise ValueError(f"a batch check of {len(declarations)} gave {len(outputs)} answers")
+    else:
+        outputs = [_check_one(backend, theorem, text, timeout) for theorem, text in declarations]
+    for index, output in zip(pending, outputs, strict=True):
+        if isinstance(output, BackendError):
+            verdicts[index] = Verification(False, reason="crash", detail=str(output))
+        else:
+            verdicts[index] = judge(items[index][0], output, policy)
+    done = [verdict for verdict in verdicts if verdict is not None]
+    for verdict in done:
+        if not verdict.ok and verdict.reason is not None:
+            counter.record(verdict.reason)
+    return done
+
+
+def _check_one(
+    backend: DeclarationChecker, theorem: Theorem, text: str, timeout: float | None
+) -> CheckOutput | BackendError:
+    try:
+        return backend.check_declaration(theorem, text, timeout)
+    except BackendError as exc:
+        return exc
 
 
 _DECLARATION_KEYWORDS = ("theorem", "lemma")
@@ -322,8 +396,6 @@ def check_full_declaration(
         None when the declaration may be checked (with ``split_full_declaration(text)[1]`` as
         the proof), else the rejection.
     """
-    from lean_gym.types import normalize_whitespace
-
     finding = character_finding(text)
     if finding is not None:
         return Rejection(finding.reason, finding.detail, text_position(text, finding.offset))

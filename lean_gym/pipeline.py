@@ -24,32 +24,84 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunArgs", "GranularityResult", "RunSummary", "run", "register", "main"]
+import gymnasium as gym
+
+import lean_gym
+from lean_gym import integrity
+from lean_gym.backends import make_backend
+from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.jsonl import write_rows
+from lean_gym.data.segments import (
+    Segmenter,
+    SegmenterName,
+    segmenter_from_options,
+    write_segment_files,
+)
+from lean_gym.data.theorems import load_theorems
+from lean_gym.data.trajectories import Trajectory, build_trajectories, write_jsonl
+from lean_gym.data.values import DEFAULT_GAMMA, value_rows
+from lean_gym.errors import BackendError, DatasetLoadError, UsageError
+from lean_gym.types import Theorem
+
+__all__ = [
+    "RunArgs",
+    "GranularityResult",
+    "RunSummary",
+    "run",
+    "print_summary",
+    "register",
+    "main",
+]
 
 
 @dataclass
 class RunArgs:
-    """Arguments of ``lean-gym run``."""
+    """Arguments of ``lean-gym run``.
+
+    Attributes:
+        dataset: A shipped set name (smoke, minilean-bench) or a jsonl path.
+        backend: A backend name (minilean, minilean-subprocess, repl, auto, ...).
+        out: Directory for trajectories.jsonl, segments.jsonl, segments.val.jsonl,
+            values.jsonl and summary.json.
+        limit: Use only the first N theorems.
+        segmenter: How the segment env's actions and the SFT rows are cut.
+        max_len: goal-change: the longest segment.
+        k: fixed: tactics per segment.
+        gamma: The discount of the value labels, in (0, 1].
+    """
 
     dataset: str = "smoke"
-    """A shipped set name (``smoke``, ``minilean-bench``) or a jsonl path."""
     backend: str = "minilean"
-    """A backend name (``minilean``, ``minilean-subprocess``, ``repl``, ``auto``)."""
     out: str = "runs/latest"
-    """Directory for trajectories.jsonl, segments.jsonl, values.jsonl and summary.json."""
     limit: int | None = None
-    """Use only the first N theorems."""
-    splitter: str = "goal-change"
-    """How the segment env's actions and the SFT rows are cut."""
+    segmenter: SegmenterName = "goal-change"
     max_len: int = 8
-    """Longest segment of the goal-change splitter."""
-    gamma: float = 0.95
-    """Discount of the value labels."""
+    k: int = 2
+    gamma: float = DEFAULT_GAMMA
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 0:
+            raise ValueError(f"--limit must be >= 0, got {self.limit}")
+        if not 0.0 < self.gamma <= 1.0:
+            raise ValueError(f"--gamma must be in (0, 1], got {self.gamma}")
+
+    def make_segmenter(self) -> Segmenter:
+        """The segmenter these arguments name (ValueError for bad options)."""
+        return segmenter_from_options(self.segmenter, max_len=self.max_len, k=self.k)
 
 
 @dataclass(frozen=True)
 class GranularityResult:
-    """How one env did on the dataset with the known proofs."""
+    """How one env did on the dataset with the known proofs.
+
+    Attributes:
+        env_id: The registered env id.
+        episodes: Theorems played.
+        proved: Episodes that ended with the reward of a verified proof.
+        steps: Env steps taken.
+        lean_calls: Lean calls the env made.
+        failures: ``name: why`` for each theorem not proved.
+    """
 
     env_id: str
     episodes: int
@@ -61,7 +113,22 @@ class GranularityResult:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What ``run`` did."""
+    """What ``run`` did (written as ``summary.json`` by :meth:`to_json`).
+
+    Attributes:
+        dataset: The dataset argument.
+        backend: The backend argument.
+        theorems: Theorems with a known proof.
+        trajectories: Trajectories built (theorems that could start).
+        verified: Trajectories whose proof passed ``backend.verify``.
+        segment_rows: Training segment rows.
+        validation_rows: Validation segment rows.
+        value_rows: Value-label rows.
+        results: One :class:`GranularityResult` per registered env.
+        could_not_start: ``name: why`` for each theorem skipped (not played in any env).
+        rejections: Integrity rejection reasons counted during the run.
+        seconds: Wall time of the run.
+    """
 
     dataset: str
     backend: str
@@ -72,20 +139,39 @@ class RunSummary:
     validation_rows: int
     value_rows: int
     results: tuple[GranularityResult, ...]
+    could_not_start: tuple[str, ...] = ()
     rejections: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
-def _segment_actions(trajectory: Any, segmenter: Any) -> list[str] | None:
-    from lean_gym.tactic_text import join_tactics
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> RunSummary:
+        results = tuple(
+            GranularityResult(**{**r, "failures": tuple(r.get("failures", ()))})
+            for r in obj.get("results", ())
+        )
+        return cls(
+            **{
+                **obj,
+                "results": results,
+                "could_not_start": tuple(obj.get("could_not_start", ())),
+                "rejections": dict(obj.get("rejections", {})),
+            }
+        )
 
-    paths = trajectory.proof_paths()
-    if not paths:
-        return None
-    return [join_tactics(segment.tactics) for segment in segmenter.split(paths[0])]
+    @property
+    def all_proved(self) -> bool:
+        """Every theorem started, verified, and was proved in every env."""
+        return (
+            not self.could_not_start
+            and self.verified == self.theorems
+            and all(r.proved == r.episodes == self.theorems for r in self.results)
+        )
 
 
-def _play(env: Any, theorem_name: str, actions: list[str]) -> tuple[bool, int, int, str | None]:
+def _play(env: gym.Env, theorem_name: str, actions: list[str]) -> tuple[bool, int, int, str | None]:
     """Plays ``actions`` from the theorem's root. Returns (proved, steps, lean calls, failure)."""
     _, info = env.reset(options={"theorem": theorem_name})
     steps = 0
@@ -103,70 +189,67 @@ def _play(env: Any, theorem_name: str, actions: list[str]) -> tuple[bool, int, i
     return proved, steps, int(info.get("lean_calls", 0)), failure
 
 
+def _play_every_env(
+    backend: Any, trajectories: list[Trajectory], segmenter: Segmenter
+) -> list[GranularityResult]:
+    """Each registered env plays every started theorem with its known proof, as its actions."""
+    theorems: list[Theorem] = [t.theorem for t in trajectories]
+    if not theorems:  # nothing started: no env to play in
+        return [GranularityResult(env_id, 0, 0, 0, 0) for env_id in lean_gym.ENV_IDS]
+    results = []
+    for env_id in lean_gym.ENV_IDS:
+        env = gym.make(env_id, dataset=theorems, backend=backend)
+        env_class = type(env.unwrapped)
+        proved = steps = calls = 0
+        failures: list[str] = []
+        for trajectory in trajectories:
+            theorem = trajectory.theorem
+            assert theorem.proof is not None
+            actions = env_class.actions_for_proof(
+                theorem.proof, trajectory=trajectory, segmenter=segmenter
+            )
+            ok, n_steps, n_calls, failure = _play(env, theorem.name, actions)
+            proved += ok
+            steps += n_steps
+            calls += n_calls
+            if failure is not None:
+                failures.append(f"{theorem.name}: {failure}")
+        env.close()
+        results.append(
+            GranularityResult(env_id, len(theorems), proved, steps, calls, tuple(failures))
+        )
+    return results
+
+
 def run(args: RunArgs) -> RunSummary:
-    """Runs the main job and writes its files into ``args.out``."""
-    import gymnasium as gym
+    """Runs the main job and writes its files into ``args.out``.
 
-    import lean_gym
-    from lean_gym import integrity
-    from lean_gym.backends import make_backend
-    from lean_gym.data import (
-        build_trajectory,
-        dedup_rows,
-        load_theorems,
-        make_segmenter,
-        segment_rows,
-        split_by_theorem,
-        value_rows,
-        write_jsonl,
-    )
+    A theorem that cannot start on the backend is reported in ``could_not_start`` and skipped
+    (the data layer's policy, :func:`lean_gym.data.build_trajectories`).
 
+    Raises:
+        UsageError: For a dataset that cannot be loaded, an unknown backend name or bad
+            segmenter options.
+        BackendError: For a backend that cannot run at all (e.g. no Lean for ``repl``).
+    """
     started = time.perf_counter()
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    theorems = [t for t in load_theorems(args.dataset, limit=args.limit) if t.proof is not None]
-    segmenter = make_segmenter(
-        args.splitter, max_len=args.max_len if args.splitter == "goal-change" else None
-    )
+    try:
+        loaded = load_theorems(args.dataset, limit=args.limit)
+        segmenter = args.make_segmenter()
+        backend = make_backend(args.backend)
+    except (FileNotFoundError, ValueError, DatasetLoadError) as exc:
+        raise UsageError(str(exc)) from exc
+    theorems = [t for t in loaded if t.proof is not None]
     integrity.DEFAULT_COUNTER.reset()
 
-    with make_backend(args.backend) as backend:
-        trajectories = [build_trajectory(backend, theorem) for theorem in theorems]
+    with backend:
+        trajectories, failures = build_trajectories(backend, theorems)
         write_jsonl(trajectories, out / "trajectories.jsonl")
-        rows = dedup_rows(segment_rows(trajectories, segmenter))
-        train, val = split_by_theorem(rows)
+        segments = write_segment_files(trajectories, segmenter, out / "segments.jsonl")
         values = value_rows(trajectories, gamma=args.gamma)
-        for name, data in (("segments", train), ("segments.val", val), ("values", values)):
-            with open(out / f"{name}.jsonl", "w", encoding="utf-8") as fh:
-                for row in data:
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-        from lean_gym.tactic_text import split_tactics
-
-        by_name = {t.theorem.name: t for t in trajectories}
-        results = []
-        for env_id in lean_gym.ENV_IDS:
-            env = gym.make(env_id, dataset=theorems, backend=backend)
-            proved = steps = calls = 0
-            failures: list[str] = []
-            for theorem in theorems:
-                assert theorem.proof is not None
-                if env_id == "LeanStep-v0":
-                    actions = split_tactics(theorem.proof)
-                elif env_id == "LeanSegment-v0":
-                    actions = _segment_actions(by_name[theorem.name], segmenter) or [theorem.proof]
-                else:
-                    actions = [theorem.proof]
-                ok, n_steps, n_calls, failure = _play(env, theorem.name, actions)
-                proved += ok
-                steps += n_steps
-                calls += n_calls
-                if failure is not None:
-                    failures.append(f"{theorem.name}: {failure}")
-            env.close()
-            results.append(
-                GranularityResult(env_id, len(theorems), proved, steps, calls, tuple(failures))
-            )
+        write_rows(values, out / "values.jsonl")
+        results = _play_every_env(backend, trajectories, segmenter)
 
     summary = RunSummary(
         dataset=args.dataset,
@@ -174,15 +257,16 @@ def run(args: RunArgs) -> RunSummary:
         theorems=len(theorems),
         trajectories=len(trajectories),
         verified=sum(t.verified is True for t in trajectories),
-        segment_rows=len(train),
-        validation_rows=len(val),
+        segment_rows=len(segments.train),
+        validation_rows=len(segments.validation),
         value_rows=len(values),
         results=tuple(results),
+        could_not_start=tuple(str(failure) for failure in failures),
         rejections=integrity.DEFAULT_COUNTER.as_dict(),
         seconds=round(time.perf_counter() - started, 2),
     )
     with open(out / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(asdict(summary), fh, indent=2, ensure_ascii=False)
+        json.dump(summary.to_json(), fh, indent=2, ensure_ascii=False)
     return summary
 
 
@@ -196,6 +280,10 @@ def print_summary(summary: RunSummary, out: str) -> None:
         f"segment rows: {summary.segment_rows} train + {summary.validation_rows} validation; "
         f"value rows: {summary.value_rows}"
     )
+    if summary.could_not_start:
+        print(f"could not start: {len(summary.could_not_start)} (not played)")
+        for line in summary.could_not_start[:5]:
+            print(f"  {line}")
     print(f"{'env':<16} {'proved':>9} {'steps':>7} {'lean calls':>11}")
     for r in summary.results:
         print(f"{r.env_id:<16} {r.proved:>4}/{r.episodes:<4} {r.steps:>7} {r.lean_calls:>11}")
@@ -210,39 +298,25 @@ def print_summary(summary: RunSummary, out: str) -> None:
 
 
 def _cmd_run(ns: argparse.Namespace) -> int:
-    args = RunArgs(
-        dataset=ns.dataset,
-        backend=ns.backend,
-        out=ns.out,
-        limit=ns.limit,
-        splitter=ns.splitter,
-        max_len=ns.max_len,
-        gamma=ns.gamma,
-    )
-    summary = run(args)
+    try:
+        args = dataclass_from_namespace(RunArgs, ns)
+        summary = run(args)
+    except (UsageError, BackendError) as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
     print_summary(summary, args.out)
-    every_env_proved_all = all(r.proved == r.episodes for r in summary.results)
-    return 0 if every_env_proved_all and summary.verified == summary.theorems else 1
+    return 0 if summary.all_proved else 1
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Adds ``run`` to the ``lean-gym`` command line."""
-    defaults = RunArgs()
     parser = subparsers.add_parser(
         "run",
         help="the main job: every env and the segment data pipeline on a dataset",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--dataset", default=defaults.dataset)
-    parser.add_argument("--backend", default=defaults.backend)
-    parser.add_argument("--out", default=defaults.out)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument(
-        "--splitter", default=defaults.splitter, choices=["goal-change", "fixed", "step", "whole"]
-    )
-    parser.add_argument("--max-len", type=int, default=defaults.max_len)
-    parser.add_argument("--gamma", type=float, default=defaults.gamma)
+    add_dataclass_arguments(parser, RunArgs)
     parser.set_defaults(func=_cmd_run)
     return parser
 

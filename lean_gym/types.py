@@ -3,11 +3,16 @@
 All result types are frozen dataclasses: they are values, safe to cache, hash (where their
 fields allow) and send between processes. A :class:`ProofState` carries its tactic path from the
 root, which is the recipe to rebuild it on any backend; its ``handle`` is only a cache.
+
+Each type has one JSON codec, ``to_json()`` and the classmethod ``from_json(obj)``, used by the
+env's info dict, the trajectory files and the command line alike: ``X.from_json(x.to_json())
+== x`` for every value (a ``ProofState`` comes back without its handle).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -23,6 +28,9 @@ __all__ = [
     "TacticResult",
     "Verification",
     "CheckOutput",
+    "TraceEntry",
+    "Outcome",
+    "normalize_whitespace",
 ]
 
 _WS = re.compile(r"\s+")
@@ -120,20 +128,38 @@ class Theorem:
             difficulty=difficulty,
         )
 
-    def to_row(self) -> dict[str, Any]:
-        """The miniF2F-style jsonl row for this theorem."""
-        row: dict[str, Any] = {
+    def to_json(self) -> dict[str, Any]:
+        """The theorem as JSON; also a valid miniF2F-style dataset row for ``load_theorems``."""
+        return {
             "name": self.name,
-            "formal_statement": self.formal_statement,
+            "statement": self.statement,
             "header": self.header,
+            "formal_statement": self.formal_statement,
+            "proof": self.proof,
+            "source": self.source,
+            "difficulty": self.difficulty,
         }
-        if self.proof is not None:
-            row["proof"] = self.proof
-        if self.difficulty is not None:
-            row["difficulty"] = self.difficulty
-        if self.source:
-            row["source"] = self.source
-        return row
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Theorem:
+        """Reads :meth:`to_json`'s form; without ``statement``, parses ``formal_statement``."""
+        if "statement" in obj:
+            return cls(
+                name=str(obj["name"]),
+                statement=str(obj["statement"]),
+                header=str(obj.get("header") or ""),
+                proof=obj.get("proof"),
+                source=str(obj.get("source") or ""),
+                difficulty=obj.get("difficulty"),
+            )
+        return cls.from_formal_statement(
+            str(obj["formal_statement"]),
+            name=obj.get("name"),
+            header=str(obj.get("header") or ""),
+            proof=obj.get("proof"),
+            source=str(obj.get("source") or ""),
+            difficulty=obj.get("difficulty"),
+        )
 
 
 @dataclass(frozen=True)
@@ -191,6 +217,17 @@ class Goal:
             names.extend(head.split())
         return tuple(names)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"hypotheses": list(self.hypotheses), "target": self.target, "case": self.case}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Goal:
+        return cls(
+            hypotheses=tuple(str(h) for h in obj.get("hypotheses", ())),
+            target=str(obj["target"]),
+            case=obj.get("case"),
+        )
+
 
 @dataclass(frozen=True)
 class ProofState:
@@ -242,6 +279,22 @@ class ProofState:
     def with_handle(self, handle: Any) -> ProofState:
         return replace(self, handle=handle)
 
+    def to_json(self) -> dict[str, Any]:
+        """The state without its handle (a backend rebuilds it from ``tactics``)."""
+        return {
+            "theorem": self.theorem.to_json(),
+            "goals": [goal.to_json() for goal in self.goals],
+            "tactics": list(self.tactics),
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> ProofState:
+        return cls(
+            theorem=Theorem.from_json(obj["theorem"]),
+            goals=tuple(Goal.from_json(goal) for goal in obj.get("goals", ())),
+            tactics=tuple(str(t) for t in obj.get("tactics", ())),
+        )
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["handle"] = None
@@ -260,7 +313,8 @@ class Position:
 
     @classmethod
     def from_json(cls, obj: Any) -> Position | None:
-        if not isinstance(obj, dict):
+        """``{"line", "column"}`` as a Position; None for anything else (Lean omits positions)."""
+        if not isinstance(obj, Mapping):
             return None
         try:
             return cls(int(obj["line"]), int(obj["column"]))
@@ -281,7 +335,8 @@ class Message:
     end_pos: Position | None = None
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Message:
+    def from_json(cls, obj: Mapping[str, Any]) -> Message:
+        """Reads a REPL message (``{"severity", "pos", "endPos", "data"}``)."""
         return cls(
             severity=str(obj.get("severity", "error")),
             data=str(obj.get("data", "")),
@@ -331,6 +386,19 @@ class LeanError:
 
     ok: bool = field(default=False, init=False, repr=False)
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"kind", "message", "pos"}`` (pos: ``{"line", "column"}`` or None)."""
+        pos = None if self.pos is None else self.pos.to_json()
+        return {"kind": self.kind, "message": self.message, "pos": pos}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> LeanError:
+        return cls(
+            kind=str(obj.get("kind", "error")),  # type: ignore[arg-type]
+            message=str(obj.get("message", "")),
+            pos=Position.from_json(obj.get("pos")),
+        )
+
 
 TacticResult = Success | LeanError
 
@@ -355,6 +423,27 @@ class Verification:
     reason: str | None = None
     detail: str = ""
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"ok", "reason", "detail", "axioms", "messages"}``."""
+        return {
+            "ok": self.ok,
+            "reason": self.reason,
+            "detail": self.detail,
+            "axioms": list(self.axioms),
+            "messages": [message.to_json() for message in self.messages],
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Verification:
+        """Reads :meth:`to_json`'s form (a stored verdict: it proves nothing by itself)."""
+        return cls(
+            bool(obj["ok"]),
+            messages=tuple(Message.from_json(m) for m in obj.get("messages") or ()),
+            axioms=tuple(str(a) for a in obj.get("axioms") or ()),
+            reason=obj.get("reason"),
+            detail=str(obj.get("detail") or ""),
+        )
+
 
 @dataclass(frozen=True)
 class CheckOutput:
@@ -369,3 +458,119 @@ class CheckOutput:
     messages: tuple[Message, ...] = ()
     axioms: tuple[str, ...] | None = None
     error: LeanError | None = None
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    """One tactic an action ran, in order.
+
+    Attributes:
+        tactic: The tactic text.
+        error: Its failure, or None when it ran.
+        num_goals: Open goals after the tactic, or before it when it failed.
+    """
+
+    tactic: str
+    error: LeanError | None
+    num_goals: int
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"tactic", "ok", "error", "num_goals"}`` (the form of ``info["trace"]`` entries)."""
+        return {
+            "tactic": self.tactic,
+            "ok": self.error is None,
+            "error": None if self.error is None else self.error.to_json(),
+            "num_goals": self.num_goals,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> TraceEntry:
+        error = obj.get("error")
+        return cls(
+            tactic=str(obj["tactic"]),
+            error=None if error is None else LeanError.from_json(error),
+            num_goals=int(obj["num_goals"]),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one env action did: what ``step`` applies and ``expand`` returns.
+
+    Attributes:
+        result: ``Success(final state)`` or the first failure.
+        state: The state the env is in afterwards: the final state on success; on failure the
+            state before the action, or the end of the valid prefix where the env keeps it
+            (``LeanSegment-v0`` with ``partial=True``, ``LeanProof-v0``'s state at the error).
+        states: Every state reached by a successful tactic of the action, in order (a step:
+            the final state or nothing; a segment: each intermediate state, the final one last;
+            a failed segment: the states of its valid prefix).
+        trace: The tactics the action ran, one entry each (empty when it was refused before
+            Lean).
+        verification: The verdict on the whole proof when the action was a whole check
+            (``LeanProof-v0``); None otherwise (``expand`` of a step or segment never verifies).
+        lean_calls: Lean calls the action made.
+    """
+
+    result: TacticResult
+    state: ProofState
+    states: tuple[ProofState, ...] = ()
+    trace: tuple[TraceEntry, ...] = ()
+    verification: Verification | None = None
+    lean_calls: int = 0
+
+    @property
+    def error(self) -> LeanError | None:
+        """The failure, or None when the action ran."""
+        return None if isinstance(self.result, Success) else self.result
+
+    @property
+    def ok(self) -> bool:
+        """True when the action ran (a complete proof also needs ``verification``)."""
+        return isinstance(self.result, Success)
+
+    @property
+    def failed_tactic_index(self) -> int:
+        """The index in ``trace`` of the failing tactic, -1 when none failed."""
+        for index, entry in enumerate(self.trace):
+            if entry.error is not None:
+                return index
+        return -1
+
+    def to_json(self) -> dict[str, Any]:
+        """The outcome without state handles; ``messages`` are the success's Lean messages."""
+        messages = self.result.messages if isinstance(self.result, Success) else ()
+        return {
+            "ok": self.ok,
+            "error": None if self.error is None else self.error.to_json(),
+            "messages": [message.to_json() for message in messages],
+            "state": self.state.to_json(),
+            "states": [state.to_json() for state in self.states],
+            "trace": [entry.to_json() for entry in self.trace],
+            "verification": None if self.verification is None else self.verification.to_json(),
+            "lean_calls": self.lean_calls,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Outcome:
+        state = ProofState.from_json(obj["state"])
+        error = obj.get("error")
+        result: TacticResult
+        if error is None:
+            messages = tuple(Message.from_json(m) for m in obj.get("messages") or ())
+            result = Success(state, messages)
+        else:
+            result = LeanError.from_json(error)
+        verification = obj.get("verification")
+        return cls(
+            result=result,
+            state=state,
+            states=tuple(ProofState.from_json(s) for s in obj.get("states") or ()),
+            trace=tuple(TraceEntry.from_json(t) for t in obj.get("trace") or ()),
+            verification=None if verification is None else Verification.from_json(verification),
+            lean_calls=int(obj.get("lean_calls", 0)),
+        )

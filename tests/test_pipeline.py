@@ -51,3 +51,37 @@ def test_cli_run_exit_codes(tmp_path: Path, capsys) -> None:
     assert cli_main(["run", "--dataset", "smoke", "--limit", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "LeanSegment-v0" in out and "3/3" in out
+
+
+def _with_an_unstartable_theorem(tmp_path: Path) -> Path:
+    rows = [
+        {"name": "good", "formal_statement": "theorem good (p : Prop) (h : p) : p := by",
+         "header": "", "proof": "exact h"},
+        {"name": "broken", "formal_statement": "theorem broken (h : NoSuchType) : True := by",
+         "header": "", "proof": "trivial"},
+    ]  # fmt: skip
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_theorem_that_cannot_start_is_reported_and_skipped(tmp_path: Path, capsys) -> None:
+    """``lean-gym run`` and ``lean-gym data trajectories`` share one policy: report and skip."""
+    dataset = _with_an_unstartable_theorem(tmp_path)
+    summary = run(RunArgs(dataset=str(dataset), out=str(tmp_path / "run")))
+    assert summary.theorems == 2 and summary.trajectories == 1
+    assert len(summary.could_not_start) == 1 and summary.could_not_start[0].startswith("broken:")
+    assert all(r.episodes == r.proved == 1 for r in summary.results)
+    assert not summary.all_proved
+    saved = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert saved["could_not_start"] == list(summary.could_not_start)
+
+    code = cli_main(["run", "--dataset", str(dataset), "--out", str(tmp_path / "cli")])
+    captured = capsys.readouterr()
+    assert code == 1 and "Traceback" not in captured.err
+    assert "could not start: 1" in captured.out and "broken:" in captured.out
+    out = tmp_path / "T.jsonl"
+    code = cli_main(["data", "trajectories", "--dataset", str(dataset), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0 and "could not start: 1" in captured.out and "broken:" in captured.out
+    assert [t.theorem.name for t in read_jsonl(out)] == ["good"]

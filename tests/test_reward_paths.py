@@ -139,7 +139,7 @@ def test_no_backend_class_overrides_verify() -> None:
     overriding = [
         f"{cls.__module__}.{cls.__qualname__}"
         for cls in package_classes
-        if cls.verify is not BackendBase.verify
+        if cls.verify is not BackendBase.verify or cls.verify_many is not BackendBase.verify_many
     ]
     assert overriding == []
 
@@ -252,6 +252,10 @@ def test_backend_verify_routes_through_integrity(
         refused = backend.verify(AND_SWAP, "sorry", timeout=60.0)
         assert refused.reason == "sorry"
         assert (calls.verify_proof, calls.judge) == (2, 1)  # text rules: never reached judge
+        assert type(backend).verify_many is BackendBase.verify_many
+        many = backend.verify_many([(AND_SWAP, "exact ⟨h.2, h.1⟩"), (AND_SWAP, "sorry")], 60.0)
+        assert [v.ok for v in many] == [True, False] and many[1].reason == "sorry"
+        assert calls.judge == 2  # the batch form of the same gate: judge once, text rules once
     finally:
         backend.close()
 
@@ -268,6 +272,8 @@ def test_forced_rejection_reaches_backend_verify(
         verdict = backend.verify(AND_SWAP, "exact ⟨h.2, h.1⟩")
         assert not verdict.ok and verdict.reason == FORCED_REASON
         assert forced_reject.verify_proof == 1
+        (many,) = backend.verify_many([(AND_SWAP, "exact ⟨h.2, h.1⟩")])
+        assert not many.ok and many.reason == FORCED_REASON
     finally:
         backend.close()
 

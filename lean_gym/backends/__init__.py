@@ -14,19 +14,18 @@ import shutil
 from collections.abc import Callable
 from typing import Any
 
-from lean_gym.backends.base import (
-    BackendBase,
-    BackendError,
-    LeanNotFoundError,
-    ProverBackend,
-    TheoremStartError,
-)
+from lean_gym.backends.base import BackendBase, ProverBackend
+from lean_gym.backends.capabilities import SupportsAllTactics, SupportsBatchCheck, SupportsDiscard
+from lean_gym.errors import BackendError, LeanNotFoundError, TheoremStartError
 
 __all__ = [
     "BackendBase",
     "BackendError",
     "LeanNotFoundError",
     "ProverBackend",
+    "SupportsAllTactics",
+    "SupportsBatchCheck",
+    "SupportsDiscard",
     "TheoremStartError",
     "register_backend",
     "make_backend",

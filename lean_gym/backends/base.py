@@ -1,21 +1,30 @@
-"""The ProverBackend protocol, the shared base class and the backend errors.
+"""The ProverBackend protocol and the shared base class.
 
 A backend starts a theorem, runs tactics on proof states and checks whole proofs. Every call is
 bounded by a timeout. Failures of a step are values (:class:`~lean_gym.types.LeanError`);
-exceptions are kept for programming errors and for a backend that cannot run at all.
+exceptions (:mod:`lean_gym.errors`, re-exported here) are kept for programming errors and for a
+backend that cannot run at all. Optional abilities are the protocols of
+:mod:`lean_gym.backends.capabilities`.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from lean_gym.types import CheckOutput, LeanError, ProofState, TacticResult, Theorem, Verification
-
-if TYPE_CHECKING:
-    from lean_gym.integrity import IntegrityPolicy
+from lean_gym import integrity
+from lean_gym.backends.capabilities import SupportsBatchCheck
+from lean_gym.errors import (
+    LEAN_INSTALL_HINT,
+    BackendError,
+    LeanNotFoundError,
+    TheoremStartError,
+)
+from lean_gym.integrity import IntegrityPolicy
+from lean_gym.types import CheckOutput, ProofState, TacticResult, Theorem, Verification
 
 __all__ = [
     "BackendError",
@@ -31,34 +40,6 @@ __all__ = [
 
 DEFAULT_TACTIC_TIMEOUT = 30.0
 DEFAULT_VERIFY_TIMEOUT = 60.0
-
-LEAN_INSTALL_HINT = (
-    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation), "
-    "create or clone a Lake project whose lakefile requires leanprover-community/repl (and "
-    "Mathlib if your theorems import it), run `lake build repl` (and `lake exe cache get` for "
-    "Mathlib) in it, then pass backend='repl' with project='/path/to/that/project' or set "
-    "LEAN_GYM_PROJECT. Without Lean, use backend='minilean' (the embedded prover)."
-)
-
-
-class BackendError(Exception):
-    """A backend cannot do what was asked (not a failed proof step, which is a value)."""
-
-
-class LeanNotFoundError(BackendError):
-    """Real Lean was asked for but no toolchain or REPL project is available."""
-
-    def __init__(self, what: str):
-        super().__init__(f"{what}\n{LEAN_INSTALL_HINT}")
-
-
-class TheoremStartError(BackendError):
-    """The theorem's statement does not elaborate, so no proof state exists for it."""
-
-    def __init__(self, theorem: Theorem, error: LeanError):
-        self.theorem = theorem
-        self.error = error
-        super().__init__(f"cannot start theorem {theorem.name!r}: {error.message}")
 
 
 @runtime_checkable
@@ -91,6 +72,15 @@ class ProverBackend(Protocol):
         """Checks ``proof`` (the tactic block after ``:= by``) as a whole declaration."""
         ...
 
+    def verify_many(
+        self,
+        items: Sequence[tuple[Theorem, str]],
+        timeout: float | None = None,
+        policy: IntegrityPolicy | None = None,
+    ) -> list[Verification]:
+        """Checks ``(theorem, proof)`` pairs; the verdicts come back in order."""
+        ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> ProverBackend: ...
@@ -111,12 +101,15 @@ class BackendStats:
 
 
 class BackendBase(abc.ABC):
-    """Shared behaviour: timeouts, context management, and ``verify`` through integrity.py.
+    """Shared behaviour: timeouts, context management, ``verify`` through integrity.py.
 
     Subclasses implement :meth:`start`, :meth:`run_tactic`, :meth:`check_declaration` and
-    :meth:`close`. ``verify`` is not overridden: every backend's whole-proof verdict goes through
-    :func:`lean_gym.integrity.verify_proof`, the single place that decides whether a proof
-    counts.
+    :meth:`close`. ``verify`` and ``verify_many`` are not overridden: every backend's whole-proof
+    verdict goes through :mod:`lean_gym.integrity` (:func:`~lean_gym.integrity.verify_proof`,
+    and its batch form :func:`~lean_gym.integrity.verify_proofs`), the single place that decides
+    whether a proof counts. A backend that can check many declarations in one call says so by
+    having ``check_many`` (:class:`~lean_gym.backends.capabilities.SupportsBatchCheck`), and
+    ``verify_many`` then uses it.
     """
 
     name: str = "base"
@@ -152,9 +145,6 @@ class BackendBase(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def discard(self, state: ProofState) -> None:  # noqa: B027 - optional hook
-        """Tells the backend no caller needs ``state`` any more (a hint; default no-op)."""
-
     def verify(
         self,
         theorem: Theorem,
@@ -162,9 +152,21 @@ class BackendBase(abc.ABC):
         timeout: float | None = None,
         policy: IntegrityPolicy | None = None,
     ) -> Verification:
-        from lean_gym.integrity import verify_proof
+        """Checks ``proof`` (the tactic block after ``:= by``) under the integrity rules."""
+        return integrity.verify_proof(self, theorem, proof, timeout=timeout, policy=policy)
 
-        return verify_proof(self, theorem, proof, timeout=timeout, policy=policy)
+    def verify_many(
+        self,
+        items: Sequence[tuple[Theorem, str]],
+        timeout: float | None = None,
+        policy: IntegrityPolicy | None = None,
+    ) -> list[Verification]:
+        """Checks ``(theorem, proof)`` pairs under the integrity rules, verdicts in order.
+
+        One call per proof by default; one batch for a backend with ``check_many``.
+        """
+        check_many = self.check_many if isinstance(self, SupportsBatchCheck) else None
+        return integrity.verify_proofs(self, items, timeout, policy, check_many=check_many)
 
     def __enter__(self) -> BackendBase:
         return self

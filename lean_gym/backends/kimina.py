@@ -23,13 +23,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from lean_gym.backends.base import (
-    DEFAULT_TACTIC_TIMEOUT,
-    DEFAULT_VERIFY_TIMEOUT,
-    BackendBase,
-    BackendError,
-)
-from lean_gym.backends.protocol import bare_error, messages_of, parse_axioms
+from lean_gym.backends.base import DEFAULT_TACTIC_TIMEOUT, DEFAULT_VERIFY_TIMEOUT, BackendBase
+from lean_gym.backends.repl_answers import bare_error, messages_of, parse_axioms
+from lean_gym.errors import BackendError
 from lean_gym.types import CheckOutput, LeanError, ProofState, TacticResult, Theorem
 
 __all__ = ["KiminaBackend", "snippet_code"]

@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from lean_gym.backends.base import LeanNotFoundError
+from lean_gym.errors import LeanNotFoundError
 
 __all__ = ["find_lake_project"]
 

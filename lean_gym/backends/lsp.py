@@ -27,15 +27,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from lean_gym.backends.base import (
-    DEFAULT_TACTIC_TIMEOUT,
-    DEFAULT_VERIFY_TIMEOUT,
-    BackendBase,
-    BackendError,
-    TheoremStartError,
-)
+from lean_gym.backends.base import DEFAULT_TACTIC_TIMEOUT, DEFAULT_VERIFY_TIMEOUT, BackendBase
 from lean_gym.backends.lake import find_lake_project
-from lean_gym.backends.protocol import parse_axioms
+from lean_gym.backends.repl_answers import parse_axioms
+from lean_gym.errors import BackendError, TheoremStartError
 from lean_gym.types import (
     CheckOutput,
     Goal,

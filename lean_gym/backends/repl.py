@@ -51,16 +51,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lean_gym.backends.base import (
-    DEFAULT_TACTIC_TIMEOUT,
-    DEFAULT_VERIFY_TIMEOUT,
-    BackendBase,
-    BackendError,
-    LeanNotFoundError,
-    TheoremStartError,
-)
+from lean_gym.backends.base import DEFAULT_TACTIC_TIMEOUT, DEFAULT_VERIFY_TIMEOUT, BackendBase
 from lean_gym.backends.lake import find_lake_project
-from lean_gym.backends.protocol import (
+from lean_gym.backends.repl_answers import (
     bare_error,
     first_error,
     is_unknown_proof_state,
@@ -69,7 +62,15 @@ from lean_gym.backends.protocol import (
     sorries_of,
     tactic_result,
 )
-from lean_gym.backends.repl_process import ReplDied, ReplProcess, ReplTimeout
+from lean_gym.backends.repl_process import ReplProcess
+from lean_gym.errors import (
+    BackendError,
+    LeanNotFoundError,
+    ReplDied,
+    ReplHeaderError,
+    ReplTimeout,
+    TheoremStartError,
+)
 from lean_gym.types import (
     CheckOutput,
     Goal,
@@ -112,14 +113,6 @@ class ReplHandle:
     token: int
     generation: int
     proof_state: int
-
-
-class _HeaderFailure(Exception):
-    """The header command of a new process failed; carries the LeanError to report."""
-
-    def __init__(self, error: LeanError):
-        super().__init__(error.message)
-        self.error = error
 
 
 def _queue_discard(queue: collections.deque[tuple[int, int]], generation: int, ps: int) -> None:
@@ -248,7 +241,7 @@ class ReplBackend(BackendBase):
         for attempt in range(2):
             try:
                 proc = self._acquire(theorem.header)
-            except _HeaderFailure as failure:
+            except ReplHeaderError as failure:
                 raise TheoremStartError(theorem, failure.error) from None
             try:
                 root = self._start_on(proc, theorem, timeout)
@@ -387,7 +380,7 @@ class ReplBackend(BackendBase):
         for attempt in range(2):
             try:
                 proc = self._acquire(theorem.header)
-            except _HeaderFailure as failure:
+            except ReplHeaderError as failure:
                 return failure.error
             try:
                 return work(proc, deadline)
@@ -484,7 +477,7 @@ class ReplBackend(BackendBase):
         """A live, locked process for ``header`` whose header env is ready.
 
         Raises:
-            _HeaderFailure: If a new process could not run the header.
+            ReplHeaderError: If a new process could not run the header.
         """
         while True:
             wait_for: ReplProcess | None = None
@@ -537,7 +530,7 @@ class ReplBackend(BackendBase):
             self.stats.commands += 1
         except ReplTimeout:
             self._fail_header(proc)
-            raise _HeaderFailure(
+            raise ReplHeaderError(
                 LeanError(
                     "timeout",
                     f"the header did not load within {self.startup_timeout:g} s "
@@ -546,7 +539,7 @@ class ReplBackend(BackendBase):
             ) from None
         except ReplDied as died:
             self._fail_header(proc)
-            raise _HeaderFailure(LeanError("crash", f"the header could not run: {died}")) from None
+            raise ReplHeaderError(LeanError("crash", f"the header could not run: {died}")) from None
         err = bare_error(response)
         messages = messages_of(response)
         env_id = response.get("env")
@@ -556,7 +549,7 @@ class ReplBackend(BackendBase):
             err = LeanError("crash", f"the header command returned no env: {response!r:.200}")
         if err is not None:
             self._fail_header(proc)
-            raise _HeaderFailure(err)
+            raise ReplHeaderError(err)
         proc.header_env = env_id
         return proc
 
@@ -693,7 +686,7 @@ class ReplBackend(BackendBase):
         theorem = state.theorem
         try:
             proc = self._acquire(theorem.header)
-        except _HeaderFailure as failure:
+        except ReplHeaderError as failure:
             return _replay_failed(failure.error.message)
         try:
             root = self._start_on(proc, theorem, timeout)

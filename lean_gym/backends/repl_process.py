@@ -28,19 +28,13 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lean_gym.errors import ReplDied, ReplTimeout
+
 __all__ = ["ReplProcess", "ReplTimeout", "ReplDied"]
 
 _READ_CHUNK = 1 << 16
 _STDERR_TAIL_BYTES = 8192
 _DECODER = json.JSONDecoder()
-
-
-class ReplTimeout(Exception):
-    """The process did not answer (or accept the request) before the deadline."""
-
-
-class ReplDied(Exception):
-    """The process exited, closed its pipes, or refused input."""
 
 
 def _kill_group(popen: subprocess.Popen[bytes]) -> None:

@@ -3,28 +3,139 @@
 ::
 
     lean-gym data trajectories --dataset smoke --out T.jsonl [--backend minilean] [--limit N]
-    lean-gym data segments --trajectories T.jsonl --splitter goal-change --out S.jsonl
+    lean-gym data segments --trajectories T.jsonl --segmenter goal-change --out S.jsonl
         [--max-len 8] [--k 2] [--template leandojo] [--val-fraction 0.1] [--seed 0]
     lean-gym data values --trajectories T.jsonl [--gamma 0.95] --out V.jsonl
 
-``segments`` writes the training rows to ``--out`` and the validation rows next to it with
-``.val`` before the extension (``S.jsonl`` -> ``S.val.jsonl``); the split is by theorem. Each
-command prints counts and a text histogram of lengths, and returns 0 on success, 1 when it
-produced nothing, 2 for bad input.
+Each command's flags and ``--help`` come from its argument dataclass (:class:`TrajectoriesArgs`,
+:class:`SegmentsArgs`, :class:`ValuesArgs`) through :mod:`lean_gym.cli_args`. ``segments``
+writes the training rows to ``--out`` and the validation rows next to it with ``.val`` before
+the extension (``S.jsonl`` -> ``S.val.jsonl``); the split is by theorem. Each command prints
+counts and a text histogram of lengths, and returns 0 on success, 1 when it produced nothing, 2
+for bad input (one line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import functools
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["register", "length_histogram", "validation_path"]
+from lean_gym.backends import make_backend
+from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.jsonl import write_rows
+from lean_gym.data.segments import (
+    SegmenterName,
+    segmenter_from_options,
+    validation_path,
+    write_segment_files,
+)
+from lean_gym.data.templates import DEFAULT_TEMPLATE, TEMPLATES, get_template
+from lean_gym.data.theorems import load_theorems
+from lean_gym.data.trajectories import Trajectory, build_trajectories, read_jsonl, write_jsonl
+from lean_gym.data.values import DEFAULT_GAMMA, value_rows
+from lean_gym.errors import BackendError, DatasetLoadError, UsageError
+
+__all__ = [
+    "register",
+    "length_histogram",
+    "validation_path",
+    "TrajectoriesArgs",
+    "SegmentsArgs",
+    "ValuesArgs",
+    "usage_error",
+]
+
+
+@dataclass
+class TrajectoriesArgs:
+    """Arguments of ``lean-gym data trajectories``: replay the known proofs of a dataset.
+
+    Attributes:
+        dataset: A shipped name, a .jsonl path or a Hugging Face dataset id.
+        out: Output jsonl of trajectories.
+        backend: The backend name.
+        limit: At most N theorems.
+        split: The dataset split (Hugging Face datasets).
+        timeout: Seconds per backend call (default: the backend's).
+        no_verify: Do not check the whole proof with backend.verify.
+    """
+
+    dataset: str
+    out: str
+    backend: str = "minilean"
+    limit: int | None = None
+    split: str | None = None
+    timeout: float | None = None
+    no_verify: bool = False
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 0:
+            raise ValueError(f"--limit must be >= 0, got {self.limit}")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError(f"--timeout must be > 0, got {self.timeout}")
+
+
+@dataclass
+class SegmentsArgs:
+    """Arguments of ``lean-gym data segments``: cut trajectories into prompt/completion rows.
+
+    Attributes:
+        trajectories: Input jsonl of trajectories.
+        out: The training rows; the validation rows go to OUT with .val before the suffix.
+        segmenter: How the proof paths are cut.
+        max_len: goal-change: the longest segment.
+        k: fixed: tactics per segment.
+        template: The prompt template.
+        val_fraction: The share of theorems in validation.
+        seed: Seed of the train/validation hash.
+        include_incomplete: Also use linear trajectories that never reached the end.
+    """
+
+    trajectories: str
+    out: str
+    segmenter: SegmenterName = "goal-change"
+    max_len: int = 8
+    k: int = 2
+    template: str = field(default=DEFAULT_TEMPLATE, metadata={"choices": lambda: sorted(TEMPLATES)})
+    val_fraction: float = 0.1
+    seed: int = 0
+    include_incomplete: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.val_fraction <= 1.0:
+            raise ValueError(f"--val-fraction must be in [0, 1], got {self.val_fraction}")
+
+
+@dataclass
+class ValuesArgs:
+    """Arguments of ``lean-gym data values``: label states with gamma**d value targets.
+
+    Attributes:
+        trajectories: Input jsonl of trajectories.
+        out: Output jsonl of value rows.
+        gamma: The discount, in (0, 1].
+        no_solved: Omit the "no goals" states.
+    """
+
+    trajectories: str
+    out: str
+    gamma: float = DEFAULT_GAMMA
+    no_solved: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.gamma <= 1.0:
+            raise ValueError(f"--gamma must be in (0, 1], got {self.gamma}")
+
+
+def usage_error(message: object) -> int:
+    """Prints ``error: MESSAGE`` as one line on stderr; returns the exit code 2."""
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    return 2
 
 
 def length_histogram(lengths: Iterable[int], *, width: int = 40, label: str = "length") -> str:
@@ -42,69 +153,28 @@ def length_histogram(lengths: Iterable[int], *, width: int = 40, label: str = "l
     return "\n".join(lines)
 
 
-def validation_path(out: str | os.PathLike[str]) -> Path:
-    """``S.jsonl`` -> ``S.val.jsonl`` (``.val`` before the last extension)."""
-    path = Path(out)
-    if path.suffix:
-        return path.with_name(f"{path.stem}.val{path.suffix}")
-    return path.with_name(f"{path.name}.val")
-
-
-def _write_rows(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False))
-            out.write("\n")
-
-
-def _read_trajectories(path: str) -> list[Any] | None:
-    from lean_gym.data.trajectories import read_jsonl
-
+def _read_trajectories(path: str) -> list[Trajectory] | int:
+    """The trajectories of ``path``, or the exit code 2 after saying why not."""
     try:
         return read_jsonl(path)
     except FileNotFoundError:
-        print(f"error: trajectories file not found: {path}", file=sys.stderr)
+        return usage_error(f"trajectories file not found: {path}")
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-    return None
+        return usage_error(exc)
 
 
-def _cmd_trajectories(args: argparse.Namespace) -> int:
-    from lean_gym.backends import BackendError, make_backend
-    from lean_gym.data.theorems import DatasetLoadError, load_theorems
-    from lean_gym.data.trajectories import build_trajectory, write_jsonl
-
+def _cmd_trajectories(args: TrajectoriesArgs) -> int:
     try:
         theorems = load_theorems(args.dataset, split=args.split, limit=args.limit)
-    except (FileNotFoundError, ValueError, DatasetLoadError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    with_proof = [t for t in theorems if t.proof is not None]
-    trajectories = []
-    failures: list[str] = []
-    try:
         backend = make_backend(args.backend)
-    except (BackendError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        for theorem in with_proof:
-            try:
-                trajectory = build_trajectory(
-                    backend, theorem, timeout=args.timeout, verify=not args.no_verify
-                )
-            except (BackendError, ValueError) as exc:
-                failures.append(f"{theorem.name}: {exc}")
-                continue
-            trajectories.append(trajectory)
-    finally:
-        backend.close()
-    out = Path(args.out)
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-    write_jsonl(trajectories, out)
+    except (FileNotFoundError, ValueError, DatasetLoadError, BackendError) as exc:
+        return usage_error(exc)
+    with_proof = [t for t in theorems if t.proof is not None]
+    with backend:
+        trajectories, failures = build_trajectories(
+            backend, with_proof, timeout=args.timeout, verify=not args.no_verify
+        )
+    write_jsonl(trajectories, args.out)
 
     complete = sum(t.complete for t in trajectories)
     verified = sum(t.verified is True for t in trajectories)
@@ -112,65 +182,51 @@ def _cmd_trajectories(args: argparse.Namespace) -> int:
     print(f"theorems: {len(theorems)} loaded from {report.source} ({report.rows} rows, "
           f"{len(report.skipped)} skipped)")  # fmt: skip
     print(f"with a known proof: {len(with_proof)}; no proof: {len(theorems) - len(with_proof)}")
-    print(f"trajectories: {len(trajectories)} written to {out} (backend {args.backend})")
+    print(f"trajectories: {len(trajectories)} written to {args.out} (backend {args.backend})")
     print(f"complete: {complete}; verified: {verified}; could not start: {len(failures)}")
-    for line in failures[:10]:
-        print(f"  {line}")
+    for failure in failures[:10]:
+        print(f"  {failure}")
     print(
         length_histogram((len(t.nodes) - 1 for t in trajectories), label="tactics per trajectory")
     )
     return 0 if trajectories else 1
 
 
-def _cmd_segments(args: argparse.Namespace) -> int:
-    from lean_gym.data.segments import dedup_rows, make_segmenter, segment_rows, split_by_theorem
-    from lean_gym.data.templates import get_template
-
+def _cmd_segments(args: SegmentsArgs) -> int:
     try:
-        options: dict[str, Any] = {}
-        if args.splitter == "goal-change":
-            options["max_len"] = args.max_len
-        elif args.splitter == "fixed":
-            options["k"] = args.k
-        segmenter = make_segmenter(args.splitter, **options)
+        segmenter = segmenter_from_options(args.segmenter, max_len=args.max_len, k=args.k)
         template = get_template(args.template)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     trajectories = _read_trajectories(args.trajectories)
-    if trajectories is None:
-        return 2
-    raw = segment_rows(
-        trajectories, segmenter, template, require_complete=not args.include_incomplete
+    if isinstance(trajectories, int):
+        return trajectories
+    files = write_segment_files(
+        trajectories,
+        segmenter,
+        args.out,
+        template,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        require_complete=not args.include_incomplete,
     )
-    rows = dedup_rows(raw)
-    train, val = split_by_theorem(rows, args.val_fraction, args.seed)
-    out = Path(args.out)
-    val_out = validation_path(out)
-    _write_rows(train, out)
-    _write_rows(val, val_out)
     used = sum(1 for t in trajectories if t.proof_paths() and t.verified is not False)
     print(f"trajectories: {len(trajectories)} read, {used} with a proof path used")
-    print(f"segments: {len(raw)}; after dedup: {len(rows)} (splitter {segmenter.name}, "
+    print(f"segments: {files.raw}; after dedup: {len(files.rows)} (segmenter {segmenter.name}, "
           f"template {template.name})")  # fmt: skip
-    print(f"train: {len(train)} rows -> {out}")
-    print(f"validation: {len(val)} rows -> {val_out} "
-          f"({len({r['theorem'] for r in val})} theorems)")  # fmt: skip
-    print(length_histogram((r["num_tactics"] for r in rows), label="tactics per segment"))
-    return 0 if rows else 1
+    print(f"train: {len(files.train)} rows -> {files.path}")
+    print(f"validation: {len(files.validation)} rows -> {files.validation_path} "
+          f"({len({r['theorem'] for r in files.validation})} theorems)")  # fmt: skip
+    print(length_histogram((r["num_tactics"] for r in files.rows), label="tactics per segment"))
+    return 0 if files.rows else 1
 
 
-def _cmd_values(args: argparse.Namespace) -> int:
-    from lean_gym.data.values import value_rows
-
-    if not 0.0 < args.gamma <= 1.0:
-        print(f"error: --gamma must be in (0, 1], got {args.gamma}", file=sys.stderr)
-        return 2
+def _cmd_values(args: ValuesArgs) -> int:
     trajectories = _read_trajectories(args.trajectories)
-    if trajectories is None:
-        return 2
+    if isinstance(trajectories, int):
+        return trajectories
     rows = value_rows(trajectories, args.gamma, include_solved=not args.no_solved)
-    _write_rows(rows, Path(args.out))
+    write_rows(rows, args.out)
     positive = sum(1 for r in rows if r["value"] > 0)
     print(f"trajectories: {len(trajectories)} read")
     print(f"states: {len(rows)} -> {args.out} ({positive} on a proof path, "
@@ -182,50 +238,30 @@ def _cmd_values(args: argparse.Namespace) -> int:
     return 0 if rows else 1
 
 
+_COMMANDS: tuple[tuple[str, type, Callable[[Any], int]], ...] = (
+    ("trajectories", TrajectoriesArgs, _cmd_trajectories),
+    ("segments", SegmentsArgs, _cmd_segments),
+    ("values", ValuesArgs, _cmd_values),
+)
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Adds the ``data`` command (with ``trajectories``, ``segments``, ``values``)."""
-    from lean_gym.data.segments import SEGMENTERS
-    from lean_gym.data.templates import DEFAULT_TEMPLATE, TEMPLATES
-    from lean_gym.data.values import DEFAULT_GAMMA
-
     data = subparsers.add_parser(
         "data", help="build trajectories, segment SFT rows and value labels"
     )
     commands = data.add_subparsers(dest="data_command", required=True)
-
-    traj = commands.add_parser(
-        "trajectories", help="replay the known proofs of a dataset into trajectories"
-    )
-    traj.add_argument("--dataset", required=True,
-                      help="shipped name, .jsonl path or Hugging Face dataset id")  # fmt: skip
-    traj.add_argument("--out", required=True, help="output jsonl of trajectories")
-    traj.add_argument("--backend", default="minilean", help="backend name (default minilean)")
-    traj.add_argument("--limit", type=int, default=None, help="at most N theorems")
-    traj.add_argument("--split", default=None, help="dataset split (Hugging Face datasets)")
-    traj.add_argument("--timeout", type=float, default=None, help="seconds per backend call")
-    traj.add_argument("--no-verify", action="store_true",
-                      help="do not check the whole proof with backend.verify")  # fmt: skip
-    traj.set_defaults(func=_cmd_trajectories)
-
-    seg = commands.add_parser("segments", help="cut trajectories into prompt/completion rows")
-    seg.add_argument("--trajectories", required=True, help="input jsonl of trajectories")
-    seg.add_argument("--splitter", default="goal-change", choices=sorted(SEGMENTERS))
-    seg.add_argument("--max-len", type=int, default=8, help="goal-change: longest segment")
-    seg.add_argument("--k", type=int, default=2, help="fixed: tactics per segment")
-    seg.add_argument("--template", default=DEFAULT_TEMPLATE, choices=sorted(TEMPLATES))
-    seg.add_argument("--val-fraction", type=float, default=0.1,
-                     help="share of theorems in validation")  # fmt: skip
-    seg.add_argument("--seed", type=int, default=0, help="seed of the train/validation hash")
-    seg.add_argument("--include-incomplete", action="store_true",
-                     help="also use linear trajectories that never reached the end")  # fmt: skip
-    seg.add_argument("--out", required=True,
-                     help="train rows; validation rows go to OUT with .val before the suffix")  # fmt: skip
-    seg.set_defaults(func=_cmd_segments)
-
-    val = commands.add_parser("values", help="label states with gamma**d value targets")
-    val.add_argument("--trajectories", required=True, help="input jsonl of trajectories")
-    val.add_argument("--gamma", type=float, default=DEFAULT_GAMMA, help="discount")
-    val.add_argument("--no-solved", action="store_true", help="omit the 'no goals' states")
-    val.add_argument("--out", required=True, help="output jsonl of value rows")
-    val.set_defaults(func=_cmd_values)
+    for name, args_class, func in _COMMANDS:
+        summary = (args_class.__doc__ or "").split("\n", 1)[0].split(": ", 1)[-1].rstrip(".")
+        parser = commands.add_parser(name, help=summary, description=summary)
+        add_dataclass_arguments(parser, args_class)
+        parser.set_defaults(func=functools.partial(_run, args_class, func))
     return data
+
+
+def _run(args_class: type, command: Callable[[Any], int], ns: argparse.Namespace) -> int:
+    try:
+        args = dataclass_from_namespace(args_class, ns)
+    except UsageError as exc:
+        return usage_error(exc)
+    return command(args)

@@ -5,7 +5,7 @@ segments; every tactic of the path is in exactly one segment. A training row is 
 for the segment's start state -> the segment's tactics), rendered by a template of
 :mod:`lean_gym.data.templates`.
 
-Splitters (``make_segmenter(name, **kw)``):
+Segmenters (``make_segmenter(name, **kw)``):
 
 * ``goal-change`` (default, SEG-ATP): a segment closes after the tactic that changes the
   number of open goals, at the end of the path, or after ``max_len`` tactics (default 8).
@@ -13,7 +13,8 @@ Splitters (``make_segmenter(name, **kw)``):
 * ``step``: one tactic per segment (``fixed`` with ``k=1``).
 * ``whole``: the whole path is one segment.
 
-Rows are ``{"prompt", "completion", "theorem", "start_depth", "num_tactics", "splitter"}``.
+Rows are ``{"prompt", "completion", "theorem", "statement", "start_depth", "num_tactics",
+"segmenter"}``.
 :func:`dedup_rows` drops repeated (prompt, completion) pairs; :func:`split_by_theorem` puts
 every row of a theorem on the same side of the train/validation split, chosen by a hash of the
 theorem name and a seed.
@@ -22,28 +23,38 @@ theorem name and a seed.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from lean_gym.data.jsonl import write_rows
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate, get_template
 from lean_gym.data.trajectories import Trajectory, TrajectoryNode
+from lean_gym.tactic_text import split_tactics
 from lean_gym.types import normalize_whitespace
 
 __all__ = [
     "Segment",
     "Segmenter",
+    "SegmenterName",
     "GoalChangeSegmenter",
     "FixedLengthSegmenter",
     "StepSegmenter",
     "WholeProofSegmenter",
     "SEGMENTERS",
     "make_segmenter",
+    "segmenter_from_options",
+    "proof_path",
     "training_paths",
     "segment_rows",
     "dedup_rows",
     "is_validation_theorem",
     "split_by_theorem",
+    "validation_path",
+    "SegmentFiles",
+    "write_segment_files",
 ]
 
 
@@ -176,6 +187,9 @@ class WholeProofSegmenter(_CutSegmenter):
         return False
 
 
+SegmenterName = Literal["goal-change", "fixed", "step", "whole"]
+"""The names :func:`make_segmenter` knows (the command line's ``--segmenter`` choices)."""
+
 SEGMENTERS: dict[str, type[_CutSegmenter]] = {
     "goal-change": GoalChangeSegmenter,
     "fixed": FixedLengthSegmenter,
@@ -183,21 +197,57 @@ SEGMENTERS: dict[str, type[_CutSegmenter]] = {
     "whole": WholeProofSegmenter,
 }
 
+# The options each segmenter takes.
+_OPTIONS: dict[str, frozenset[str]] = {
+    "goal-change": frozenset({"max_len"}),
+    "fixed": frozenset({"k"}),
+    "step": frozenset(),
+    "whole": frozenset(),
+}
+
 
 def make_segmenter(name: str = "goal-change", **kwargs: Any) -> Segmenter:
     """A segmenter by name: ``goal-change`` (``max_len``), ``fixed`` (``k``), ``step``,
-    ``whole``. Keyword arguments a splitter does not take are ignored when they are None."""
+    ``whole``. Keyword arguments a segmenter does not take are ignored when they are None.
+
+    Raises:
+        ValueError: For an unknown name or an option the segmenter does not take.
+    """
     try:
         cls = SEGMENTERS[name]
     except KeyError:
-        raise ValueError(f"unknown splitter {name!r}; known: {sorted(SEGMENTERS)}") from None
-    accepted = {"goal-change": {"max_len"}, "fixed": {"k"}, "step": set(), "whole": set()}[name]
+        raise ValueError(f"unknown segmenter {name!r}; known: {sorted(SEGMENTERS)}") from None
+    accepted = _OPTIONS[name]
     unexpected = {key for key, value in kwargs.items() if key not in accepted and value is not None}
     if unexpected:
-        raise ValueError(f"splitter {name!r} takes {sorted(accepted) or 'no options'}, "
+        raise ValueError(f"segmenter {name!r} takes {sorted(accepted) or 'no options'}, "
                          f"not {sorted(unexpected)}")  # fmt: skip
     options = {key: value for key, value in kwargs.items() if key in accepted and value is not None}
     return cls(**options)  # type: ignore[return-value]
+
+
+def segmenter_from_options(name: str, **options: Any) -> Segmenter:
+    """:func:`make_segmenter` with the options the named segmenter takes, the others dropped:
+    for a command line whose flags (``--max-len``, ``--k``) all have values."""
+    accepted = _OPTIONS.get(name, frozenset())
+    return make_segmenter(name, **{k: v for k, v in options.items() if k in accepted})
+
+
+def proof_path(proof: str, trajectory: Trajectory | None = None) -> list[TrajectoryNode]:
+    """The path a segmenter cuts for a known ``proof``.
+
+    ``trajectory``'s shortest proof path when it has one. Otherwise the proof's top-level
+    tactics with unknown goals (no state text, no goal counts): a goal-change segmenter then
+    sees no goal change and cuts only at its ``max_len``.
+    """
+    if trajectory is not None:
+        paths = trajectory.proof_paths()
+        if paths:
+            return paths[0]
+    nodes = [TrajectoryNode(0, None, None, "", None, None)]
+    for index, tactic in enumerate(split_tactics(proof), start=1):
+        nodes.append(TrajectoryNode(index, index - 1, tactic, "", None, None, depth=index))
+    return nodes
 
 
 def training_paths(
@@ -240,7 +290,7 @@ def segment_rows(
                         "statement": normalize_whitespace(trajectory.theorem.statement),
                         "start_depth": segment.start_depth,
                         "num_tactics": segment.num_tactics,
-                        "splitter": segmenter.name,
+                        "segmenter": segmenter.name,
                     }
                 )
     return rows
@@ -281,3 +331,58 @@ def split_by_theorem(
         key = row.get("statement") or row["theorem"]
         (val if is_validation_theorem(key, val_fraction, seed) else train).append(row)
     return train, val
+
+
+def validation_path(out: str | os.PathLike[str]) -> Path:
+    """``S.jsonl`` -> ``S.val.jsonl`` (``.val`` before the last extension)."""
+    path = Path(out)
+    if path.suffix:
+        return path.with_name(f"{path.stem}.val{path.suffix}")
+    return path.with_name(f"{path.name}.val")
+
+
+@dataclass(frozen=True)
+class SegmentFiles:
+    """What :func:`write_segment_files` wrote.
+
+    Attributes:
+        raw: Segment rows before de-duplication.
+        train: The training rows, written to ``path``.
+        validation: The validation rows, written to ``validation_path``.
+        path: The training file.
+        validation_path: The validation file (``.val`` before the extension).
+    """
+
+    raw: int
+    train: tuple[dict[str, Any], ...]
+    validation: tuple[dict[str, Any], ...]
+    path: Path
+    validation_path: Path
+
+    @property
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        """Every de-duplicated row, training rows first."""
+        return self.train + self.validation
+
+
+def write_segment_files(
+    trajectories: Sequence[Trajectory],
+    segmenter: Segmenter,
+    path: str | os.PathLike[str],
+    template: str | PromptTemplate = DEFAULT_TEMPLATE,
+    *,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    require_complete: bool = True,
+) -> SegmentFiles:
+    """Segment rows of ``trajectories``, de-duplicated, split by theorem and written.
+
+    The training rows go to ``path`` and the validation rows to :func:`validation_path`
+    of it; ``lean-gym data segments`` and ``lean-gym run`` both write their rows here.
+    """
+    raw = segment_rows(trajectories, segmenter, template, require_complete=require_complete)
+    train, val = split_by_theorem(dedup_rows(raw), val_fraction, seed)
+    out, val_out = Path(path), validation_path(path)
+    write_rows(train, out)
+    write_rows(val, val_out)
+    return SegmentFiles(len(raw), tuple(train), tuple(val), out, val_out)

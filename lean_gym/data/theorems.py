@@ -57,6 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lean_gym.data.jsonl import parse_lines
+from lean_gym.errors import DatasetLoadError
 from lean_gym.tactic_text import strip_comments, unfence
 from lean_gym.types import Theorem
 
@@ -107,10 +109,6 @@ _MODIFIERS = re.compile(r"^(?:(?:private|protected|noncomputable)\s+)+")
 _TRAILING_DOC = re.compile(r"/--(?:(?!-/)[\s\S])*-/\s*$")
 _IDENT = re.compile(r"[^\W\d][\w'.!?]*")
 _SORRY = re.compile(r"(?<![\w.])(?:sorry|admit)(?![\w'])")
-
-
-class DatasetLoadError(RuntimeError):
-    """A dataset cannot be loaded at all (not installed, offline, missing, bad splits)."""
 
 
 @dataclass(frozen=True)
@@ -424,16 +422,6 @@ def shipped_datasets() -> list[str]:
     return sorted(e.name[: -len(".jsonl")] for e in entries if e.name.endswith(".jsonl"))
 
 
-def _jsonl_rows(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})")
-
-
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -447,7 +435,7 @@ def _read_text(path: Path) -> str:
 def _load_shipped(name: str, split: str | None, columns: Any, limit: int | None) -> LoadedTheorems:
     resource = _shipped_root() / f"{name}.jsonl"
     text = resource.read_text(encoding="utf-8")
-    rows = _filter_split(_jsonl_rows(text), split)
+    rows = _filter_split(parse_lines(text.splitlines()), split)
     return _build(rows, source=name, columns=columns, limit=limit)
 
 
@@ -528,7 +516,7 @@ def load_theorems(
         raise ValueError(f"limit must be >= 0, got {limit}")
     if isinstance(source, os.PathLike):
         text = _read_text(Path(source))
-        rows = _filter_split(_jsonl_rows(text), split)
+        rows = _filter_split(parse_lines(text.splitlines()), split)
         return _build(rows, source=str(source), columns=columns, limit=limit)
     if isinstance(source, str):
         if source.startswith("hf:"):

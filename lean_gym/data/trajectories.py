@@ -39,13 +39,12 @@ is the number of tactics from the root.
 :func:`build_trajectory` turns a known proof into a linear trajectory through any backend:
 the proof is split into top-level tactics (:func:`lean_gym.tactic_text.split_tactics`) and run
 one by one with ``backend.run_tactic``. A backend that offers the REPL's ``allTactics`` output
-(an ``all_tactics(theorem, proof)`` method) is used instead when the proof verifies; see
-:func:`trajectory_from_all_tactics`. :class:`TreeBuilder` records search trees.
+(:class:`~lean_gym.backends.capabilities.SupportsAllTactics`) is used instead when the proof
+verifies; see :func:`trajectory_from_all_tactics`. :class:`TreeBuilder` records search trees.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -54,27 +53,27 @@ from pathlib import Path
 from typing import Any
 
 import lean_gym
-from lean_gym.backends.base import BackendError, ProverBackend
+from lean_gym.backends.base import ProverBackend
+from lean_gym.backends.capabilities import SupportsAllTactics
+from lean_gym.data.jsonl import parse_lines, write_rows
+from lean_gym.errors import BackendError
 from lean_gym.tactic_text import split_tactics
 from lean_gym.types import Goal, LeanError, ProofState, Success, Theorem
 
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
-    "NodeError",
     "TrajectoryNode",
     "Trajectory",
     "TreeBuilder",
+    "TrajectoryFailure",
     "build_trajectory",
+    "build_trajectories",
     "trajectory_from_all_tactics",
     "backend_info",
     "write_jsonl",
     "read_jsonl",
     "iter_jsonl",
-    "goal_to_json",
-    "goal_from_json",
-    "theorem_to_json",
-    "theorem_from_json",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,69 +82,7 @@ FORMAT_NAME = "lean-gym.trajectory"
 FORMAT_VERSION = 1
 
 
-# --------------------------------------------------------------------------- small codecs
-
-
-def goal_to_json(goal: Goal) -> dict[str, Any]:
-    return {"hypotheses": list(goal.hypotheses), "target": goal.target, "case": goal.case}
-
-
-def goal_from_json(obj: Mapping[str, Any]) -> Goal:
-    return Goal(
-        hypotheses=tuple(str(h) for h in obj.get("hypotheses", ())),
-        target=str(obj["target"]),
-        case=obj.get("case"),
-    )
-
-
-def theorem_to_json(theorem: Theorem) -> dict[str, Any]:
-    return {
-        "name": theorem.name,
-        "statement": theorem.statement,
-        "header": theorem.header,
-        "formal_statement": theorem.formal_statement,
-        "proof": theorem.proof,
-        "source": theorem.source,
-        "difficulty": theorem.difficulty,
-    }
-
-
-def theorem_from_json(obj: Mapping[str, Any]) -> Theorem:
-    if "statement" in obj:
-        return Theorem(
-            name=str(obj["name"]),
-            statement=str(obj["statement"]),
-            header=str(obj.get("header") or ""),
-            proof=obj.get("proof"),
-            source=str(obj.get("source") or ""),
-            difficulty=obj.get("difficulty"),
-        )
-    return Theorem.from_formal_statement(
-        str(obj["formal_statement"]),
-        name=obj.get("name"),
-        header=str(obj.get("header") or ""),
-        proof=obj.get("proof"),
-        source=str(obj.get("source") or ""),
-        difficulty=obj.get("difficulty"),
-    )
-
-
 # --------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class NodeError:
-    """Why a tactic failed: the :class:`~lean_gym.types.LeanError` kind and message."""
-
-    kind: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "message": self.message}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> NodeError:
-        return cls(kind=str(obj.get("kind", "error")), message=str(obj.get("message", "")))
 
 
 @dataclass(frozen=True)
@@ -160,7 +97,8 @@ class TrajectoryNode:
             tactic failed.
         goals: The open goals; None when the tactic failed.
         num_goals: ``len(goals)``; None when the tactic failed.
-        error: The failure, for a failed tactic; None otherwise.
+        error: The failure, for a failed tactic (its position kept when Lean gave one); None
+            otherwise.
         on_proof_path: True when the node lies on a path from the root to a solved node.
         depth: Tactics from the root.
     """
@@ -171,7 +109,7 @@ class TrajectoryNode:
     state: str | None
     goals: tuple[Goal, ...] | None
     num_goals: int | None
-    error: NodeError | None = None
+    error: LeanError | None = None
     on_proof_path: bool = False
     depth: int = 0
 
@@ -201,7 +139,7 @@ class TrajectoryNode:
             "tactic": self.tactic,
             "depth": self.depth,
             "state": self.state,
-            "goals": None if self.goals is None else [goal_to_json(g) for g in self.goals],
+            "goals": None if self.goals is None else [g.to_json() for g in self.goals],
             "num_goals": self.num_goals,
             "error": None if self.error is None else self.error.to_json(),
             "on_proof_path": self.on_proof_path,
@@ -210,7 +148,7 @@ class TrajectoryNode:
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> TrajectoryNode:
         goals_raw = obj.get("goals")
-        goals = None if goals_raw is None else tuple(goal_from_json(g) for g in goals_raw)
+        goals = None if goals_raw is None else tuple(Goal.from_json(g) for g in goals_raw)
         num_goals = obj.get("num_goals")
         if num_goals is None and goals is not None:
             num_goals = len(goals)
@@ -222,7 +160,7 @@ class TrajectoryNode:
             state=obj.get("state"),
             goals=goals,
             num_goals=None if num_goals is None else int(num_goals),
-            error=None if error_raw is None else NodeError.from_json(error_raw),
+            error=None if error_raw is None else LeanError.from_json(error_raw),
             on_proof_path=bool(obj.get("on_proof_path", False)),
             depth=int(obj.get("depth", 0)),
         )
@@ -323,7 +261,7 @@ class Trajectory:
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "kind": self.kind,
-            "theorem": theorem_to_json(self.theorem),
+            "theorem": self.theorem.to_json(),
             "proof": self.proof,
             "origin": self.origin,
             "backend": {
@@ -348,7 +286,7 @@ class Trajectory:
             raise ValueError(f"unsupported {FORMAT_NAME} format_version {version!r}")
         backend = obj.get("backend") or {}
         return cls(
-            theorem=theorem_from_json(obj["theorem"]),
+            theorem=Theorem.from_json(obj["theorem"]),
             nodes=tuple(TrajectoryNode.from_json(n) for n in obj["nodes"]),
             backend=str(backend.get("name", "")),
             backend_version=backend.get("version"),
@@ -361,34 +299,26 @@ class Trajectory:
             meta=dict(obj.get("meta") or {}),
         )
 
-    def to_line(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False)
-
 
 def write_jsonl(trajectories: Iterable[Trajectory], path: str | os.PathLike[str]) -> int:
-    """Writes one trajectory per line; returns how many were written."""
-    count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for trajectory in trajectories:
-            out.write(trajectory.to_line())
-            out.write("\n")
-            count += 1
-    return count
+    """Writes one trajectory per line (creating the directory); returns how many."""
+    return write_rows((trajectory.to_json() for trajectory in trajectories), path)
 
 
 def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[Trajectory]:
     """Reads trajectories lazily.
 
     Raises:
+        FileNotFoundError: When there is no such file.
         ValueError: For a line that is not a valid trajectory record (its line number is in
             the message).
     """
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+        for number, obj in parse_lines(handle):
             try:
-                yield Trajectory.from_json(json.loads(line))
+                if isinstance(obj, ValueError):
+                    raise obj
+                yield Trajectory.from_json(obj)
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: bad trajectory record: {exc}") from exc
 
@@ -420,7 +350,7 @@ class TreeBuilder:
         tactic: str | None,
         goals: Sequence[Goal] | None,
         state: str | None,
-        error: NodeError | None,
+        error: LeanError | None,
     ) -> int:
         if parent is None and self._nodes:
             raise ValueError("the root is already set")
@@ -457,9 +387,9 @@ class TreeBuilder:
         text = ProofState(self.theorem, tuple(goals)).pp()
         return self._add(parent, tactic, goals, text, None)
 
-    def add_failure(self, parent: int, tactic: str, error: LeanError | NodeError) -> int:
+    def add_failure(self, parent: int, tactic: str, error: LeanError) -> int:
         """Adds a failed tactic (a leaf)."""
-        return self._add(parent, tactic, None, None, NodeError(error.kind, error.message))
+        return self._add(parent, tactic, None, None, error)
 
     def add_result(self, parent: int, tactic: str, result: Success | LeanError) -> int:
         """Adds a backend's TacticResult: a state on success, a failed leaf otherwise."""
@@ -639,11 +569,10 @@ def trajectory_from_all_tactics(
 
 
 def _all_tactics_entries(backend: Any, theorem: Theorem, proof: str) -> list[Any] | None:
-    method = getattr(backend, "all_tactics", None)
-    if not callable(method):
+    if not isinstance(backend, SupportsAllTactics):
         return None
     try:
-        answer = method(theorem, proof)
+        answer = backend.all_tactics(theorem, proof)
     except (NotImplementedError, BackendError) as exc:
         logger.info("all_tactics unavailable for %s (%s); replaying", theorem.name, exc)
         return None
@@ -730,3 +659,50 @@ def build_trajectory(
         verified=verified,
         verify_reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class TrajectoryFailure:
+    """A theorem no trajectory was built for, and why (it could not start, or has no tactic)."""
+
+    theorem: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"theorem": self.theorem, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> TrajectoryFailure:
+        return cls(theorem=str(obj["theorem"]), reason=str(obj["reason"]))
+
+    def __str__(self) -> str:
+        return f"{self.theorem}: {self.reason}"
+
+
+def build_trajectories(
+    backend: ProverBackend,
+    theorems: Iterable[Theorem],
+    *,
+    timeout: float | None = None,
+    verify: bool = True,
+) -> tuple[list[Trajectory], list[TrajectoryFailure]]:
+    """:func:`build_trajectory` for every theorem with a known proof, with one error policy.
+
+    A theorem that cannot start (:class:`~lean_gym.errors.TheoremStartError`, or any
+    :class:`~lean_gym.errors.BackendError` of the call) or whose proof has no tactic is
+    reported and skipped, never raised: ``lean-gym data trajectories`` and ``lean-gym run``
+    both build their data through here. Theorems without a proof are left out.
+
+    Returns:
+        The trajectories, in order, and the theorems skipped with their reasons.
+    """
+    trajectories: list[Trajectory] = []
+    failures: list[TrajectoryFailure] = []
+    for theorem in theorems:
+        if theorem.proof is None:
+            continue
+        try:
+            trajectories.append(build_trajectory(backend, theorem, timeout=timeout, verify=verify))
+        except (BackendError, ValueError) as exc:
+            failures.append(TrajectoryFailure(theorem.name, str(exc)))
+    return trajectories, failures

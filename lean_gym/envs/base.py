@@ -1,9 +1,10 @@
 """``LeanEnv``: what the step, segment and proof envs share.
 
-The base owns the dataset, the backend, the episode bookkeeping, action checking, rewards, the
-info dict, rendering and the search API (``state``, ``restore``, ``expand``). A subclass says
-what one action does by overriding :meth:`LeanEnv._apply` (and, for whole proofs,
-:meth:`LeanEnv.step`).
+The base owns the dataset, the backend, the episode bookkeeping, action checking, the Lean-call
+budget, rewards, the info dict, rendering, pickling and the search API (``state``, ``restore``,
+``expand``, ``verify``, ``lean_calls``). A subclass says what one action does by overriding
+:meth:`LeanEnv._apply`, which returns an :class:`~lean_gym.types.Outcome`; ``step`` and
+``expand`` both go through it, so a search sees exactly what a step would do.
 
 Conventions every lean_gym env follows:
 
@@ -11,13 +12,15 @@ Conventions every lean_gym env follows:
   state unchanged and comes back as the (unchanged) observation with ``info["error"]`` set.
 * A refusal before Lean has ``info["error"]["kind"] == "rejected"`` and a message
   ``"REASON: explanation"`` (REASON as the integrity rules name it, or ``empty``, ``too_long``,
-  ``not_text``, ``control_char``, ``no_tactics``, ``episode_over``); reasons are counted in
-  ``env.unwrapped.stats.rejection_reasons``.
+  ``not_text``, ``control_char``, ``no_tactics``, ``episode_over``, ``budget``); reasons are
+  counted in ``env.unwrapped.stats.rejection_reasons``.
 * The info dict is deterministic (two runs of the same seed and actions give equal infos). Wall
   times live in ``env.unwrapped.stats``, never in ``info``.
 * Reward 1.0 is paid only for a complete proof that ``backend.verify`` accepts (integrity rules
   included); ``step_penalty`` and ``error_penalty`` are subtracted per step and per failed step;
   a ``reward_fn`` replaces the whole computation.
+* Every constructor argument is recorded when the env is built (whatever the subclass), so the
+  env pickles by rebuilding itself from them; a new env class adds none of that code.
 """
 
 from __future__ import annotations
@@ -28,17 +31,27 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import gymnasium as gym
 
 from lean_gym.backends import ProverBackend, make_backend
+from lean_gym.data.segments import Segmenter
+from lean_gym.data.theorems import load_theorems
+from lean_gym.data.trajectories import Trajectory
+from lean_gym.integrity import IntegrityPolicy, Rejection, check_proof_text
 from lean_gym.spaces import LeanText
-from lean_gym.tactic_text import join_tactics
-from lean_gym.types import LeanError, ProofState, Success, TacticResult, Theorem, Verification
-
-if TYPE_CHECKING:
-    from lean_gym.integrity import IntegrityPolicy
+from lean_gym.tactic_text import join_tactics, split_tactics
+from lean_gym.types import (
+    LeanError,
+    Outcome,
+    ProofState,
+    Success,
+    TacticResult,
+    Theorem,
+    TraceEntry,
+    Verification,
+)
 
 __all__ = [
     "LeanEnv",
@@ -46,9 +59,6 @@ __all__ = [
     "EnvStats",
     "Outcome",
     "InfoRecord",
-    "error_to_dict",
-    "goals_to_list",
-    "verification_to_dict",
     "TRUNCATION_MARKER",
     "rejection_error",
 ]
@@ -104,31 +114,6 @@ class EnvStats:
     verify_seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one action did: the result for ``expand`` and the state the env moves to.
-
-    Attributes:
-        result: ``Success(final state)`` or the first failure.
-        state: The state the env is in afterwards: the final state on success; on failure the
-            state before the action, or the valid prefix's state when an env keeps it.
-        extras: Env-specific info entries (a segment's trace, ...).
-    """
-
-    result: TacticResult
-    state: ProofState
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, result: TacticResult, state_before: ProofState) -> Outcome:
-        """The outcome of a single call: the new state on success, else ``state_before``."""
-        return cls(result, result.state if isinstance(result, Success) else state_before)
-
-    @property
-    def error(self) -> LeanError | None:
-        return None if isinstance(self.result, Success) else self.result
-
-
 class InfoRecord(Mapping[str, Any]):
     """A read-only dict-like record: the form of ``info["error"]`` and ``info["verification"]``.
 
@@ -171,40 +156,13 @@ class InfoRecord(Mapping[str, Any]):
         return copy.deepcopy(self._data)
 
 
-def error_to_dict(error: LeanError | None) -> InfoRecord | None:
-    """The info form of a step's failure: ``{kind, message, pos}`` (pos: ``{line, column}``)."""
-    if error is None:
-        return None
-    pos = None if error.pos is None else {"line": error.pos.line, "column": error.pos.column}
-    return InfoRecord({"kind": error.kind, "message": error.message, "pos": pos})
-
-
-def goals_to_list(state: ProofState) -> list[dict[str, Any]]:
-    """The info form of a state's goals (fresh objects on every call)."""
-    return [
-        {"hypotheses": list(goal.hypotheses), "target": goal.target, "case": goal.case}
-        for goal in state.goals
-    ]
-
-
-def verification_to_dict(verification: Verification | None) -> InfoRecord | None:
-    """The info form of a verdict (messages are in ``info["messages"]`` where an env has them)."""
-    if verification is None:
-        return None
-    return InfoRecord(
-        {
-            "ok": verification.ok,
-            "reason": verification.reason,
-            "detail": verification.detail,
-            "axioms": list(verification.axioms),
-        }
-    )
+def _record(value: LeanError | Verification | None) -> InfoRecord | None:
+    """The info form of an error or a verdict: its JSON codec, as a record."""
+    return None if value is None else InfoRecord(value.to_json())
 
 
 def _load_dataset(dataset: str | Path | Sequence[Theorem]) -> list[Theorem]:
     if isinstance(dataset, (str, Path)):
-        from lean_gym.data.theorems import load_theorems
-
         theorems = list(load_theorems(dataset))
     else:
         theorems = list(dataset)
@@ -228,6 +186,11 @@ class LeanEnv(gym.Env[str, str]):
         backend_kwargs: Passed to :func:`lean_gym.backends.make_backend`.
         max_episode_steps: Env steps after which the episode is truncated (enforced by the env
             itself, so direct construction works; the registrations add no ``TimeLimit``).
+        max_lean_calls: Lean calls an episode may make (``step`` and ``expand`` together; None:
+            no limit). Once they are spent, an action is refused with
+            ``LeanError("rejected", "budget: ...")`` before it reaches Lean (a segment stops at
+            the tactic the budget runs out on) and ``step`` truncates the episode. The check of
+            a completed proof is never refused: it counts one call, possibly past the limit.
         step_penalty: Subtracted from the reward on every step.
         error_penalty: Subtracted from the reward on every failed step.
         reward_fn: Replaces the built-in reward: called with a :class:`RewardContext`.
@@ -248,6 +211,21 @@ class LeanEnv(gym.Env[str, str]):
     default_max_episode_steps: ClassVar[int] = 50
     default_max_action_length: ClassVar[int] = 4096
     default_max_observation_length: ClassVar[int] = 32768
+    one_action_per_episode: ClassVar[bool] = False
+    """True for an env whose one action decides the episode (``LeanProof-v0``): every step
+    terminates it and a second step is refused (``episode_over``)."""
+
+    _init_args: tuple[Any, ...]
+    _init_kwargs: dict[str, Any]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> LeanEnv:
+        # EzPickle's idea without the call a subclass could forget: whatever a subclass's
+        # constructor takes, the arguments given are recorded before it runs, and unpickling
+        # runs the constructor again with them.
+        env = super().__new__(cls)
+        env._init_args = args
+        env._init_kwargs = dict(kwargs)
+        return env
 
     def __init__(
         self,
@@ -256,6 +234,7 @@ class LeanEnv(gym.Env[str, str]):
         *,
         backend_kwargs: dict[str, Any] | None = None,
         max_episode_steps: int | None = None,
+        max_lean_calls: int | None = None,
         step_penalty: float = 0.0,
         error_penalty: float = 0.0,
         reward_fn: Callable[[RewardContext], float] | None = None,
@@ -267,22 +246,6 @@ class LeanEnv(gym.Env[str, str]):
         integrity_policy: IntegrityPolicy | None = None,
         error_in_observation: bool = False,
     ):
-        self._init_kwargs: dict[str, Any] = {
-            "dataset": dataset,
-            "backend": backend,
-            "backend_kwargs": backend_kwargs,
-            "max_episode_steps": max_episode_steps,
-            "step_penalty": step_penalty,
-            "error_penalty": error_penalty,
-            "reward_fn": reward_fn,
-            "max_action_length": max_action_length,
-            "max_observation_length": max_observation_length,
-            "tactic_timeout": tactic_timeout,
-            "verify_timeout": verify_timeout,
-            "render_mode": render_mode,
-            "integrity_policy": integrity_policy,
-            "error_in_observation": error_in_observation,
-        }
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be None or one of {self.metadata['render_modes']}, "
@@ -299,6 +262,9 @@ class LeanEnv(gym.Env[str, str]):
         )
         if self.max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
+        if max_lean_calls is not None and int(max_lean_calls) < 0:
+            raise ValueError(f"max_lean_calls must be >= 0 or None, got {max_lean_calls!r}")
+        self.max_lean_calls = None if max_lean_calls is None else int(max_lean_calls)
         self.step_penalty = float(step_penalty)
         self.error_penalty = float(error_penalty)
         self.reward_fn = reward_fn
@@ -343,6 +309,7 @@ class LeanEnv(gym.Env[str, str]):
 
         Raises:
             ValueError: For an unknown theorem name or an index out of range.
+            TheoremStartError: When the backend cannot start the theorem.
         """
         super().reset(seed=seed)
         options = options or {}
@@ -368,7 +335,7 @@ class LeanEnv(gym.Env[str, str]):
         self._lean_calls = 0
         self._last_error = None
         self._verification = None
-        return self._observe(root)
+        return self._observe(root, self._extra_info_defaults())
 
     def theorem_by_name(self, name: str) -> Theorem:
         """The dataset's theorem called ``name``.
@@ -384,42 +351,86 @@ class LeanEnv(gym.Env[str, str]):
         return self.theorems[index]
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        """Applies ``action`` to the current state (see the subclass docs for what it means)."""
+        """Applies ``action`` to the current state (see the subclass docs for what it means).
+
+        The action's :class:`~lean_gym.types.Outcome` (what :meth:`expand` returns) moves the
+        env; the step that closes the proof is then checked with :meth:`verify` unless the
+        outcome already carries a verdict.
+        """
         state = self._require_state()
         self._steps += 1
         self.stats.steps += 1
-        text = action if isinstance(action, str) else None
-        rejection = self._check_action(action)
-        if rejection is not None:
-            outcome = Outcome(rejection, state)
+        if self.one_action_per_episode and self._steps > 1:
+            refusal = "episode_over: one action per episode, call reset() first"
+            text, error = None, LeanError("rejected", refusal, None)
         else:
-            assert text is not None
-            outcome = self._apply(state, text)
+            text, error = self._prepare(action)
+        outcome = self._outcome(state, text, error)
         error = outcome.error
         new_state = outcome.state
         self._state = new_state
         self._last_error = error
         self._count_error(error)
 
-        verification = None
+        verification = outcome.verification
         # Only the step that closes the proof is checked and paid: stepping on after the end
         # (or from a restored solved state) earns nothing.
-        if new_state.is_solved and not state.is_solved:
-            verification = self._verify(self._current_proof(new_state))
+        if verification is None and new_state.is_solved and not state.is_solved:
+            verification = self.verify(self._current_proof(new_state))
+        if verification is not None:
             self._verification = verification
-        terminated = new_state.is_solved
-        truncated = not terminated and self._steps >= self.max_episode_steps
+        terminated = self.one_action_per_episode or new_state.is_solved
+        truncated = not terminated and (
+            self._steps >= self.max_episode_steps or self._budget_spent()
+        )
         reward = self._reward(action, state, new_state, error, verification)
-        obs, info = self._observe(new_state, outcome.extras)
+        obs, info = self._observe(new_state, self._outcome_info(outcome, text))
         return obs, reward, terminated, truncated, info
 
-    def _apply(self, state: ProofState, action: str) -> Outcome:
-        """Runs one checked action on ``state``."""
-        return Outcome.of(self._run_tactic(state, action), state)
+    # ------------------------------------------------------------------ what subclasses define
+
+    def _apply(self, state: ProofState, text: str) -> Outcome:
+        """Runs one checked action on ``state`` (here: one tactic call)."""
+        result = self._run_tactic(state, text)
+        if isinstance(result, Success):
+            final = result.state
+            trace = (TraceEntry(text, None, final.num_goals),)
+            return Outcome(result, final, (final,), trace, None, 1)
+        return Outcome(result, state, (), (TraceEntry(text, result, state.num_goals),), None, 1)
+
+    def _prepare(self, action: Any) -> tuple[str | None, LeanError | None]:
+        """The text :meth:`_apply` runs for ``action`` and its refusal before Lean, if any
+        (the text is None when the action is no text at all)."""
+        error = self._check_basic(action)
+        if error is not None:
+            return (action if isinstance(action, str) else None), error
+        return action, self._check_text(action)
 
     def _extra_info_defaults(self) -> dict[str, Any]:
         """Env-specific info entries present on every reset and step (stable keys)."""
         return {}
+
+    def _outcome_info(self, outcome: Outcome, text: str | None) -> dict[str, Any]:
+        """The env-specific info entries of a step's outcome (``text``: what was prepared)."""
+        return self._extra_info_defaults()
+
+    @classmethod
+    def actions_for_proof(
+        cls,
+        proof: str,
+        *,
+        trajectory: Trajectory | None = None,
+        segmenter: Segmenter | None = None,
+    ) -> list[str]:
+        """A known proof as this env's actions, in order (here: its top-level tactics).
+
+        Args:
+            proof: The tactic block after ``:= by``.
+            trajectory: The proof's replay (:func:`lean_gym.data.build_trajectory`), for an
+                env whose actions depend on the goals along the way; others ignore it.
+            segmenter: How an env of multi-tactic actions cuts the proof; others ignore it.
+        """
+        return split_tactics(proof)
 
     # ------------------------------------------------------------------ search API
 
@@ -434,6 +445,11 @@ class LeanEnv(gym.Env[str, str]):
         self._require_state()
         assert self._theorem is not None
         return self._theorem
+
+    @property
+    def lean_calls(self) -> int:
+        """Lean calls of the episode so far: tactics, checks and ``expand`` calls."""
+        return self._lean_calls
 
     def restore(self, state: ProofState) -> None:
         """Makes ``state`` (a state of the episode's theorem) the env's current state.
@@ -454,18 +470,38 @@ class LeanEnv(gym.Env[str, str]):
         self._last_error = None
         self._verification = None
 
-    def expand(self, state: ProofState, action: str) -> TacticResult:
-        """The result of ``action`` on ``state``, without moving the env.
+    def expand(self, state: ProofState, action: str) -> Outcome:
+        """What ``step(action)`` would do from ``state``, without moving the env.
 
-        Uses the state's backend handle, so no replay happens while the handle is valid. The
-        call counts toward ``lean_calls`` like a step's call does.
+        The same :class:`~lean_gym.types.Outcome` a step applies: the final state, every
+        state passed through and the per-tactic trace. A step or segment is not verified here
+        (call :meth:`verify` on a complete proof); the proof env's action is a whole check, so
+        its outcome carries the verdict. Uses the state's backend handle, so no replay happens
+        while the handle is valid. The calls count toward ``lean_calls`` and the budget.
         """
         self._require_state()
-        rejection = self._check_action(action)
-        if rejection is not None:
-            self._count_error(rejection)
-            return rejection
-        return self._apply(state, action).result
+        text, error = self._prepare(action)
+        outcome = self._outcome(state, text, error)
+        if outcome.error is not None and outcome.error.kind == "rejected" and not outcome.trace:
+            self._count_error(outcome.error)
+        return outcome
+
+    def verify(self, proof: str) -> Verification:
+        """Checks ``proof`` as a whole proof of the episode's theorem (the integrity rules and
+        ``backend.verify``); counts one Lean call, never refused by the budget."""
+        self._require_state()
+        assert self._theorem is not None
+        self._lean_calls += 1
+        self.stats.lean_calls += 1
+        self.stats.verifications += 1
+        began = time.perf_counter()
+        verification = self.backend.verify(
+            self._theorem, proof, timeout=self.verify_timeout, policy=self.integrity_policy
+        )
+        self.stats.verify_seconds += time.perf_counter() - began
+        if verification.ok:
+            self.stats.verified += 1
+        return verification
 
     # ------------------------------------------------------------------ rendering, closing
 
@@ -498,7 +534,7 @@ class LeanEnv(gym.Env[str, str]):
         tactics. A backend instance given to the constructor is pickled as it is.
         """
         return {
-            "init_kwargs": self._init_kwargs,
+            "init": (self._init_args, self._init_kwargs),
             "episode": (
                 self._theorem,
                 self._root,
@@ -513,7 +549,8 @@ class LeanEnv(gym.Env[str, str]):
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state["init_kwargs"])
+        self._init_args, self._init_kwargs = state["init"]
+        self.__init__(*self._init_args, **self._init_kwargs)  # type: ignore[misc]
         (
             self._theorem,
             self._root,
@@ -533,9 +570,40 @@ class LeanEnv(gym.Env[str, str]):
             raise gym.error.ResetNeeded("call reset() before step()")
         return self._state
 
-    def _check_action(self, action: Any) -> LeanError | None:
-        """Refuses, as a value, what must not reach Lean."""
-        return self._check_basic(action) or self._check_text(action)
+    def _outcome(self, state: ProofState, text: str | None, error: LeanError | None) -> Outcome:
+        """A prepared action's refusal, the budget, then :meth:`_apply`: what ``step`` and
+        ``expand`` share."""
+        if error is None:
+            error = self._budget_error()
+        if error is not None:
+            return Outcome(error, state)
+        assert text is not None
+        return self._apply(state, text)
+
+    def _run_tactics(self, state: ProofState, tactics: Sequence[str]) -> Outcome:
+        """Runs ``tactics`` one by one from ``state`` up to the first failure.
+
+        Returns the outcome whose ``state`` is the end of the valid prefix (a caller that
+        restores the state before the action replaces it). The budget is checked before each
+        tactic: a tactic it refuses is the failure.
+        """
+        trace: list[TraceEntry] = []
+        states: list[ProofState] = []
+        current = state
+        calls = 0
+        for tactic in tactics:
+            refusal = self._budget_error()
+            result = refusal if refusal is not None else self._run_tactic(current, tactic)
+            if refusal is None:
+                calls += 1
+            if isinstance(result, Success):
+                current = result.state
+                states.append(current)
+                trace.append(TraceEntry(tactic, None, current.num_goals))
+                continue
+            trace.append(TraceEntry(tactic, result, current.num_goals))
+            return Outcome(result, current, tuple(states), tuple(trace), None, calls)
+        return Outcome(Success(current), current, tuple(states), tuple(trace), None, calls)
 
     def _check_basic(self, action: Any) -> LeanError | None:
         """Type, emptiness, length and null characters."""
@@ -563,9 +631,22 @@ class LeanEnv(gym.Env[str, str]):
         if len(text) <= _CACHED_TEXT_LENGTH and _hashable(self.integrity_policy):
             rejection = _cached_text_check(text, self.integrity_policy)
         else:
-            rejection = _text_check(text, self.integrity_policy)
+            rejection = check_proof_text(text, self.integrity_policy)
         self.stats.check_seconds += time.perf_counter() - began
         return rejection_error(rejection)
+
+    def _budget_spent(self) -> bool:
+        return self.max_lean_calls is not None and self._lean_calls >= self.max_lean_calls
+
+    def _budget_error(self) -> LeanError | None:
+        if not self._budget_spent():
+            return None
+        return LeanError(
+            "rejected",
+            f"budget: the episode has made {self._lean_calls} Lean calls, "
+            f"max_lean_calls={self.max_lean_calls}",
+            None,
+        )
 
     def _run_tactic(self, state: ProofState, tactic: str) -> TacticResult:
         self._lean_calls += 1
@@ -574,20 +655,6 @@ class LeanEnv(gym.Env[str, str]):
         result = self.backend.run_tactic(state, tactic, timeout=self.tactic_timeout)
         self.stats.tactic_seconds += time.perf_counter() - began
         return result
-
-    def _verify(self, proof: str) -> Verification:
-        assert self._theorem is not None
-        self._lean_calls += 1
-        self.stats.lean_calls += 1
-        self.stats.verifications += 1
-        began = time.perf_counter()
-        verification = self.backend.verify(
-            self._theorem, proof, timeout=self.verify_timeout, policy=self.integrity_policy
-        )
-        self.stats.verify_seconds += time.perf_counter() - began
-        if verification.ok:
-            self.stats.verified += 1
-        return verification
 
     def _count_error(self, error: LeanError | None) -> None:
         if error is None:
@@ -631,9 +698,7 @@ class LeanEnv(gym.Env[str, str]):
         )
         return float(self.reward_fn(context))
 
-    def _observe(
-        self, state: ProofState, extras: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
+    def _observe(self, state: ProofState, extras: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The observation of ``state`` and the info dict (the last error is ``_last_error``)."""
         text = state.pp()
         if self._last_error is not None and self.error_in_observation:
@@ -642,18 +707,16 @@ class LeanEnv(gym.Env[str, str]):
         obs = self._fit(text)
         info: dict[str, Any] = {
             "theorem": state.theorem.name,
-            "goals": goals_to_list(state),
+            "goals": [goal.to_json() for goal in state.goals],
             "num_goals": state.num_goals,
-            "error": error_to_dict(self._last_error),
+            "error": _record(self._last_error),
             "proof": self._current_proof(state),
             "steps": self._steps,
             "lean_calls": self._lean_calls,
             "observation_truncated": cut,
-            "verification": verification_to_dict(self._verification),
+            "verification": _record(self._verification),
         }
-        info.update(self._extra_info_defaults())
-        if extras:
-            info.update(extras)
+        info.update(extras)
         return obs, info
 
     def _fit(self, text: str) -> str:
@@ -670,12 +733,6 @@ class LeanEnv(gym.Env[str, str]):
 _CACHED_TEXT_LENGTH = 512
 
 
-def _text_check(text: str, policy: Any) -> Any:
-    from lean_gym.integrity import check_proof_text
-
-    return check_proof_text(text, policy)
-
-
 def _hashable(value: Any) -> bool:
     try:
         hash(value)
@@ -685,11 +742,11 @@ def _hashable(value: Any) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _cached_text_check(text: str, policy: Any) -> Any:
-    return _text_check(text, policy)
+def _cached_text_check(text: str, policy: IntegrityPolicy | None) -> Rejection | None:
+    return check_proof_text(text, policy)
 
 
-def rejection_error(rejection: Any) -> LeanError | None:
+def rejection_error(rejection: Rejection | None) -> LeanError | None:
     """A :class:`lean_gym.integrity.Rejection` as the step's error (``reason: detail``)."""
     if rejection is None:
         return None

@@ -6,8 +6,9 @@ import re
 from typing import Any, ClassVar
 
 from lean_gym.envs.base import LeanEnv, rejection_error
+from lean_gym.integrity import check_full_declaration, split_full_declaration
 from lean_gym.tactic_text import join_tactics, split_tactics, strip_comments
-from lean_gym.types import LeanError, ProofState, Success, Verification
+from lean_gym.types import LeanError, Outcome, ProofState, Success, Verification
 
 __all__ = ["LeanProofEnv"]
 
@@ -94,11 +95,11 @@ class LeanProofEnv(LeanEnv):
 
     default_max_episode_steps: ClassVar[int] = 1
     default_max_action_length: ClassVar[int] = 32768
+    one_action_per_episode: ClassVar[bool] = True
 
     def __init__(self, *args: Any, trace_errors: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.trace_errors = bool(trace_errors)
-        self._init_kwargs["trace_errors"] = self.trace_errors
 
     def _extra_info_defaults(self) -> dict[str, Any]:
         return {
@@ -108,97 +109,66 @@ class LeanProofEnv(LeanEnv):
             "failed_tactic_index": -1,
         }
 
-    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        """Checks ``action`` as the whole proof; the episode always terminates."""
-        self._require_state()
-        assert self._theorem is not None and self._root is not None
-        root = self._root
-        episode_over = self._steps > 0
-        self._steps += 1
-        self.stats.steps += 1
-
-        proof: str | None = None
+    def _prepare(self, action: Any) -> tuple[str | None, LeanError | None]:
+        """The tactic block of ``action`` (checking a full declaration's statement), checked."""
         error = self._check_basic(action)
-        if error is None and episode_over:
-            error = LeanError(
-                "rejected", "episode_over: one proof per episode, call reset() first", None
-            )
-        if error is None:
-            proof, error = self._proof_block(action)
-        if error is None:
-            assert proof is not None
-            error = self._check_text(proof)
-
-        extras = self._extra_info_defaults()
-        extras["proof"] = _normalized(proof) if proof is not None else ""
-        verification: Verification | None = None
-        final = root
-        if error is None:
-            assert proof is not None
-            verification = self._verify(proof)
-            self._verification = verification
-            extras["messages"] = [m.to_json() for m in verification.messages]
-            if verification.ok:
-                final = ProofState(root.theorem, (), tuple(_tactics_of(proof)))
-            else:
-                error = _first_error(verification)
-                if self.trace_errors:
-                    final, _, index, prefix = self._locate_error(root, proof)
-                    extras["state_at_error"] = self._fit(final.pp())
-                    extras["valid_prefix"] = join_tactics(prefix)
-                    extras["failed_tactic_index"] = index
-
-        self._state = final
-        self._last_error = error
-        self._count_error(error)
-        reward = self._reward(action, root, final, error, verification)
-        obs, info = self._observe(final, extras)
-        return obs, reward, True, False, info
-
-    def _proof_block(self, action: str) -> tuple[str | None, LeanError | None]:
-        """The tactic block of ``action``, checking a full declaration's statement."""
-        if not _DECLARATION.match(strip_comments(action)):
-            return action, None
-        from lean_gym.integrity import check_full_declaration, split_full_declaration
-
-        assert self._theorem is not None
-        error = rejection_error(
-            check_full_declaration(self._theorem, action, self.integrity_policy)
-        )
         if error is not None:
             return None, error
-        return split_full_declaration(action)[1], None
+        if _DECLARATION.match(strip_comments(action)):
+            assert self._theorem is not None
+            error = rejection_error(
+                check_full_declaration(self._theorem, action, self.integrity_policy)
+            )
+            if error is not None:
+                return None, error
+            action = split_full_declaration(action)[1]
+        return action, self._check_text(action)
 
-    def _locate_error(
-        self, root: ProofState, proof: str
-    ) -> tuple[ProofState, LeanError | None, int, list[str]]:
-        """Runs the proof's top-level tactics from ``root`` up to the first failure.
+    def _apply(self, state: ProofState, proof: str) -> Outcome:
+        """Checks ``proof`` as the rest of the proof from ``state`` (the root: the whole proof).
 
-        Returns:
-            The state at the first error (or after all tactics), that error (None if every
-            tactic ran), its index (-1 if none failed) and the tactics before it.
+        On failure (with ``trace_errors``) its top-level tactics run from ``state`` up to the
+        first failing one: the outcome's state is the state there, its trace the tactics run.
         """
-        tactics = _tactics_of(proof)
-        current = root
-        for index, tactic in enumerate(tactics):
-            result = self._run_tactic(current, tactic)
-            if not isinstance(result, Success):
-                return current, result, index, tactics[:index]
-            current = result.state
-        return current, None, -1, tactics
+        calls = self._lean_calls
+        tactics = split_tactics(proof)
+        whole = proof if not state.tactics else join_tactics([*state.tactics, *tactics])
+        verification = self.verify(whole)
+        if verification.ok:
+            final = ProofState(state.theorem, (), (*state.tactics, *tactics))
+            return Outcome(Success(final), final, (final,), (), verification, 1)
+        error = _first_error(verification)
+        if not self.trace_errors:
+            return Outcome(error, state, (), (), verification, 1)
+        replay = self._run_tactics(state, tactics)
+        return Outcome(
+            error,
+            replay.state,
+            replay.states,
+            replay.trace,
+            verification,
+            self._lean_calls - calls,
+        )
 
+    def _outcome_info(self, outcome: Outcome, text: str | None) -> dict[str, Any]:
+        info = self._extra_info_defaults()
+        info["proof"] = join_tactics(split_tactics(text)) if text is not None else ""
+        verification = outcome.verification
+        if verification is None:  # refused before Lean
+            return info
+        info["messages"] = [message.to_json() for message in verification.messages]
+        if not verification.ok and self.trace_errors:
+            index = outcome.failed_tactic_index
+            prefix = outcome.trace if index < 0 else outcome.trace[:index]
+            info["state_at_error"] = self._fit(outcome.state.pp())
+            info["valid_prefix"] = join_tactics([entry.tactic for entry in prefix])
+            info["failed_tactic_index"] = index
+        return info
 
-def _tactics_of(proof: str) -> list[str]:
-    """The proof's top-level tactics (the whole text as one if the splitter cannot read it)."""
-    try:
-        return split_tactics(proof)
-    except ValueError:
+    @classmethod
+    def actions_for_proof(cls, proof: str, **_: Any) -> list[str]:
+        """A known proof as this env's one action: the proof itself."""
         return [proof]
-
-
-def _normalized(proof: str) -> str:
-    """The proof as its top-level tactics, newline-joined (common indentation removed)."""
-    return join_tactics(_tactics_of(proof))
 
 
 def _first_error(verification: Verification) -> LeanError:

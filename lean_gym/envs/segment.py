@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
-from lean_gym.envs.base import LeanEnv, Outcome, error_to_dict
-from lean_gym.tactic_text import split_tactics
-from lean_gym.types import LeanError, ProofState, Success
+from lean_gym.data.segments import GoalChangeSegmenter, Segmenter, proof_path
+from lean_gym.data.trajectories import Trajectory
+from lean_gym.envs.base import LeanEnv
+from lean_gym.tactic_text import join_tactics, split_tactics
+from lean_gym.types import LeanError, Outcome, ProofState
 
 __all__ = ["LeanSegmentEnv"]
 
@@ -85,8 +88,11 @@ class LeanSegmentEnv(LeanEnv):
 
     ``gym.make``'s own ``max_episode_steps=N`` wraps ``TimeLimit(N)`` (episodes end at
     ``min(N, 20)``); construct ``LeanSegmentEnv`` directly to raise the env's own limit.
-    Search API (unwrapped): ``state``, ``restore(state)``, ``expand(state, segment)``, the last
-    returning ``Success`` with the segment's final state or the first tactic's failure.
+    Search API (unwrapped): ``state``, ``restore(state)``, ``expand(state, segment) ->
+    Outcome`` (the final state, every intermediate state in ``states`` and the per-tactic
+    ``trace``, without moving the env), ``verify(proof)``, ``lean_calls``.
+    ``LeanSegmentEnv.actions_for_proof(proof, trajectory=..., segmenter=...)`` cuts a known
+    proof into segments (goal-change by default, along the trajectory's goal counts).
 
     ## Version History
 
@@ -99,40 +105,41 @@ class LeanSegmentEnv(LeanEnv):
     def __init__(self, *args: Any, partial: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.partial = bool(partial)
-        self._init_kwargs["partial"] = self.partial
 
     def _extra_info_defaults(self) -> dict[str, Any]:
         return {"trace": [], "failed_tactic_index": -1}
 
-    def _apply(self, state: ProofState, action: str) -> Outcome:
-        try:
-            tactics = split_tactics(action)
-        except ValueError:
-            # Text the splitter cannot read is still Lean's to judge, as a single call.
-            tactics = [action]
+    def _outcome_info(self, outcome: Outcome, text: str | None) -> dict[str, Any]:
+        return {
+            "trace": [entry.to_json() for entry in outcome.trace],
+            "failed_tactic_index": outcome.failed_tactic_index,
+        }
+
+    def _apply(self, state: ProofState, text: str) -> Outcome:
+        tactics = split_tactics(text)
         if not tactics:
             return Outcome(
                 LeanError("rejected", "no_tactics: the segment has no tactics", None), state
             )
-        trace: list[dict[str, Any]] = []
-        current = state
-        for index, tactic in enumerate(tactics):
-            result = self._run_tactic(current, tactic)
-            if isinstance(result, Success):
-                current = result.state
-                trace.append(
-                    {"tactic": tactic, "ok": True, "error": None, "num_goals": current.num_goals}
-                )
-                continue
-            trace.append(
-                {
-                    "tactic": tactic,
-                    "ok": False,
-                    "error": error_to_dict(result),
-                    "num_goals": current.num_goals,
-                }
-            )
-            extras = {"trace": trace, "failed_tactic_index": index}
-            return Outcome(result, current if self.partial else state, extras)
-        extras = {"trace": trace, "failed_tactic_index": -1}
-        return Outcome(Success(current), current, extras)
+        outcome = self._run_tactics(state, tactics)
+        if outcome.error is not None and not self.partial:
+            return replace(outcome, state=state)
+        return outcome
+
+    @classmethod
+    def actions_for_proof(
+        cls,
+        proof: str,
+        *,
+        trajectory: Trajectory | None = None,
+        segmenter: Segmenter | None = None,
+    ) -> list[str]:
+        """A known proof cut into segments by ``segmenter`` (default: goal-change).
+
+        Along ``trajectory``'s proof path when it has one, so that the segments follow the
+        goal counts; without it the goal counts are unknown and a goal-change segmenter cuts
+        only at its ``max_len``.
+        """
+        segmenter = segmenter if segmenter is not None else GoalChangeSegmenter()
+        path = proof_path(proof, trajectory)
+        return [join_tactics(segment.tactics) for segment in segmenter.split(path)]

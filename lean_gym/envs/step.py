@@ -71,7 +71,7 @@ class LeanStepEnv(LeanEnv):
     Info (deterministic; wall times are in ``env.unwrapped.stats``): ``theorem``, ``goals``
     (``[{hypotheses, target, case}]``), ``num_goals``, ``error``, ``proof`` (the tactics so far),
     ``steps``, ``lean_calls``, ``observation_truncated``, ``verification`` (None until a proof
-    is complete, then ``{ok, reason, detail, axioms}``).
+    is complete, then ``{ok, reason, detail, axioms, messages}``).
 
     ## Arguments
 
@@ -86,14 +86,19 @@ class LeanStepEnv(LeanEnv):
     * ``render_mode``: None or ``"ansi"`` (the state and the last error as text).
     * ``integrity_policy``: a ``lean_gym.integrity.IntegrityPolicy``.
     * ``error_in_observation``: append ``error: MESSAGE`` to the observation after a failure.
+    * ``max_lean_calls`` (None): the episode's Lean-call budget (``step`` and ``expand``
+      together); once spent, an action is refused with ``budget: ...`` before Lean and the step
+      truncates. The check of a completed proof is never refused.
 
     Through ``gym.make``, a ``max_episode_steps=N`` argument is taken by Gymnasium itself, which
     wraps the env in ``TimeLimit(N)``: episodes then end at ``min(N, 50)`` steps. Construct
     ``LeanStepEnv(max_episode_steps=...)`` directly to raise the env's own limit.
 
     For search, the unwrapped env offers ``state`` (the current ``ProofState``),
-    ``restore(state)`` and ``expand(state, action) -> TacticResult`` (the next state without
-    moving the env; no replay while the backend holds the state's handle).
+    ``restore(state)``, ``expand(state, action) -> Outcome`` (what the step would do, without
+    moving the env; no replay while the backend holds the state's handle), ``verify(proof)``
+    and ``lean_calls``. ``LeanStepEnv.actions_for_proof(proof)`` gives a known proof's
+    top-level tactics.
 
     ## Version History
 

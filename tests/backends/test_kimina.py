@@ -127,6 +127,21 @@ def test_check_many_batches_and_keeps_order():
         assert outs[4].error is not None and outs[4].error.kind == "parse"
 
 
+def test_verify_many_is_one_batch_through_the_integrity_rules():
+    from lean_gym.backends import SupportsBatchCheck
+
+    with FakeKimina() as server:
+        backend = KiminaBackend(url=server.url)
+        assert isinstance(backend, SupportsBatchCheck)
+        verdicts = backend.verify_many(
+            [(THM, "simp"), (THM, "sorry"), (THM, "rfl"), (THM, "simp")], timeout=1
+        )
+        # the text rules refuse `sorry` before the server; the rest go in one request
+        assert [len(r["snippets"]) for r in server.requests] == [3]
+        assert [v.ok for v in verdicts] == [True, False, False, True]
+        assert verdicts[1].reason == "sorry" and verdicts[2].reason == "lean_error"
+
+
 def test_429_is_retried_with_backoff():
     with FakeKimina(busy_answers=2) as server:
         backend = KiminaBackend(url=server.url, backoff=0.05)

@@ -28,8 +28,8 @@ from lean_gym.backends.base import (
     LeanNotFoundError,
     TheoremStartError,
 )
-from lean_gym.backends.protocol import is_unknown_proof_state
 from lean_gym.backends.repl import ReplBackend, ReplHandle, minilean_subprocess_backend
+from lean_gym.backends.repl_answers import is_unknown_proof_state
 from lean_gym.backends.repl_process import ReplDied, ReplProcess, ReplTimeout
 from lean_gym.types import LeanError, Success, Theorem
 

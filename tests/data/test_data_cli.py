@@ -38,8 +38,8 @@ def test_trajectories_command_with_a_registered_backend(tmp_path: Path, capsys) 
     register_backend("scripted-and-test", lambda **kw: and_backend())
     dataset = tmp_path / "d.jsonl"
     rows = [
-        AND_THEOREM.to_row(),
-        {**AND_THEOREM.to_row(), "name": "no_proof", "proof": None},
+        AND_THEOREM.to_json(),
+        {**AND_THEOREM.to_json(), "name": "no_proof", "proof": None},
         {"name": "broken"},
     ]
     dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
@@ -64,7 +64,7 @@ def test_trajectories_command_reports_bad_input(tmp_path: Path, capsys) -> None:
     assert code == 2
     assert "not found" in capsys.readouterr().err
     dataset = tmp_path / "d.jsonl"
-    dataset.write_text(json.dumps(AND_THEOREM.to_row()) + "\n", encoding="utf-8")
+    dataset.write_text(json.dumps(AND_THEOREM.to_json()) + "\n", encoding="utf-8")
     code = run(["trajectories", "--dataset", str(dataset), "--out", str(tmp_path / "T.jsonl"),
                 "--backend", "no-such-backend"])  # fmt: skip
     assert code == 2
@@ -82,7 +82,7 @@ def _trajectory_file(tmp_path: Path) -> Path:
 def test_segments_command_writes_train_and_validation(tmp_path: Path, capsys) -> None:
     trajectories = _trajectory_file(tmp_path)
     out = tmp_path / "S.jsonl"
-    code = run(["segments", "--trajectories", str(trajectories), "--splitter", "goal-change",
+    code = run(["segments", "--trajectories", str(trajectories), "--segmenter", "goal-change",
                 "--val-fraction", "0.3", "--seed", "1", "--out", str(out)])  # fmt: skip
     assert code == 0
     train, val = read_rows(out), read_rows(tmp_path / "S.val.jsonl")
@@ -93,13 +93,13 @@ def test_segments_command_writes_train_and_validation(tmp_path: Path, capsys) ->
     assert sum(1 for r in every if r["theorem"] == "and_intro_ex") == 3
     lin = sorted((r["start_depth"], r["num_tactics"]) for r in every if r["theorem"] == "lin_0")
     assert lin == [(0, 2), (2, 1), (3, 1)]
-    assert {r["splitter"] for r in every} == {"goal-change"}
+    assert {r["segmenter"] for r in every} == {"goal-change"}
     assert all(r["prompt"].startswith("[GOAL]\n") for r in every)
     printed = capsys.readouterr().out
     assert f"train: {len(train)} rows" in printed and f"validation: {len(val)} rows" in printed
     assert "tactics per segment:" in printed
 
-    code = run(["segments", "--trajectories", str(trajectories), "--splitter", "fixed", "--k",
+    code = run(["segments", "--trajectories", str(trajectories), "--segmenter", "fixed", "--k",
                 "3", "--template", "bfs-prover", "--val-fraction", "0", "--out", str(out)])  # fmt: skip
     assert code == 0
     rows = read_rows(out)

@@ -46,7 +46,7 @@ def test_goal_change_closes_at_max_len() -> None:
     assert [s.num_tactics for s in GoalChangeSegmenter(max_len=None).split(trajectory)] == [6]
 
 
-def test_other_splitters_on_a_known_path() -> None:
+def test_other_segmenters_on_a_known_path() -> None:
     trajectory = linear(AND_THEOREM, [1, 2, 2, 1, 1, 0])
     assert [s.num_tactics for s in make_segmenter("goal-change").split(trajectory)] == [1, 2, 2]
     assert [s.num_tactics for s in make_segmenter("fixed", k=2).split(trajectory)] == [2, 2, 1]
@@ -55,7 +55,7 @@ def test_other_splitters_on_a_known_path() -> None:
 
 
 def test_make_segmenter_errors() -> None:
-    with pytest.raises(ValueError, match="unknown splitter"):
+    with pytest.raises(ValueError, match="unknown segmenter"):
         make_segmenter("sentences")
     with pytest.raises(ValueError, match="takes"):
         make_segmenter("step", k=3)
@@ -84,7 +84,7 @@ def _random_trajectory(rng: random.Random, index: int):
     return linear(Theorem(f"rand_{index}", ": True"), counts)
 
 
-def test_every_splitter_covers_every_tactic_exactly_once() -> None:
+def test_every_segmenter_covers_every_tactic_exactly_once() -> None:
     rng = random.Random(20240611)
     for index in range(300):
         trajectory = _random_trajectory(rng, index)
@@ -181,7 +181,7 @@ def test_segment_rows_render_prompts_and_completions() -> None:
         "statement": AND_THEOREM.statement,
         "start_depth": 0,
         "num_tactics": 1,
-        "splitter": "goal-change",
+        "segmenter": "goal-change",
     }
     assert [r["start_depth"] for r in rows] == [0, 1, 2]
     assert rows[1]["prompt"].startswith("[GOAL]\ncase left\n")
@@ -194,7 +194,7 @@ def test_segment_rows_render_prompts_and_completions() -> None:
             "statement": AND_THEOREM.statement,
             "start_depth": 0,
             "num_tactics": 3,
-            "splitter": "whole",
+            "segmenter": "whole",
         }
     ]
 

@@ -115,8 +115,37 @@ def test_expand_runs_the_whole_segment_without_moving(scripted_env_factory, scri
     env = scripted_env_factory("LeanSegment-v0")
     env.reset(options={"theorem": "t_three"})
     root = env.unwrapped.state
-    result = env.unwrapped.expand(root, "constructor\nexact a")
-    assert isinstance(result, Success) and result.state.tactics == ("constructor", "exact a")
+    outcome = env.unwrapped.expand(root, "constructor\nexact a")
+    assert isinstance(outcome.result, Success) and outcome.ok and outcome.error is None
+    assert outcome.state.tactics == ("constructor", "exact a")
+    # Every state the segment passed through, the final one last, and one trace entry a tactic.
+    assert [s.tactics for s in outcome.states] == [("constructor",), ("constructor", "exact a")]
+    assert outcome.states[-1] == outcome.state == outcome.result.state
+    assert [(e.tactic, e.ok, e.num_goals) for e in outcome.trace] == [
+        ("constructor", True, 2),
+        ("exact a", True, 1),
+    ]
+    assert outcome.verification is None and outcome.lean_calls == 2
     failed = env.unwrapped.expand(root, "constructor\nexact b")
-    assert isinstance(failed, LeanError)
+    assert isinstance(failed.result, LeanError) and failed.error is failed.result
+    assert failed.state is root  # the state before the segment, as a step would leave it
+    assert [s.tactics for s in failed.states] == [("constructor",)]  # the valid prefix
+    assert failed.failed_tactic_index == 1 and failed.trace[1].error == failed.error
     assert env.unwrapped.state is root and scripted_backend.replays == 0
+    assert env.unwrapped.lean_calls == 4
+
+
+def test_expand_is_what_step_does(scripted_env_factory):
+    env = scripted_env_factory("LeanSegment-v0", partial=True)
+    env.reset(options={"theorem": "t_three"})
+    root = env.unwrapped.state
+    outcome = env.unwrapped.expand(root, "constructor\nexact a\nexact nope")
+    obs, _, _, _, info = env.step("constructor\nexact a\nexact nope")
+    assert env.unwrapped.state == outcome.state and outcome.state.tactics == (
+        "constructor",
+        "exact a",
+    )
+    assert info["trace"] == [entry.to_json() for entry in outcome.trace]
+    assert info["failed_tactic_index"] == outcome.failed_tactic_index == 2
+    assert info["error"] == outcome.error.to_json()
+    assert obs == outcome.state.pp()

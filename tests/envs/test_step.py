@@ -177,17 +177,22 @@ def test_expand_does_not_move_the_env_and_does_not_replay(scripted_env_factory, 
     env = scripted_env_factory("LeanStep-v0")
     env.reset(options={"theorem": "t_three"})
     root = env.unwrapped.state
-    result = env.unwrapped.expand(root, "constructor")
-    assert isinstance(result, Success)
-    assert result.state.num_goals == 2
+    outcome = env.unwrapped.expand(root, "constructor")
+    assert isinstance(outcome.result, Success) and outcome.ok
+    assert outcome.state.num_goals == 2 and outcome.states == (outcome.state,)
+    assert [(e.tactic, e.ok, e.num_goals) for e in outcome.trace] == [("constructor", True, 2)]
+    assert outcome.lean_calls == 1 and outcome.verification is None
     assert env.unwrapped.state is root
-    deeper = env.unwrapped.expand(result.state, "exact a")
-    assert isinstance(deeper, Success) and deeper.state.tactics == ("constructor", "exact a")
+    deeper = env.unwrapped.expand(outcome.state, "exact a")
+    assert deeper.ok and deeper.state.tactics == ("constructor", "exact a")
     assert scripted_backend.replays == 0
     failed = env.unwrapped.expand(root, "exact nope")
-    assert isinstance(failed, LeanError) and failed.kind == "error"
+    assert isinstance(failed.result, LeanError) and failed.error.kind == "error"
+    assert failed.state is root and failed.states == () and failed.lean_calls == 1
+    assert failed.trace[0].error == failed.error and failed.trace[0].num_goals == 1
     rejected = env.unwrapped.expand(root, "#eval 1")
-    assert isinstance(rejected, LeanError) and rejected.kind == "rejected"
+    assert rejected.error.kind == "rejected" and rejected.lean_calls == 0 and not rejected.trace
+    assert env.unwrapped.lean_calls == 3
     # restore jumps to the expanded state; stepping continues from there.
     env.unwrapped.restore(deeper.state)
     obs, reward, terminated, _, info = env.step("exact b")
@@ -212,7 +217,7 @@ def test_restore_and_expand_on_minilean(minilean_step):
     root = env.unwrapped.state
     first, *rest = proof_tactics(theorem)
     branch = env.unwrapped.expand(root, first)
-    assert isinstance(branch, Success)
+    assert isinstance(branch.result, Success)
     assert env.unwrapped.state is root
     env.step("exact no_such_identifier_xyz")
     env.unwrapped.restore(branch.state)

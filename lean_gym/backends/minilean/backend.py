@@ -21,7 +21,7 @@ from lean_gym.backends.base import (
     TheoremStartError,
 )
 from lean_gym.backends.minilean.repl import MiniLeanRepl
-from lean_gym.backends.protocol import (
+from lean_gym.backends.repl_answers import (
     bare_error,
     is_unknown_proof_state,
     messages_of,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lean_gym.types import Goal, LeanError, Message, Position, ProofState, Success, TacticResult
+from lean_gym.types import Goal, LeanError, Message, ProofState, Success, TacticResult
 
 __all__ = [
     "UNKNOWN_PROOF_STATE",
@@ -122,7 +122,3 @@ def parse_axioms(messages: tuple[Message, ...], name: str | None = None) -> tupl
         if "does not depend on any axioms" in text:
             return ()
     return None
-
-
-def position(obj: Any) -> Position | None:
-    return Position.from_json(obj)
