@@ -31,7 +31,7 @@ __all__ = ["build_tiny_model", "tiny_corpus", "TINY_FORMAT_VERSION"]
 
 TINY_FORMAT_VERSION = 1
 _MARKER = "lean_gym_tiny.json"
-_VOCAB_SIZE = 1024
+_VOCAB_SIZE = 2048
 _EOS = "<|endoftext|>"
 _PAD = "<|pad|>"
 _IM_START = "<|im_start|>"
@@ -74,7 +74,9 @@ def tiny_corpus() -> list[str]:
     from lean_gym.tactic_text import split_tactics
     from lean_gym.types import Theorem
 
-    texts = [_LEAN_SYMBOLS, " ".join(_LEAN_SYMBOLS.split())]
+    # Each symbol often enough, alone and after a space, for BPE to merge its bytes.
+    symbols = _LEAN_SYMBOLS.split()
+    texts = ["\n".join(symbols + [" " + s for s in symbols])] * 64
     for row in _dataset_rows():
         statement = str(row.get("formal_statement", ""))
         proof = str(row.get("proof") or "")

@@ -23,6 +23,7 @@ import os
 import random
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
@@ -149,6 +150,11 @@ class OpenAIPolicy(ModelPolicy):
         self.max_prompts_per_request = max_prompts_per_request
         self.extra_body = dict(extra_body or {})
         self.requests = 0
+        # A server on this machine is reached directly, whatever proxy the environment names.
+        host = urllib.parse.urlsplit(self.base_url).hostname or ""
+        local = host in {"localhost", "127.0.0.1", "::1"} or host.startswith("127.")
+        handlers = [urllib.request.ProxyHandler({})] if local else []
+        self._opener = urllib.request.build_opener(*handlers)
 
     # ------------------------------------------------------------------------------- HTTP
 
@@ -171,7 +177,7 @@ class OpenAIPolicy(ModelPolicy):
             request = urllib.request.Request(url, data=data, method=method, headers=self._headers())
             self.requests += 1
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                with self._opener.open(request, timeout=self.timeout) as answer:
                     raw = answer.read()
             except urllib.error.HTTPError as exc:
                 last = PolicyServerError(

@@ -268,8 +268,15 @@ class WholeProofTemplate(PromptTemplate):
         return text
 
     def completion(self, tactics: Sequence[str]) -> str:
-        block = join_tactics(tactics)
-        return "\n".join(("  " + line) if line.strip() else "" for line in block.split("\n"))
+        return _indent_block(tactics)
+
+    def parse(self, completion: str) -> list[str]:
+        # A model continuing the file ends its code with a fence (and may go on in prose):
+        # only an answer that opens with a fence is a fenced block to unwrap.
+        text = _cut(completion, _END_MARKERS)
+        if not text.lstrip().startswith("```"):
+            text = _cut(text, self.stop)
+        return super().parse(text)
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,8 @@ def test_end_of_sequence_token_ends_samples(tiny_model_dir: Path, states: list[P
 
 
 def test_generation_time_is_bounded(tiny_model_dir: Path, states: list[ProofState]) -> None:
-    policy = TransformersPolicy(tiny_model_dir, max_new_tokens=1900, max_time=0.3)
-    policy._stop_criteria = None  # nothing but the clock and the token limit ends a sample
+    free = dataclasses.replace(get_template("leandojo"), stop=())  # no stop string ends it
+    policy = TransformersPolicy(tiny_model_dir, template=free, max_new_tokens=1900, max_time=0.3)
     started = time.monotonic()
     samples = policy.complete([policy.prompt(states[0])], 2)
     elapsed = time.monotonic() - started
