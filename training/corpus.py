@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lean_gym.data.trajectories import Trajectory, build_trajectory, iter_jsonl
+from lean_gym.data.trajectories import Trajectory, build_trajectories, iter_jsonl
 from lean_gym.types import Theorem
 
 __all__ = [
@@ -39,22 +39,17 @@ def replay_trajectories(
         backend: A backend name or instance (an instance is left open).
         timeout: Seconds per backend call.
     """
-    from lean_gym.backends import BackendError, make_backend
+    from lean_gym.backends import make_backend
 
     owned = isinstance(backend, str)
-    instance = make_backend(backend) if owned else backend
-    trajectories: list[Trajectory] = []
+    instance: Any = make_backend(backend) if owned else backend
     try:
-        for theorem in theorems:
-            if theorem.proof is None:
-                continue
-            try:
-                trajectories.append(build_trajectory(instance, theorem, timeout=timeout))  # type: ignore[arg-type]
-            except (BackendError, ValueError) as exc:
-                logger.warning("skipping %s: %s", theorem.name, exc)
+        trajectories, failures = build_trajectories(instance, theorems, timeout=timeout)
     finally:
         if owned:
-            instance.close()  # type: ignore[attr-defined]
+            instance.close()
+    for failure in failures:
+        logger.warning("skipping %s", failure)
     return trajectories
 
 
@@ -131,8 +126,9 @@ def with_sibling_branches(
     the preference pairs (a failed sibling is a rejected tactic). Trees and incomplete
     trajectories are passed through unchanged.
     """
-    from lean_gym.backends import BackendError, TheoremStartError, make_backend
+    from lean_gym.backends import make_backend
     from lean_gym.data.trajectories import TreeBuilder, backend_info
+    from lean_gym.errors import BackendError, TheoremStartError
     from lean_gym.types import Success
 
     owned = isinstance(backend, str)

@@ -41,7 +41,7 @@ from typing import Any
 from lean_gym.data.templates import PromptTemplate, get_template
 from lean_gym.data.trajectories import TreeBuilder, backend_info
 from lean_gym.tactic_text import join_tactics
-from lean_gym.types import Theorem
+from lean_gym.types import LeanError, Theorem
 
 __all__ = ["EpisodeRollout", "Episode", "feedback_text"]
 
@@ -222,10 +222,8 @@ class EpisodeRollout:
             episode.node = episode.builder.add_state(episode.node, action or " ", after)
             episode.tactics = list(after.tactics)
         else:
-            from lean_gym.data.trajectories import NodeError
-
             episode.builder.add_failure(
-                episode.node, action or " ", NodeError(str(error["kind"]), str(error["message"]))
+                episode.node, action or " ", LeanError(str(error["kind"]), str(error["message"]))
             )
         if terminated:
             verification = info.get("verification") or {}

@@ -111,8 +111,7 @@ class GRPOScriptArguments(ScriptArguments):
 
 
 def _root_rows(theorems: Sequence[Any], template: Any, backend: Any) -> list[dict[str, Any]]:
-    from lean_gym.backends import TheoremStartError
-    from lean_gym.data.trajectories import theorem_to_json
+    from lean_gym.errors import TheoremStartError
 
     rows = []
     for theorem in theorems:
@@ -125,7 +124,7 @@ def _root_rows(theorems: Sequence[Any], template: Any, backend: Any) -> list[dic
             {
                 "prompt": template.render(root.pp(), theorem, ()),
                 "theorem": theorem.name,
-                "theorem_json": json.dumps(theorem_to_json(theorem), ensure_ascii=False),
+                "theorem_json": json.dumps(theorem.to_json(), ensure_ascii=False),
                 "prefix": [],
             }
         )
@@ -133,13 +132,11 @@ def _root_rows(theorems: Sequence[Any], template: Any, backend: Any) -> list[dic
 
 
 def _state_rows(trajectories: Sequence[Any], template: Any) -> list[dict[str, Any]]:
-    from lean_gym.data.trajectories import theorem_to_json
-
     rows = []
     seen: set[tuple[str, str]] = set()
     for trajectory in trajectories:
         theorem = trajectory.theorem
-        theorem_json = json.dumps(theorem_to_json(theorem), ensure_ascii=False)
+        theorem_json = json.dumps(theorem.to_json(), ensure_ascii=False)
         for node in trajectory.nodes:
             if node.failed or node.is_solved or node.state is None:
                 continue

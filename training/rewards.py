@@ -7,8 +7,8 @@ and ``log_extra(column, values)``, and, in episode mode, the extra keys the roll
 returned. The columns they read:
 
 ==================  =================================================================
-``theorem_json``    the theorem, ``json.dumps(theorem_to_json(theorem))`` (the data
-                    layer's codec)
+``theorem_json``    the theorem, ``json.dumps(theorem.to_json())`` (the theorem's
+                    JSON codec)
 ``prefix``          the tactics from the theorem's root to the prompt's state (a list)
 ==================  =================================================================
 
@@ -44,7 +44,6 @@ from functools import lru_cache
 from typing import Any
 
 from lean_gym.data.templates import PromptTemplate, get_template
-from lean_gym.data.trajectories import theorem_from_json
 from lean_gym.integrity import check_proof_text
 from lean_gym.tactic_text import join_tactics, strip_comments_and_strings
 from lean_gym.types import LeanError, Success, Theorem
@@ -79,7 +78,7 @@ def completion_text(completion: Any) -> str:
 @lru_cache(maxsize=4096)
 def parse_theorem(theorem_json: str) -> Theorem:
     """The theorem of a ``theorem_json`` column entry (cached: a batch repeats each G times)."""
-    return theorem_from_json(json.loads(theorem_json))
+    return Theorem.from_json(json.loads(theorem_json))
 
 
 def _column(kwargs: dict[str, Any], name: str, n: int, reward: str) -> list[Any]:

@@ -106,15 +106,13 @@ class SFTScriptArguments(ScriptArguments):
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
+    from lean_gym.data.jsonl import parse_lines
+
     rows = []
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{number}: not JSON: {exc.msg}") from None
+        for number, row in parse_lines(handle):
+            if isinstance(row, ValueError):
+                raise ConfigError(f"{path}:{number}: {row}")
             if not isinstance(row, dict) or "prompt" not in row or "completion" not in row:
                 raise ConfigError(f"{path}:{number}: a row needs 'prompt' and 'completion'")
             rows.append(row)

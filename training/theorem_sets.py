@@ -14,7 +14,6 @@ space normalised) also occurs on the train side is dropped from the test side.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -109,10 +108,8 @@ def load_split(
 
 
 def write_theorems(theorems: Sequence[Theorem], path: str | os.PathLike[str]) -> Path:
-    """Writes theorems as miniF2F-style jsonl rows (``Theorem.to_row``); returns the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8") as handle:
-        for theorem in theorems:
-            handle.write(json.dumps(theorem.to_row(), ensure_ascii=False) + "\n")
-    return out
+    """Writes theorems as jsonl rows (``Theorem.to_json``, a valid dataset row); returns the path."""
+    from lean_gym.data.jsonl import write_rows
+
+    write_rows((theorem.to_json() for theorem in theorems), path)
+    return Path(path)

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from lean_gym.data.theorems import load_theorems
-from lean_gym.data.trajectories import theorem_to_json
 
 
 @pytest.fixture(scope="session")
@@ -69,4 +68,4 @@ def smoke_theorem(name: str):
 
 
 def theorem_json(theorem) -> str:
-    return json.dumps(theorem_to_json(theorem), ensure_ascii=False)
+    return json.dumps(theorem.to_json(), ensure_ascii=False)

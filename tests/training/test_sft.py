@@ -39,7 +39,7 @@ def test_rows_at_every_granularity(segmenter: str, template: str) -> None:
                               template=template)  # fmt: skip
     train, val = build_sft_rows(args)
     assert train and not val
-    assert all(row["splitter"] == segmenter for row in train)
+    assert all(row["segmenter"] == segmenter for row in train)
     if segmenter == "whole":
         assert all(row["start_depth"] == 0 for row in train)
         assert all(row["prompt"].startswith("theorem ") for row in train)

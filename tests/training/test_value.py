@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lean_gym.data.trajectories import TreeBuilder
+from lean_gym.data.trajectories import TreeBuilder, write_jsonl
 from lean_gym.types import Goal, LeanError, ProofState
 from tests.training.conftest import CONFIGS, smoke_theorem
 from training.value import ValueModel, ValueScriptArguments, build_value_rows, main
@@ -38,7 +38,7 @@ def test_labels_from_a_search_tree(tmp_path: Path) -> None:
     builder.add_failure(right, "exact hp", LeanError("error", "type mismatch"))
     builder.add_state(left, "exact hp", ProofState(theorem, ()))
     path = tmp_path / "tree.jsonl"
-    path.write_text(builder.build(backend="minilean").to_line() + "\n", encoding="utf-8")
+    write_jsonl([builder.build(backend="minilean")], path)
     rows = build_value_rows(ValueScriptArguments(trajectories=str(path), probe_branches=False,
                                                  positive_oversample=1, gamma=0.5))  # fmt: skip
     by_state = {r["state"].split("⊢ ")[-1]: r["value"] for r in rows}
