@@ -119,19 +119,27 @@ class LspBackend(BackendBase):
             )
         return self._client
 
-    def _elaborate(self, content: str, timeout: float) -> tuple[list[dict[str, Any]], bool]:
-        """Writes the scratch file, syncs it, returns (diagnostics, timed_out)."""
-        client = self._server()
-        (self.project / self._scratch).write_text(content, encoding="utf-8")
-        if self._scratch in getattr(client, "opened_files", {}):
-            client.update_file_content(self._scratch, content)
-        else:
-            client.open_file(self._scratch)
-        result = client.get_diagnostics(
-            self._scratch, inactivity_timeout=timeout, max_timeout=timeout
-        )
-        diagnostics = list(getattr(result, "diagnostics", result))
-        return diagnostics, bool(getattr(result, "timed_out", False))
+    def _elaborate(self, content: str, timeout: float) -> list[dict[str, Any]] | LeanError:
+        """Writes the scratch file and syncs it: the diagnostics, or the call's failure (the
+        server died: ``crash``; no diagnostics in time: ``timeout``) as a value."""
+        try:
+            client = self._server()
+            (self.project / self._scratch).write_text(content, encoding="utf-8")
+            if self._scratch in getattr(client, "opened_files", {}):
+                client.update_file_content(self._scratch, content)
+            else:
+                client.open_file(self._scratch)
+            result = client.get_diagnostics(
+                self._scratch, inactivity_timeout=timeout, max_timeout=timeout
+            )
+        except (BackendError, ImportError):
+            raise
+        except Exception as exc:  # leanclient raises plain exceptions when the server dies
+            self._drop_server()
+            return LeanError("crash", f"lake serve failed: {exc}")
+        if getattr(result, "timed_out", False):
+            return LeanError("timeout", f"no diagnostics within {timeout:g} s")
+        return list(getattr(result, "diagnostics", result))
 
     @staticmethod
     def _prefix(theorem: Theorem) -> tuple[str, int]:
@@ -149,15 +157,9 @@ class LspBackend(BackendBase):
         body = text.rstrip()
         axioms_line = offset + body.count("\n") + 2  # 1-based line of `#print axioms`
         content = f"{prefix}{body}\n#print axioms {theorem.name}\n"
-        try:
-            diagnostics, timed_out = self._elaborate(content, timeout)
-        except (BackendError, ImportError):
-            raise
-        except Exception as exc:  # leanclient raises plain exceptions when the server dies
-            self._drop_server()
-            return CheckOutput(error=LeanError("crash", f"lake serve failed: {exc}"))
-        if timed_out:
-            return CheckOutput(error=LeanError("timeout", f"no diagnostics within {timeout:g} s"))
+        diagnostics = self._elaborate(content, timeout)
+        if isinstance(diagnostics, LeanError):
+            return CheckOutput(error=diagnostics)
         messages: list[Message] = []
         axiom_messages: list[Message] = []
         for diagnostic in diagnostics:
@@ -173,15 +175,9 @@ class LspBackend(BackendBase):
         prefix, offset = self._prefix(theorem)
         content = f"{prefix}{theorem.formal_statement}\n  sorry\n"
         sorry_line = offset + 1  # 0-based line of `  sorry`
-        try:
-            diagnostics, timed_out = self._elaborate(content, timeout)
-        except (BackendError, ImportError):
-            raise
-        except Exception as exc:
-            self._drop_server()
-            raise TheoremStartError(theorem, LeanError("crash", str(exc))) from exc
-        if timed_out:
-            raise TheoremStartError(theorem, LeanError("timeout", f"no answer in {timeout:g} s"))
+        diagnostics = self._elaborate(content, timeout)
+        if isinstance(diagnostics, LeanError):
+            raise TheoremStartError(theorem, diagnostics)
         errors = [d for d in diagnostics if d.get("severity") == 1]
         if errors:
             message = "\n".join(str(d.get("message", "")) for d in errors)
@@ -206,15 +202,9 @@ class LspBackend(BackendBase):
         content = f"{head}{new}\n"
         new_lines = new.split("\n")
         last_line = first_line + len(new_lines) - 1
-        try:
-            diagnostics, timed_out = self._elaborate(content, timeout)
-        except (BackendError, ImportError):
-            raise
-        except Exception as exc:
-            self._drop_server()
-            return LeanError("crash", f"lake serve failed: {exc}")
-        if timed_out:
-            return LeanError("timeout", f"no diagnostics within {timeout:g} s")
+        diagnostics = self._elaborate(content, timeout)
+        if isinstance(diagnostics, LeanError):
+            return diagnostics
         decl_line = offset  # 0-based line of `theorem ... := by`
         errors = []
         for diagnostic in diagnostics:

@@ -535,15 +535,7 @@ class LeanEnv(gym.Env[str, str]):
         """
         return {
             "init": (self._init_args, self._init_kwargs),
-            "episode": (
-                self._theorem,
-                self._root,
-                self._state,
-                self._steps,
-                self._lean_calls,
-                self._last_error,
-                self._verification,
-            ),
+            "episode": {name: getattr(self, name) for name in _EPISODE_FIELDS},
             "np_random": self._np_random,
             "stats": self.stats,
         }
@@ -551,15 +543,8 @@ class LeanEnv(gym.Env[str, str]):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._init_args, self._init_kwargs = state["init"]
         self.__init__(*self._init_args, **self._init_kwargs)  # type: ignore[misc]
-        (
-            self._theorem,
-            self._root,
-            self._state,
-            self._steps,
-            self._lean_calls,
-            self._last_error,
-            self._verification,
-        ) = state["episode"]
+        for name, value in state["episode"].items():
+            setattr(self, name, value)
         self._np_random = state["np_random"]
         self.stats = state["stats"]
 
@@ -726,6 +711,17 @@ class LeanEnv(gym.Env[str, str]):
         keep = self.max_observation_length - len(TRUNCATION_MARKER)
         return text[:keep] + TRUNCATION_MARKER
 
+
+# What an episode is, beyond the constructor's arguments: pickled with the env.
+_EPISODE_FIELDS = (
+    "_theorem",
+    "_root",
+    "_state",
+    "_steps",
+    "_lean_calls",
+    "_last_error",
+    "_verification",
+)
 
 # Agents send the same short tactics over and over (``simp``, ``omega``, ``intro h``); the text
 # rules are a pure function of the text and the (frozen, hashable) policy, so their answers are

@@ -72,7 +72,7 @@ class LeanProofEnv(LeanEnv):
     error: ``{kind, message, pos}`` with Lean's position of it in the declaration, None when
     accepted), ``proof`` (the proof block checked), ``steps``, ``lean_calls`` (the check plus
     the step-by-step replay), ``observation_truncated``, ``verification``
-    (``{ok, reason, detail, axioms}``), ``messages`` (Lean's messages on the declaration,
+    (``{ok, reason, detail, axioms, messages}``), ``messages`` (Lean's messages on the declaration,
     ``{severity, pos, endPos, data}``), ``state_at_error`` (pp text of the state at the first
     failing tactic, or of the unsolved goals; None when accepted or rejected before Lean),
     ``valid_prefix`` (the tactics before it, newline-joined) and ``failed_tactic_index`` (-1
@@ -83,10 +83,16 @@ class LeanProofEnv(LeanEnv):
     As ``LeanStep-v0`` (``dataset``, ``backend``, ``backend_kwargs``, ``max_episode_steps``
     (1), ``step_penalty``, ``error_penalty``, ``reward_fn``, ``max_action_length`` (32768),
     ``max_observation_length``, ``tactic_timeout``, ``verify_timeout``, ``render_mode``,
-    ``integrity_policy``, ``error_in_observation``), plus:
+    ``integrity_policy``, ``error_in_observation``, ``max_lean_calls``), plus:
 
     * ``trace_errors`` (True): on a failed proof, replay its tactics to find the state at the
       first error. False saves those Lean calls (``state_at_error`` is then None).
+
+    Search API (unwrapped): ``expand(state, proof) -> Outcome`` checks ``proof`` as the rest of
+    the proof from ``state`` (from the root: the whole proof) without using up the episode's
+    action; the outcome carries the ``verification`` and, for a failed proof, the state at the
+    first error with the replay's ``trace``. ``LeanProofEnv.actions_for_proof(proof)`` is
+    ``[proof]``.
 
     ## Version History
 
