@@ -36,8 +36,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from trl import ScriptArguments
-
 from training.config import (
     ConfigError,
     check_device_flags,
@@ -46,6 +44,7 @@ from training.config import (
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
+from training.stage_args import StageArguments
 
 __all__ = ["GRPOScriptArguments", "MODES", "build_dataset", "train_grpo", "main"]
 
@@ -56,23 +55,12 @@ DEFAULT_REWARDS = {"proof": ["proof"], "segment": ["segment"], "episode": ["epis
 
 
 @dataclass
-class GRPOScriptArguments(ScriptArguments):
-    """What GRPO trains on and how it is rewarded (the trainer's settings are ``GRPOConfig``'s).
+class GRPOScriptArguments(StageArguments):
+    """What GRPO trains on and how it is rewarded (the trainer's settings are ``GRPOConfig``'s;
+    the shared fields are :class:`~training.stage_args.StageArguments`').
 
     Attributes:
-        stage: Always ``grpo``.
         mode: ``proof``, ``segment`` or ``episode``.
-        theorems: The theorem set (shipped name or jsonl); its train side is read.
-        theorems_split: ``train`` (default) or ``all``.
-        test_fraction: Share of families held out when the dataset has no ``split`` field.
-        split_seed: Seed of that family split.
-        limit: At most this many theorems.
-        trajectories: Segment mode: trajectory / search-tree jsonl files or directories whose
-            states are the prompts (default: replays of the theorems' known proofs).
-        template: The prompt template (``whole-proof`` suits ``proof`` mode; ``episode`` needs a
-            state template such as ``leandojo``).
-        backend: The backend of the rewards and the episodes (``minilean``, ``repl``,
-            ``kimina``...).
         reward_workers: Backends in the reward pool.
         reward_timeout: Seconds per Lean call of a reward (past it, the sample gets 0).
         rewards: Reward names (``proof``, ``segment``, ``format``, ``episode``); default: the
@@ -81,22 +69,15 @@ class GRPOScriptArguments(ScriptArguments):
         valid_credit: Segment reward for a segment that runs but closes no goal.
         max_turns: Episode mode: segments per episode.
         max_turn_tokens: Episode mode: tokens per segment.
-        max_prompts: At most this many prompts (states) in the dataset.
-        model_seed: Seed of the tiny model when ``model_name_or_path`` is ``tiny``.
+        max_prompts: At most this many prompts (drawn with ``split_seed``).
+
+    In segment mode the prompts are the states of ``trajectories`` (search trees, episode
+    records) or of the replayed proofs of ``theorems``; ``whole-proof`` suits ``proof`` mode and
+    ``episode`` mode needs a state template such as ``leandojo``.
     """
 
     stage: str = field(default="grpo", metadata={"help": "always 'grpo'"})
     mode: str = field(default="segment", metadata={"help": "proof, segment or episode"})
-    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
-    theorems_split: str = field(default="train", metadata={"help": "train or all"})
-    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
-    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
-    limit: int | None = field(default=None, metadata={"help": "at most N theorems"})
-    trajectories: str | None = field(
-        default=None, metadata={"help": "segment mode: trajectory/tree files for the states"}
-    )
-    template: str = field(default="leandojo", metadata={"help": "prompt template"})
-    backend: str = field(default="minilean", metadata={"help": "backend of rewards/episodes"})
     reward_workers: int = field(default=1, metadata={"help": "backends in the reward pool"})
     reward_timeout: float = field(default=30.0, metadata={"help": "seconds per Lean call"})
     rewards: list[str] = field(
@@ -107,7 +88,8 @@ class GRPOScriptArguments(ScriptArguments):
     max_turns: int = field(default=8, metadata={"help": "episode: segments per episode"})
     max_turn_tokens: int = field(default=64, metadata={"help": "episode: tokens per segment"})
     max_prompts: int | None = field(default=None, metadata={"help": "at most N prompts"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
+
+    expected_stage = "grpo"
 
 
 def _root_rows(theorems: Sequence[Any], template: Any, backend: Any) -> list[dict[str, Any]]:
@@ -165,8 +147,6 @@ def build_dataset(args: GRPOScriptArguments) -> list[dict[str, Any]]:
     """
     from lean_gym.backends import make_backend
     from lean_gym.data.templates import get_template
-    from training.corpus import read_trajectories, replay_trajectories
-    from training.theorem_sets import load_split
 
     if args.mode not in MODES:
         raise ConfigError(f"mode must be one of {MODES}, got {args.mode!r}")
@@ -177,31 +157,12 @@ def build_dataset(args: GRPOScriptArguments) -> list[dict[str, Any]]:
     if args.mode == "episode" and template.name == "whole-proof":
         raise ConfigError("episode mode needs a state template (leandojo, bfs-prover, ...)")
 
-    def theorems() -> list[Any]:
-        try:
-            return load_split(
-                args.theorems,
-                args.theorems_split,
-                test_fraction=args.test_fraction,
-                seed=args.split_seed,
-                limit=args.limit,
-            )
-        except (ValueError, FileNotFoundError) as exc:
-            raise ConfigError(f"theorems: {exc}") from None
-
     if args.mode == "segment":
-        if args.trajectories:
-            try:
-                trajectories = read_trajectories(args.trajectories)
-            except FileNotFoundError as exc:
-                raise ConfigError(str(exc)) from None
-        else:
-            trajectories = replay_trajectories(theorems(), args.backend)
-        rows = _state_rows(trajectories, template)
+        rows = _state_rows(args.load_trajectories(), template)
     else:
         backend = make_backend(args.backend)
         try:
-            rows = _root_rows(theorems(), template, backend)
+            rows = _root_rows(args.load_train_theorems(), template, backend)
         finally:
             backend.close()
     if args.max_prompts is not None and len(rows) > args.max_prompts:
@@ -239,6 +200,7 @@ def train_grpo(
 
     check_device_flags(training_args)
     _check_batch(training_args)
+    script_args.setup()
     began = time.perf_counter()
     rows = build_dataset(script_args)
     names = list(script_args.rewards) or DEFAULT_REWARDS[script_args.mode]

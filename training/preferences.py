@@ -23,8 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from trl import ScriptArguments
-
 from training.config import (
     ConfigError,
     check_device_flags,
@@ -33,6 +31,7 @@ from training.config import (
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
+from training.stage_args import StageArguments
 
 __all__ = ["DPOScriptArguments", "preference_pairs", "build_pairs", "train_dpo", "main"]
 
@@ -101,38 +100,23 @@ def preference_pairs(
 
 
 @dataclass
-class DPOScriptArguments(ScriptArguments):
-    """Where the preference pairs come from (the trainer's settings are ``DPOConfig``'s).
+class DPOScriptArguments(StageArguments):
+    """Where the preference pairs come from (the trainer's settings are ``DPOConfig``'s; the
+    shared fields are :class:`~training.stage_args.StageArguments`'). Without
+    ``trajectories``, the replayed proofs of ``theorems`` are probed for failed siblings.
 
     Attributes:
-        stage: Always ``dpo``.
-        theorems: Theorem set whose known proofs are replayed and probed (no ``trajectories``).
-        theorems_split: ``train`` (default) or ``all``.
-        test_fraction: Share of families held out when the dataset has no ``split`` field.
-        split_seed: Seed of that family split.
-        limit: At most this many theorems.
-        trajectories: Search-tree jsonl files or directories (comma separated).
-        backend: The backend of the replays and probes.
-        template: The prompt template.
         max_pairs_per_state: Rejected siblings per (state, chosen tactic).
         include_dead_ends: Also reject siblings that reach dead ends.
         max_pairs: At most this many pairs.
-        model_seed: Seed of the tiny model when ``model_name_or_path`` is ``tiny``.
     """
 
     stage: str = field(default="dpo", metadata={"help": "always 'dpo'"})
-    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
-    theorems_split: str = field(default="train", metadata={"help": "train or all"})
-    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
-    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
-    limit: int | None = field(default=None, metadata={"help": "at most N theorems"})
-    trajectories: str | None = field(default=None, metadata={"help": "search-tree files"})
-    backend: str = field(default="minilean", metadata={"help": "backend of replays/probes"})
-    template: str = field(default="leandojo", metadata={"help": "prompt template"})
     max_pairs_per_state: int = field(default=4, metadata={"help": "rejected per state"})
     include_dead_ends: bool = field(default=False, metadata={"help": "reject dead ends too"})
     max_pairs: int | None = field(default=None, metadata={"help": "at most N pairs"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
+
+    expected_stage = "dpo"
 
 
 def build_pairs(args: DPOScriptArguments) -> list[dict[str, Any]]:
@@ -141,26 +125,11 @@ def build_pairs(args: DPOScriptArguments) -> list[dict[str, Any]]:
     Raises:
         ConfigError: When no pair can be built (no tree has a failed sibling on a proof path).
     """
-    from training.corpus import read_trajectories, replay_trajectories, with_sibling_branches
-    from training.theorem_sets import load_split
+    from training.corpus import with_sibling_branches
 
-    if args.trajectories:
-        try:
-            trees = read_trajectories(args.trajectories)
-        except FileNotFoundError as exc:
-            raise ConfigError(str(exc)) from None
-    else:
-        try:
-            theorems = load_split(
-                args.theorems,
-                args.theorems_split,
-                test_fraction=args.test_fraction,
-                seed=args.split_seed,
-                limit=args.limit,
-            )
-        except (ValueError, FileNotFoundError) as exc:
-            raise ConfigError(f"theorems: {exc}") from None
-        trees = with_sibling_branches(replay_trajectories(theorems, args.backend), args.backend)
+    trees = args.load_trajectories()
+    if not args.trajectories:
+        trees = with_sibling_branches(trees, args.backend)
     try:
         pairs = preference_pairs(
             trees,
@@ -184,6 +153,7 @@ def train_dpo(script_args: DPOScriptArguments, training_args: Any, model_args: A
     from trl import DPOTrainer, get_peft_config
 
     check_device_flags(training_args)
+    script_args.setup()
     began = time.perf_counter()
     pairs = build_pairs(script_args)
     model_path = resolve_model(

@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trl import ScriptArguments
-
 from training.config import (
     ConfigError,
     check_device_flags,
@@ -41,6 +39,7 @@ from training.config import (
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
+from training.stage_args import StageArguments
 
 __all__ = ["SFTScriptArguments", "build_sft_rows", "train_sft", "main"]
 
@@ -48,53 +47,26 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class SFTScriptArguments(ScriptArguments):
-    """Where the SFT rows come from (the trainer's own settings are ``SFTConfig``'s).
+class SFTScriptArguments(StageArguments):
+    """Where the SFT rows come from (the trainer's own settings are ``SFTConfig``'s; the shared
+    fields are :class:`~training.stage_args.StageArguments`').
 
     Attributes:
-        stage: Always ``sft`` (what ``lean-gym train`` dispatches on).
-        theorems: A theorem set (shipped name or jsonl) whose known proofs are replayed.
-        theorems_split: Which side of ``theorems`` to read: ``train`` (default), ``all``.
-        test_fraction: Share of families held out when the dataset has no ``split`` field.
-        split_seed: Seed of that family split.
-        limit: At most this many theorems.
-        trajectories: Trajectory / search-tree jsonl files or directories (comma separated).
         segmenter: ``goal-change``, ``fixed``, ``step`` or ``whole``.
         max_len: Longest goal-change segment.
         k: Tactics per segment of the ``fixed`` segmenter.
-        template: The prompt template (``leandojo``, ``bfs-prover``, ``whole-proof``, ...).
-        backend: The backend that replays the proofs.
         val_fraction: Share of theorems whose rows go to evaluation (0: none).
         token_budget: Train on this many tokens (prompt + completion) instead of
             ``num_train_epochs``: the equal-compute setting of the granularity comparison.
         merge_lora: Merge a LoRA adapter into the saved model.
-        model_seed: Seed of the tiny model when ``model_name_or_path`` is ``tiny``.
     """
 
     stage: str = field(default="sft", metadata={"help": "always 'sft'"})
-    theorems: str = field(
-        default="minilean-bench",
-        metadata={"help": "theorem set whose known proofs are replayed (shipped name or jsonl)"},
-    )
-    theorems_split: str = field(
-        default="train", metadata={"help": "side of the theorem set to read: train or all"}
-    )
-    test_fraction: float = field(
-        default=0.2, metadata={"help": "share of families held out when rows carry no split"}
-    )
-    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
-    limit: int | None = field(default=None, metadata={"help": "at most N theorems"})
-    trajectories: str | None = field(
-        default=None,
-        metadata={"help": "trajectory/search-tree jsonl files or directories, comma separated"},
-    )
     segmenter: str = field(
         default="goal-change", metadata={"help": "goal-change, fixed, step or whole"}
     )
     max_len: int = field(default=8, metadata={"help": "goal-change: longest segment"})
     k: int = field(default=2, metadata={"help": "fixed: tactics per segment"})
-    template: str = field(default="leandojo", metadata={"help": "prompt template name"})
-    backend: str = field(default="minilean", metadata={"help": "backend that replays proofs"})
     val_fraction: float = field(
         default=0.0, metadata={"help": "share of theorems whose rows are held out for eval"}
     )
@@ -102,7 +74,8 @@ class SFTScriptArguments(ScriptArguments):
         default=None, metadata={"help": "train on this many tokens instead of num_train_epochs"}
     )
     merge_lora: bool = field(default=True, metadata={"help": "merge LoRA into the saved model"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
+
+    expected_stage = "sft"
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
@@ -127,8 +100,6 @@ def build_sft_rows(args: SFTScriptArguments) -> tuple[list[dict[str, Any]], list
     """
     from lean_gym.data.cli import validation_path
     from lean_gym.data.segments import dedup_rows, make_segmenter, segment_rows, split_by_theorem
-    from training.corpus import read_trajectories, replay_trajectories
-    from training.theorem_sets import load_split
 
     if args.dataset_name:
         path = Path(args.dataset_name)
@@ -158,23 +129,7 @@ def build_sft_rows(args: SFTScriptArguments) -> tuple[list[dict[str, Any]], list
         segmenter = make_segmenter(args.segmenter, **options)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    if args.trajectories:
-        try:
-            trajectories = read_trajectories(args.trajectories)
-        except FileNotFoundError as exc:
-            raise ConfigError(str(exc)) from None
-    else:
-        try:
-            theorems = load_split(
-                args.theorems,
-                args.theorems_split,
-                test_fraction=args.test_fraction,
-                seed=args.split_seed,
-                limit=args.limit,
-            )
-        except (ValueError, FileNotFoundError) as exc:
-            raise ConfigError(f"theorems: {exc}") from None
-        trajectories = replay_trajectories(theorems, args.backend)
+    trajectories = args.load_trajectories()
     try:
         rows = dedup_rows(segment_rows(trajectories, segmenter, args.template))
     except ValueError as exc:
@@ -198,6 +153,7 @@ def train_sft(script_args: SFTScriptArguments, training_args: Any, model_args: A
     from trl import SFTTrainer, get_peft_config
 
     check_device_flags(training_args)
+    script_args.setup()
     began = time.perf_counter()
     train_rows, eval_rows = build_sft_rows(script_args)
     model_path = resolve_model(

@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trl import ScriptArguments
-
 from training.config import (
     ConfigError,
     check_device_flags,
@@ -42,6 +40,7 @@ from training.config import (
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
+from training.stage_args import StageArguments
 
 __all__ = ["ValueScriptArguments", "build_value_rows", "train_value", "ValueModel", "main"]
 
@@ -49,72 +48,39 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class ValueScriptArguments(ScriptArguments):
-    """Where the value labels come from (the trainer's settings are ``TrainingArguments``').
+class ValueScriptArguments(StageArguments):
+    """Where the value labels come from (the trainer's settings are ``TrainingArguments``'; the
+    shared fields are :class:`~training.stage_args.StageArguments`').
 
     Attributes:
-        stage: Always ``value``.
-        theorems: Theorem set whose known proofs are replayed (when ``trajectories`` is unset).
-        theorems_split: ``train`` (default) or ``all``.
-        test_fraction: Share of families held out when the dataset has no ``split`` field.
-        split_seed: Seed of that family split and of the oversampling shuffle.
-        limit: At most this many theorems.
-        trajectories: Search-tree / trajectory jsonl files or directories (comma separated).
         probe_branches: Grow replayed proofs into one-step trees for negatives (see
             :func:`training.corpus.with_sibling_branches`).
-        backend: The backend of the replays and probes.
         gamma: The discount of the labels.
         positive_oversample: Copies of every state with a positive label (CoProver: 3).
         max_length: Longest state, in tokens.
-        model_seed: Seed of the tiny model when ``model_name_or_path`` is ``tiny``.
     """
 
     stage: str = field(default="value", metadata={"help": "always 'value'"})
-    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
-    theorems_split: str = field(default="train", metadata={"help": "train or all"})
-    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
-    split_seed: int = field(default=0, metadata={"help": "seed of the split and shuffle"})
-    limit: int | None = field(default=None, metadata={"help": "at most N theorems"})
-    trajectories: str | None = field(
-        default=None, metadata={"help": "search-tree/trajectory files or directories"}
-    )
     probe_branches: bool = field(
         default=True, metadata={"help": "grow replays into one-step trees for negatives"}
     )
-    backend: str = field(default="minilean", metadata={"help": "backend of replays/probes"})
     gamma: float = field(default=0.95, metadata={"help": "discount of the gamma**d labels"})
     positive_oversample: int = field(default=3, metadata={"help": "copies of positive states"})
     max_length: int = field(default=512, metadata={"help": "longest state in tokens"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
+
+    expected_stage = "value"
 
 
 def build_value_rows(args: ValueScriptArguments) -> list[dict[str, Any]]:
     """``{"state", "value", "depth_to_end", "theorem"}`` rows, positives oversampled, shuffled."""
     from lean_gym.data.values import value_rows
-    from training.corpus import read_trajectories, replay_trajectories, with_sibling_branches
-    from training.theorem_sets import load_split
+    from training.corpus import with_sibling_branches
 
     if not 0.0 < args.gamma <= 1.0:
         raise ConfigError(f"gamma must be in (0, 1], got {args.gamma}")
     if args.positive_oversample < 1:
         raise ConfigError("positive_oversample must be >= 1")
-    if args.trajectories:
-        try:
-            trajectories = read_trajectories(args.trajectories)
-        except FileNotFoundError as exc:
-            raise ConfigError(str(exc)) from None
-    else:
-        try:
-            theorems = load_split(
-                args.theorems,
-                args.theorems_split,
-                test_fraction=args.test_fraction,
-                seed=args.split_seed,
-                limit=args.limit,
-            )
-        except (ValueError, FileNotFoundError) as exc:
-            raise ConfigError(f"theorems: {exc}") from None
-        trajectories = replay_trajectories(theorems, args.backend)
+    trajectories = args.load_trajectories()
     if args.probe_branches:
         trajectories = with_sibling_branches(trajectories, args.backend)
     rows = value_rows(trajectories, args.gamma)
@@ -140,6 +106,7 @@ def train_value(
     )
 
     check_device_flags(training_args)
+    script_args.setup()
     began = time.perf_counter()
     rows = build_value_rows(script_args)
     model_path = resolve_model(

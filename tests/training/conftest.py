@@ -15,6 +15,13 @@ import pytest
 from lean_gym.data.theorems import load_theorems
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread() -> None:
+    """The tiny model trains many times faster on one thread on a busy machine."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("trl")
