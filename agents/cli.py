@@ -70,9 +70,8 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
 
 
 def _cmd_eval(namespace: argparse.Namespace) -> int:
-    from lean_gym.cli_args import dataclass_from_namespace
-
     from agents.evaluate import EvalArgs, WorkerSetupError, evaluate
+    from lean_gym.cli_args import dataclass_from_namespace
 
     args = dataclass_from_namespace(EvalArgs, namespace)
     try:
@@ -92,9 +91,8 @@ def _cmd_eval(namespace: argparse.Namespace) -> int:
 
 
 def _cmd_compare(namespace: argparse.Namespace) -> int:
-    from lean_gym.cli_args import dataclass_from_namespace
-
     from agents.evaluate import CompareArgs, WorkerSetupError, compare
+    from lean_gym.cli_args import dataclass_from_namespace
 
     args = dataclass_from_namespace(CompareArgs, namespace)
     try:
@@ -114,9 +112,8 @@ def _cmd_compare(namespace: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Adds the agents' subcommands (``eval``, ``compare``) to ``lean-gym``."""
-    from lean_gym.cli_args import add_dataclass_arguments
-
     from agents.evaluate import CompareArgs, EvalArgs
+    from lean_gym.cli_args import add_dataclass_arguments
 
     evaluate_parser = subparsers.add_parser(
         "eval", help=_EVAL_HELP, description=_EVAL_HELP.capitalize() + "."

@@ -326,6 +326,8 @@ class EvalWorker:
             },
             proof=result.proof,
             reason=result.reason,
+            policy_states=result.policy_states,
+            policy_failures=result.policy_failures,
         )
         if result.solved and result.proof is not None:
             verification = self.backend.verify(theorem, result.proof)
@@ -446,7 +448,13 @@ def _validate(args: EvalArgs) -> Any:
     parse_kwargs(args.policy_args, "--policy-args")
     parse_kwargs(args.search_args, "--search-args")
     from agents.executors import EXECUTORS
+    from lean_gym.backends import make_backend
+    from lean_gym.errors import LeanGymError
 
+    try:  # cheap for every backend (processes start on first use): fail before writing
+        make_backend(args.backend).close()
+    except (ValueError, LeanGymError) as exc:
+        raise EvalArgsError(f"--backend {args.backend}: {exc}") from None
     if args.executor not in EXECUTORS:
         raise EvalArgsError(
             f"unknown --executor {args.executor!r}; known: {', '.join(sorted(EXECUTORS))}"
@@ -541,9 +549,17 @@ def _progress(total: int, initial_solved: int, theorems: int, enabled: bool) -> 
     return bar
 
 
-def write_summary(out: Path, theorems: int, *, title: str, complete: bool) -> dict[str, Any]:
-    """Writes ``summary.json`` and ``summary.md`` from the folder's rows; returns the summary."""
-    rows = read_results(out / "results.jsonl")
+def write_summary(
+    out: Path, theorems: int, *, title: str, complete: bool, attempts: int | None = None
+) -> dict[str, Any]:
+    """Writes ``summary.json`` and ``summary.md`` from the folder's rows of the first
+    ``theorems`` theorems and ``attempts`` attempts (a rerun may have narrowed ``--limit`` or
+    ``--attempts``); returns the summary."""
+    rows = [
+        row
+        for row in read_results(out / "results.jsonl")
+        if int(row["index"]) < theorems and (attempts is None or int(row["attempt"]) < attempts)
+    ]
     summary = summarize(rows, theorems=theorems)
     summary["complete"] = complete
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -615,7 +631,9 @@ def evaluate(args: EvalArgs) -> EvalReport:
             if bar is not None:
                 bar.close()
     complete = not interrupted and ran == pending
-    summary = write_summary(out, len(theorems), title=title, complete=complete)
+    summary = write_summary(
+        out, len(theorems), title=title, complete=complete, attempts=args.attempts
+    )
     return EvalReport(out, summary, interrupted, ran, len(done))
 
 

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["plot_solved_vs_lean_calls", "MATPLOTLIB_HINT"]
+__all__ = ["plot_solved_vs_lean_calls", "pyplot", "MATPLOTLIB_HINT"]
 
 MATPLOTLIB_HINT = "plots need matplotlib: pip install 'lean-gym[plots]'"
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (raises ImportError with an install hint)."""
     try:
         import matplotlib
     except ImportError as exc:
@@ -31,7 +32,7 @@ def plot_solved_vs_lean_calls(
     Raises:
         ImportError: Without matplotlib (with an install hint).
     """
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 4))
     largest = 1
     for label, rows in runs.items():

@@ -64,8 +64,9 @@ class Budget:
     Attributes:
         expansions: Nodes expanded (one policy proposal for a state, and its candidates run).
         lean_calls: Lean calls (each tactic of a segment is one; a whole-proof check is one).
-        policy_calls: Policy proposals, one per state proposed for (a batch of ``n`` states
-            counts ``n``).
+        policy_calls: Policy calls: model calls, each ``propose`` (one state) or
+            ``propose_batch`` (several, e.g. the lockstep greedy steps of goal-aware rollouts)
+            counting one.
         tokens: Generated tokens of the candidates used.
         wall_seconds: Wall-clock seconds.
     """
@@ -188,7 +189,8 @@ class SearchResult:
         proof: The tactics from the root to that state, newline-joined; None when unsolved.
         expansions: Nodes expanded.
         lean_calls: Lean calls made (every ``expand`` tactic; a whole-proof check is one).
-        policy_calls: States the policy proposed for.
+        policy_calls: Policy (model) calls; a batch counts one.
+        policy_states: States the policy proposed for (a batch of ``n`` counts ``n``).
         unique_states: Distinct states (by ``ProofState.key()``) reached, the root included.
         tokens: Generated tokens of the candidates used.
         time_policy: Seconds in the policy (and value function).
@@ -207,6 +209,7 @@ class SearchResult:
     expansions: int = 0
     lean_calls: int = 0
     policy_calls: int = 0
+    policy_states: int = 0
     unique_states: int = 0
     tokens: int = 0
     time_policy: float = 0.0
@@ -225,6 +228,7 @@ class SearchResult:
             "expansions": self.expansions,
             "lean_calls": self.lean_calls,
             "policy_calls": self.policy_calls,
+            "policy_states": self.policy_states,
             "unique_states": self.unique_states,
             "tokens": self.tokens,
             "time": {
@@ -251,6 +255,7 @@ class SearchResult:
             expansions=int(obj.get("expansions", 0)),
             lean_calls=int(obj.get("lean_calls", 0)),
             policy_calls=int(obj.get("policy_calls", 0)),
+            policy_states=int(obj.get("policy_states", 0)),
             unique_states=int(obj.get("unique_states", 0)),
             tokens=int(obj.get("tokens", 0)),
             time_policy=float(time.get("policy", 0.0)),

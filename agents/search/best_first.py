@@ -106,14 +106,15 @@ class BestFirstSearch(TreeSearch):
                     node.failures += 1
                     heapq.heappush(frontier, node)
                 continue
-            for candidate in sorted(proposals[0], key=lambda c: -c.logprob):
-                transition = ctx.apply(node.state, node.tree_node, candidate.text)
+            ordered = sorted(proposals[0], key=lambda c: -c.logprob)
+            for transition in ctx.apply_candidates(node.state, node.tree_node, ordered):
                 if transition.stopped is not None:
                     return transition.stopped
                 if transition.solved:
                     assert transition.state is not None
                     return transition.state
                 if transition.state is not None and transition.new:
-                    cum = node.cum_logprob + self.edge(candidate) + transition.logprob
-                    push(transition.state, transition.node, node.depth + 1, cum)
+                    assert transition.candidate is not None
+                    edge = self.edge(transition.candidate) + transition.logprob
+                    push(transition.state, transition.node, node.depth + 1, node.cum_logprob + edge)
         return "exhausted"

@@ -6,11 +6,14 @@ An algorithm subclasses :class:`TreeSearch` and writes :meth:`TreeSearch.run`, w
 
 * ``ctx.blocked()``: the budget reason that forbids another expansion, or None;
 * ``ctx.begin_expansion(node)``: counts an expansion (and records its order in the tree);
-* ``ctx.propose(states, k)``: the policy's candidates (None when the policy failed: raised,
-  timed out or returned garbage; that expansion is lost, the search goes on);
-* ``ctx.apply(state, node, action)``: runs an action through the env's ``expand`` on the
-  state's handle (no replay), records it in the tree and tells whether the state is new
-  (:meth:`ProofState.key` dedup) or solves the theorem;
+* ``ctx.propose(states, k)``: the policy's candidates, one model call however many states
+  (None when the policy failed: raised, timed out or returned garbage; that expansion is lost,
+  the search goes on);
+* ``ctx.apply_candidates(state, node, candidates)``: runs them in order through the env's
+  ``expand`` on the state's handle (no replay), recording each in the tree and telling whether
+  its state is new (:meth:`ProofState.key` dedup) or solves the theorem, stopping at a proof;
+  then the context's expansion hooks run on the children (goal-aware rollout is one);
+* ``ctx.apply(state, node, action)``: one action, without the hooks;
 * ``ctx.value(fn, state)``: a value estimate, timed as model time, cached per state key.
 
 ``run`` returns the solved state or a stop reason; :meth:`TreeSearch.search` turns that into a
@@ -39,8 +42,8 @@ __all__ = ["SearchContext", "Transition", "TreeSearch", "GRANULARITIES", "env_cl
 
 GRANULARITIES = ("step", "segment", "proof")
 
-# A hook run on every successful transition (goal-aware rollout extends actions with it).
-TransitionHook = Callable[["SearchContext", "Transition"], "Transition"]
+# A hook run on the children of every expansion (goal-aware rollout extends them with it).
+ExpansionHook = Callable[["SearchContext", "list[Transition]"], "list[Transition]"]
 
 
 def env_class(granularity: str) -> type[LeanEnv]:
@@ -81,6 +84,8 @@ class Transition:
         parent_goals: The number of goals of the state the action was applied to.
         prefix: For a failed multi-tactic action: the state after its valid prefix (None when
             its first tactic failed); ``node`` is then that state's tree node.
+        candidate: The policy's candidate this transition applied (set by
+            :meth:`SearchContext.apply_candidates`).
     """
 
     state: ProofState | None
@@ -93,6 +98,7 @@ class Transition:
     logprob: float = 0.0
     parent_goals: int = 0
     prefix: ProofState | None = None
+    candidate: Candidate | None = None
 
 
 class SearchContext:
@@ -130,12 +136,13 @@ class SearchContext:
         self.search_name = search_name
         self.expansions = 0
         self.policy_calls = 0
+        self.policy_states = 0
         self.policy_failures = 0
         self.tokens = 0
         self.time_policy = 0.0
         self.time_lean = 0.0
         self.last_failure: PolicyFailure | None = None
-        self.hooks: list[TransitionHook] = []
+        self.hooks: list[ExpansionHook] = []
         self._guard = PolicyGuard(policy_timeout)
         self._deadline = (
             None if budget.wall_seconds is None else self.started + float(budget.wall_seconds)
@@ -146,7 +153,12 @@ class SearchContext:
             env_or_backend, granularity, env_kwargs or {}
         )
         began = time.perf_counter()
-        self.env.reset(options={"theorem": theorem.name})
+        try:
+            self.env.reset(options={"theorem": theorem.name})
+        except BaseException:  # TheoremStartError above all: close what was built for it
+            if self._owns_env:
+                self.env.close()
+            raise
         self.time_lean += time.perf_counter() - began
         self._calls_at_start = self.env.lean_calls
         self._saved_max_calls = self.env.max_lean_calls
@@ -167,9 +179,10 @@ class SearchContext:
         env = getattr(target, "unwrapped", target)
         if isinstance(env, LeanEnv):
             chosen = granularity or _granularity_of(env)
-            knows_theorem = env._theorem_index.get(self.theorem.name) is not None and (
-                env.theorem_by_name(self.theorem.name) == self.theorem
-            )
+            try:
+                knows_theorem = env.theorem_by_name(self.theorem.name) == self.theorem
+            except ValueError:
+                knows_theorem = False
             if _granularity_of(env) == chosen and knows_theorem:
                 return env, False, chosen
             kwargs = {
@@ -207,10 +220,10 @@ class SearchContext:
             return "budget:wall_seconds"
         return None
 
-    def policy_blocked(self, states: int = 1) -> str | None:
-        """The budget reason that forbids proposing for ``states`` more states, or None."""
+    def policy_blocked(self) -> str | None:
+        """The budget reason that forbids another policy call, or None."""
         budget = self.budget
-        if budget.policy_calls is not None and self.policy_calls + states > budget.policy_calls:
+        if budget.policy_calls is not None and self.policy_calls >= budget.policy_calls:
             return "budget:policy_calls"
         if budget.tokens is not None and self.tokens >= budget.tokens:
             return "budget:tokens"
@@ -235,10 +248,12 @@ class SearchContext:
     def propose(self, states: Sequence[ProofState], k: int) -> list[list[Candidate]] | None:
         """The policy's candidates for ``states`` (one list each), or None when it failed.
 
-        Counts ``len(states)`` policy calls; drops candidates whose tokens would cross the
-        token budget. The caller checks :meth:`policy_blocked` first.
+        Counts one policy call (``propose`` for one state, ``propose_batch`` for several: one
+        model call either way) and ``len(states)`` proposed states; drops candidates whose
+        tokens would cross the token budget. The caller checks :meth:`policy_blocked` first.
         """
-        self.policy_calls += len(states)
+        self.policy_calls += 1
+        self.policy_states += len(states)
         began = time.perf_counter()
         if len(states) == 1:
             ok, value = self._guard.call(
@@ -290,7 +305,26 @@ class SearchContext:
         self._values[key] = estimate
         return estimate
 
-    def apply(self, state: ProofState, node: int, action: str, *, hooks: bool = True) -> Transition:
+    def apply_candidates(
+        self, state: ProofState, node: int, candidates: Sequence[Candidate]
+    ) -> list[Transition]:
+        """Applies ``candidates`` to ``state`` in order and runs the expansion hooks.
+
+        Stops after the first transition that solves the theorem or hits the budget (it is the
+        last of the list); otherwise the hooks (goal-aware rollout) may extend the children.
+        """
+        out: list[Transition] = []
+        for candidate in candidates:
+            transition = self.apply(state, node, candidate.text)
+            transition.candidate = candidate
+            out.append(transition)
+            if transition.stopped is not None or transition.solved:
+                return out
+        for hook in self.hooks:
+            out = hook(self, out)
+        return out
+
+    def apply(self, state: ProofState, node: int, action: str) -> Transition:
         """Runs ``action`` on ``state`` (tree node ``node``) through the env's ``expand``."""
         blocked = self.lean_blocked()
         if blocked is not None:
@@ -303,9 +337,6 @@ class SearchContext:
         self.time_lean += time.perf_counter() - began
         transition = self._record(state, node, action, outcome)
         transition.parent_goals = state.num_goals
-        if hooks and transition.state is not None and not transition.solved:
-            for hook in self.hooks:
-                transition = hook(self, transition)
         return transition
 
     def _record(self, parent: ProofState, node: int, action: str, outcome: Outcome) -> Transition:
@@ -353,12 +384,13 @@ class SearchContext:
     def extend(self, transition: Transition, action: str) -> Transition:
         """Applies one more action after ``transition`` (for hooks): the chained transition."""
         assert transition.state is not None
-        nxt = self.apply(transition.state, transition.node, action, hooks=False)
+        nxt = self.apply(transition.state, transition.node, action)
         if nxt.state is None:
             return nxt
         nxt.tactics = transition.tactics + nxt.tactics
         nxt.logprob = transition.logprob
         nxt.parent_goals = transition.parent_goals
+        nxt.candidate = transition.candidate
         return nxt
 
     # ------------------------------------------------------------------ the end
@@ -378,6 +410,7 @@ class SearchContext:
             "expansions": self.expansions,
             "lean_calls": self.lean_calls,
             "policy_calls": self.policy_calls,
+            "policy_states": self.policy_states,
             "policy_failures": self.policy_failures,
             "reason": reason,
         }
@@ -389,6 +422,7 @@ class SearchContext:
             expansions=self.expansions,
             lean_calls=self.lean_calls,
             policy_calls=self.policy_calls,
+            policy_states=self.policy_states,
             unique_states=len(self.seen),
             tokens=self.tokens,
             time_policy=self.time_policy,

@@ -7,7 +7,10 @@ around structurally meaningful transitions" at inference. Each tactic the inner 
 is continued greedily (the policy's single most likely tactic, ``k=1``) for up to ``horizon``
 tactics while the number of goals stays what it was before the sampled tactic; the child the
 inner search sees is the state where it changed (or the last state reached when the horizon
-is hit or the greedy tactic fails). Every rollout state is recorded in the tree.
+is hit or the greedy tactic fails). Every rollout state is recorded in the tree. The rollouts
+of one expansion's children advance together: each greedy step is one ``propose_batch`` call
+for all of them (one model call, as a vLLM server would serve it). Children that reach a state
+seen before are not rolled out (the inner search drops them anyway).
 
 The paper gives no rollout horizon or sampling settings (its source could not be found);
 ``horizon=4`` is our assumption, and the inner search keeps its own constants (by default
@@ -27,29 +30,45 @@ __all__ = ["GoalAwareRollout", "rollout_hook"]
 
 
 def rollout_hook(horizon: int):
-    """The transition hook that continues a step greedily while the goal count is unchanged."""
+    """The expansion hook that continues each child greedily while its number of goals is
+    the one its parent had: all of an expansion's rollouts advance in lockstep, one batched
+    policy call (``propose_batch``, ``k=1``) per step."""
 
-    def hook(ctx: SearchContext, transition: Transition) -> Transition:
-        steps = 0
-        while (
-            steps < horizon
-            and transition.state is not None
+    def rolls_on(transition: Transition) -> bool:
+        state = transition.state
+        return (
+            state is not None
+            and transition.new
             and not transition.solved
-            and transition.state.num_goals == transition.parent_goals
-        ):
-            if ctx.policy_blocked() is not None or ctx.lean_blocked() is not None:
+            and state.num_goals == transition.parent_goals
+        )
+
+    def hook(ctx: SearchContext, children: list[Transition]) -> list[Transition]:
+        active = [i for i, child in enumerate(children) if rolls_on(child)]
+        for _ in range(horizon):
+            if not active or ctx.policy_blocked() is not None:
                 break
-            proposals = ctx.propose([transition.state], 1)
-            if not proposals or not proposals[0]:
+            states = [children[i].state for i in active]
+            proposals = ctx.propose(states, 1)  # type: ignore[arg-type]
+            if proposals is None:
                 break
-            candidate = proposals[0][0]
-            extended = ctx.extend(transition, candidate.text)
-            if extended.state is None:
-                break  # the greedy tactic failed: the child is where the rollout got to
-            extended.logprob = transition.logprob + candidate.logprob
-            transition = extended
-            steps += 1
-        return transition
+            still: list[int] = []
+            for i, candidates in zip(active, proposals, strict=True):
+                if not candidates:
+                    continue
+                if ctx.lean_blocked() is not None:
+                    return children
+                extended = ctx.extend(children[i], candidates[0].text)
+                if extended.state is None:
+                    continue  # the greedy tactic failed: the child is where the rollout got to
+                extended.logprob = children[i].logprob + candidates[0].logprob
+                children[i] = extended
+                if extended.solved:
+                    return children[: i + 1]
+                if rolls_on(extended):
+                    still.append(i)
+            active = still
+        return children
 
     return hook
 

@@ -141,18 +141,17 @@ class MCTSSearch(TreeSearch):
             return 0.0
         candidates = sorted(proposals[0], key=lambda c: -c.logprob)
         top = max(c.logprob for c in candidates)
-        weights = [math.exp(c.logprob - top) for c in candidates]
-        norm = sum(weights)
-        for candidate, weight in zip(candidates, weights, strict=True):
-            transition = ctx.apply(node.state, node.tree_node, candidate.text)
+        norm = sum(math.exp(c.logprob - top) for c in candidates)
+        for transition in ctx.apply_candidates(node.state, node.tree_node, candidates):
             if transition.stopped is not None:
                 return transition.stopped
             if transition.solved:
                 assert transition.state is not None
                 return transition.state
             if transition.state is not None and transition.new:
-                child = _Node(transition.state, transition.node)
-                node.edges.append(_Edge(weight / norm, child))
+                assert transition.candidate is not None
+                prior = math.exp(transition.candidate.logprob - top) / norm
+                node.edges.append(_Edge(prior, _Node(transition.state, transition.node)))
         if not node.edges:
             node.dead = True
             return 0.0

@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from agents.policies.base import Candidate, PolicyBase
 from agents.policies.scripted import ScriptedPolicy
 from lean_gym.types import ProofState
+
+# The shared data beside the repository (``../shared``).
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 class TokenPolicy(PolicyBase):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lean_gym.backends import make_backend
 from lean_gym.data import load_theorems
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         ("eval", "--dataset", "/no/such/file.jsonl"),
         ("eval", "--search-args", "alpha"),
         ("eval", "--search-args", "no_such_option=1"),
+        ("eval", "--backend", "no-such-backend"),
         ("compare", "--searches", "diagonal=best-first"),
         ("compare", "--budget", "lean_calls=-3"),
     ],
@@ -45,6 +46,14 @@ def test_mistakes_are_one_line_and_exit_2(capsys, tmp_path, argv):
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
     assert "error" in lines[0] and "Traceback" not in stderr
+    assert not out.exists()
+
+
+def test_real_lean_without_lean_says_how_to_install_it(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("LEAN_GYM_PROJECT", raising=False)
+    out = tmp_path / "run"
+    code, _, stderr = run(capsys, "eval", "--backend", "repl", "--out", str(out))
+    assert code == 2 and "install elan" in stderr and len(stderr.strip().splitlines()) == 1
     assert not out.exists()
 
 
@@ -63,3 +72,14 @@ def test_help_lists_the_flags(capsys):
     for flag in ("--dataset", "--policy", "--search", "--granularity", "--budget", "--workers",
                  "--attempts", "--out"):  # fmt: skip
         assert flag in stdout
+
+
+def test_the_readme_first_command_is_the_eval_and_ci_runs_it():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    first = readme.split("```bash\n", 1)[1].split("\n```", 1)[0]
+    eval_command = first.split(" && ")[-1]
+    assert eval_command.startswith("lean-gym eval --dataset smoke --policy scripted")
+    assert eval_command in (root / ".ci" / "run").read_text()

@@ -12,7 +12,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "custom_search.py"
 
 def test_the_example_is_short_and_proves_the_smoke_set():
     assert len(SCRIPT.read_text().splitlines()) < 60
-    proc = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "breadth-first solved 13 theorems" in proc.stdout
 

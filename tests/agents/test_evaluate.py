@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from agent_fakes import SHARED
 
 from agents.evaluate import (
     CompareArgs,
