@@ -276,8 +276,13 @@ def train_grpo(
     reward = log_values(history, "reward")
     metrics: dict[str, float] = {"seconds": time.perf_counter() - began}
     if reward:
+        # The first and last quarter of the logged steps: one step's mean over a few groups
+        # is too noisy to compare.
+        quarter = max(1, len(reward) // 4)
         metrics.update(
-            first_reward=reward[0], last_reward=reward[-1], reward_mean=sum(reward) / len(reward)
+            first_reward=sum(reward[:quarter]) / quarter,
+            last_reward=sum(reward[-quarter:]) / quarter,
+            reward_mean=sum(reward) / len(reward),
         )
     for reward_fn in rewards:
         total = sum(reward_fn.outcomes.values())

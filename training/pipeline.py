@@ -24,6 +24,7 @@ from training.results import StageResult, read_result
 
 __all__ = [
     "EvalSettings",
+    "stage_flags",
     "run_stage_once",
     "evaluate_model",
     "markdown_table",
@@ -31,6 +32,20 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def stage_flags(items: Sequence[str]) -> list[str]:
+    """Extra flags for a stage: ``name=value`` items become ``--name value`` (what a command
+    line can pass: ``--sft_args num_train_epochs=4 learning_rate=1e-3``); items that are flags
+    already (``--name``, then values) are kept as they are."""
+    flags: list[str] = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if sep and not item.startswith("-") and name.isidentifier():
+            flags += [f"--{name}", value]
+        else:
+            flags.append(item)
+    return flags
 
 
 def run_stage_once(

@@ -35,6 +35,7 @@ from training.pipeline import (
     evaluate_model,
     markdown_table,
     run_stage_once,
+    stage_flags,
     write_json,
     write_scalars,
 )
@@ -56,7 +57,7 @@ class QuickstartArguments:
         split_seed: Seed of that family split.
         eval_limit: Evaluate on at most this many held-out theorems (0: all).
         sft_config: The SFT stage's config.
-        sft_args: Extra flags for the SFT stage.
+        sft_args: Extra flags for the SFT stage (``name=value`` items, or ``--name value``).
         grpo_config: The GRPO stage's config (empty: no GRPO).
         grpo_args: Extra flags for the GRPO stage.
         evaluate_base: Also evaluate the untrained base model.
@@ -164,7 +165,7 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
         for step in steps:
             bar.set_postfix_str(step)
             config = args.sft_config if step == "sft" else args.grpo_config
-            extra = args.sft_args if step == "sft" else args.grpo_args
+            extra = stage_flags(args.sft_args if step == "sft" else args.grpo_args)
             flags = [*shared, "--model_name_or_path", previous, *extra]
             results[step] = run_stage_once(config, out / step, flags)
             models[step] = previous = str(out / step)

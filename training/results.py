@@ -36,7 +36,8 @@ class StageResult:
         steps: Optimizer steps run.
         tokens: Tokens the trainer processed (prompt and completion), when it counts them.
         metrics: Stage-specific figures: ``first_loss``/``last_loss`` (SFT, DPO, value),
-            ``first_reward``/``last_reward``/``reward_mean`` (GRPO), ``seconds``...
+            ``first_reward``/``last_reward`` (GRPO: means over the first and last quarter of
+            the logged steps), ``reward_mean``, ``seconds``...
     """
 
     stage: str

@@ -42,7 +42,14 @@ from training.config import (
 from training.results import StageResult, log_values
 from training.stage_args import StageArguments
 
-__all__ = ["ValueScriptArguments", "build_value_rows", "train_value", "ValueModel", "main"]
+__all__ = [
+    "ValueScriptArguments",
+    "build_value_rows",
+    "train_value",
+    "ValueModel",
+    "value_model_search",
+    "main",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +250,28 @@ class ValueModel:
     def score(self, state: Any) -> float:
         """The value of one state."""
         return self([state])[0]
+
+
+def value_model_search(*, value_model: str, **kwargs: Any) -> Any:
+    """Value-guided best-first search (``agents.search.value_guided``) with the value model of
+    a folder: ``make_search("value-model-best-first", value_model=DIR, alpha=0.3)``.
+
+    Registered under that name when :mod:`training.value` is imported, so that an eval's
+    ``--search value-model-best-first --search-args value_model=DIR`` can name a trained value
+    model by its path (the eval's searches then run in the importing process: ``workers=0``).
+    """
+    from agents.search.value_guided import ValueGuidedSearch
+
+    return ValueGuidedSearch(value=ValueModel(value_model), **kwargs)
+
+
+def _register() -> None:
+    from agents.search import register_search
+
+    register_search("value-model-best-first", value_model_search)
+
+
+_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
