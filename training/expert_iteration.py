@@ -100,6 +100,7 @@ class ExpertIterationArguments:
         attempts: Search attempts per theorem and round.
         workers: Search worker processes (value-guided search runs in this process).
         template: The prompt template of the policy.
+        policy: How the searches sample: ``hf`` (transformers) or ``vllm``.
         policy_args: Extra policy arguments.
         backend: The backend.
         seed: Base seed of the searches (round r adds 1000 * r).
@@ -139,6 +140,7 @@ class ExpertIterationArguments:
     attempts: int = field(default=1, metadata={"help": "attempts per theorem"})
     workers: int = field(default=1, metadata={"help": "search worker processes"})
     template: str = field(default="leandojo", metadata={"help": "prompt template"})
+    policy: str = field(default="hf", metadata={"help": "policy kind: hf or vllm"})
     policy_args: str = field(
         default="temperature=1.0,max_new_tokens=48", metadata={"help": "policy arguments"}
     )
@@ -349,7 +351,7 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
                     search_args=f"value_model={value_dir},alpha={args.alpha}",
                 )  # fmt: skip
             search_summary = evaluate_model(policy, problems_file, round_dir / "search",
-                                            round_settings)  # fmt: skip
+                                            round_settings, policy=f"{args.policy}:{policy}")  # fmt: skip
             trees_of_round, solved_now = verified_trees(round_dir / "search")
             solved |= solved_now
             tree_dirs.append(round_dir / "search")
@@ -395,7 +397,8 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
             record["policy_after"] = policy
             record["value_after"] = value_dir
             # -- held-out eval
-            summary = evaluate_model(policy, heldout_file, round_dir / "eval", settings)
+            summary = evaluate_model(policy, heldout_file, round_dir / "eval", settings,
+                                     policy=f"{args.policy}:{policy}")  # fmt: skip
             record["heldout_solved"] = int(summary.get("solved", 0))
             record["heldout_total"] = int(summary.get("total", 0))
             record["heldout_solved_pct"] = float(summary.get("solved_pct", 0.0))
@@ -421,11 +424,16 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
     return {**state, "table": table}
 
 
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses."""
+    return (ExpertIterationArguments,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``lean-gym train --config training/configs/cpu/expert_iteration.yaml``."""
     try:
         (args,) = parse_stage_args(
-            (ExpertIterationArguments,), argv, prog="lean-gym train (expert-iteration)"
+            dataclass_types(), argv, prog="lean-gym train (expert-iteration)"
         )
         report = run_expert_iteration(args)
     except ConfigError as exc:

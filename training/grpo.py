@@ -303,13 +303,18 @@ def train_grpo(
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m training.grpo --config FILE [--field value ...]``."""
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
     from trl import GRPOConfig, ModelConfig
 
+    return (GRPOScriptArguments, GRPOConfig, ModelConfig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m training.grpo --config FILE [--field value ...]``."""
     try:
         script_args, training_args, model_args = parse_stage_args(
-            (GRPOScriptArguments, GRPOConfig, ModelConfig), argv, prog="lean-gym train (grpo)"
+            dataclass_types(), argv, prog="lean-gym train (grpo)"
         )
         result = train_grpo(script_args, training_args, model_args)
     except ConfigError as exc:

@@ -205,13 +205,18 @@ def train_dpo(script_args: DPOScriptArguments, training_args: Any, model_args: A
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m training.preferences --config FILE [--field value ...]``."""
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
     from trl import DPOConfig, ModelConfig
 
+    return (DPOScriptArguments, DPOConfig, ModelConfig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m training.preferences --config FILE [--field value ...]``."""
     try:
         script_args, training_args, model_args = parse_stage_args(
-            (DPOScriptArguments, DPOConfig, ModelConfig), argv, prog="lean-gym train (dpo)"
+            dataclass_types(), argv, prog="lean-gym train (dpo)"
         )
         result = train_dpo(script_args, training_args, model_args)
     except ConfigError as exc:

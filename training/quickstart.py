@@ -68,6 +68,7 @@ class QuickstartArguments:
         attempts: Attempts per theorem.
         workers: Evaluation worker processes (0: this process).
         template: The prompt template of the trained model.
+        policy: How the evaluations sample: ``hf`` (transformers) or ``vllm``.
         policy_args: Extra policy arguments (``temperature=1.0,max_new_tokens=48``).
         backend: The backend.
         seed: Base seed of the evaluations.
@@ -98,6 +99,7 @@ class QuickstartArguments:
     attempts: int = field(default=1, metadata={"help": "attempts per theorem"})
     workers: int = field(default=1, metadata={"help": "eval worker processes"})
     template: str = field(default="leandojo", metadata={"help": "prompt template"})
+    policy: str = field(default="hf", metadata={"help": "policy kind: hf or vllm"})
     policy_args: str = field(
         default="temperature=1.0,max_new_tokens=48", metadata={"help": "policy arguments"}
     )
@@ -172,7 +174,8 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
             bar.update(1)
         for name in evals:
             bar.set_postfix_str(f"eval {name}")
-            summary = evaluate_model(models[name], heldout_file, out / "eval" / name, settings)
+            summary = evaluate_model(models[name], heldout_file, out / "eval" / name, settings,
+                                     policy=f"{args.policy}:{models[name]}")  # fmt: skip
             stage = results.get(name)
             rows.append(
                 {
@@ -218,10 +221,15 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
     return report
 
 
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses."""
+    return (QuickstartArguments,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``lean-gym train --config training/configs/cpu/quickstart.yaml``."""
     try:
-        (args,) = parse_stage_args((QuickstartArguments,), argv, prog="lean-gym train (quickstart)")
+        (args,) = parse_stage_args(dataclass_types(), argv, prog="lean-gym train (quickstart)")
         report = run_quickstart(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

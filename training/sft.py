@@ -225,13 +225,18 @@ def _save(trainer: Any, output_dir: str, *, merge: bool) -> None:
         trainer.end()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m training.sft --config FILE [--field value ...]``."""
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
     from trl import ModelConfig, SFTConfig
 
+    return (SFTScriptArguments, SFTConfig, ModelConfig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m training.sft --config FILE [--field value ...]``."""
     try:
         script_args, training_args, model_args = parse_stage_args(
-            (SFTScriptArguments, SFTConfig, ModelConfig), argv, prog="lean-gym train (sft)"
+            dataclass_types(), argv, prog="lean-gym train (sft)"
         )
         result = train_sft(script_args, training_args, model_args)
     except ConfigError as exc:

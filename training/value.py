@@ -274,16 +274,19 @@ def _register() -> None:
 _register()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m training.value --config FILE [--field value ...]``."""
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
     from transformers import TrainingArguments
     from trl import ModelConfig
 
+    return (ValueScriptArguments, TrainingArguments, ModelConfig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m training.value --config FILE [--field value ...]``."""
     try:
         script_args, training_args, model_args = parse_stage_args(
-            (ValueScriptArguments, TrainingArguments, ModelConfig),
-            argv,
-            prog="lean-gym train (value)",
+            dataclass_types(), argv, prog="lean-gym train (value)"
         )
         result = train_value(script_args, training_args, model_args)
     except ConfigError as exc:
