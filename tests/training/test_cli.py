@@ -30,6 +30,23 @@ def test_every_config_names_a_known_stage() -> None:
         assert read_stage_name(config) in STAGES, config
 
 
+def test_every_config_parses_for_its_stage() -> None:
+    pytest.importorskip("trl")
+    from training.cli import parse_config
+
+    for config in sorted((ROOT / "training" / "configs").rglob("*.yaml")):
+        gpu_trainer = "gpu" in config.parts and read_stage_name(config) in {
+            "sft",
+            "grpo",
+            "value",
+            "dpo",
+        }
+        # The GPU configs ask for bf16; transformers refuses that at parse time on a machine
+        # without CUDA unless use_cpu is set, which is all this test overrides.
+        parsed = parse_config(str(config), ["--use_cpu", "true"] if gpu_trainer else [])
+        assert parsed[0].stage == read_stage_name(config)
+
+
 def test_missing_config(capsys) -> None:
     assert "not found" in one_line_error(capsys, ["train", "--config", "nope.yaml"])
 
@@ -47,7 +64,7 @@ def test_config_without_a_stage(tmp_path: Path, capsys) -> None:
 def test_unknown_field_and_bad_value(tmp_path: Path, capsys) -> None:
     pytest.importorskip("trl")
     path = tmp_path / "c.yaml"
-    path.write_text("stage: sft\nnum_epochs: 3\n", encoding="utf-8")
+    path.write_text("stage: sft\nuse_cpu: true\nbf16: false\nnum_epochs: 3\n", encoding="utf-8")
     assert "num_epochs" in one_line_error(capsys, ["train", "--config", str(path)])
     config = str(CONFIGS / "sft.yaml")
     err = one_line_error(capsys, ["train", "--config", config, "--", "--max_steps", "many"])
