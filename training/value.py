@@ -20,7 +20,6 @@ search and MCTS take: ``value(states) -> list[float]``, each in [0, 1], 1.0 for 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -35,12 +34,12 @@ from typing import Any
 from training.config import (
     ConfigError,
     check_device_flags,
-    parse_stage_args,
     resolve_model,
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
 from training.stage_args import StageArguments
+from training.trainers import stage_main, stage_result
 
 __all__ = [
     "ValueScriptArguments",
@@ -159,20 +158,10 @@ def train_value(
     tokenizer.save_pretrained(training_args.output_dir)
     losses = log_values(trainer.state.log_history, "loss")
     positives = sum(1 for r in rows if r["value"] > 0)
-    result = StageResult(
-        stage="value",
-        output_dir=str(training_args.output_dir),
-        rows=len(rows),
-        steps=int(trainer.state.global_step),
-        tokens=int(trainer.state.num_input_tokens_seen or 0),
-        metrics={
-            **({"first_loss": losses[0], "last_loss": losses[-1]} if losses else {}),
-            "positive_share": positives / len(rows),
-            "seconds": time.perf_counter() - began,
-        },
-    )
-    result.write()
-    return result
+    metrics = {"positive_share": positives / len(rows), "seconds": time.perf_counter() - began}
+    if losses:
+        metrics.update(first_loss=losses[0], last_loss=losses[-1])
+    return stage_result("value", trainer, len(rows), metrics)
 
 
 class ValueModel:
@@ -284,16 +273,7 @@ def dataclass_types() -> tuple[type, ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m training.value --config FILE [--field value ...]``."""
-    try:
-        script_args, training_args, model_args = parse_stage_args(
-            dataclass_types(), argv, prog="lean-gym train (value)"
-        )
-        result = train_value(script_args, training_args, model_args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_json(), indent=2))
-    return 0
+    return stage_main(dataclass_types, train_value, argv, "lean-gym train (value)")
 
 
 if __name__ == "__main__":
