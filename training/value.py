@@ -168,8 +168,9 @@ class ValueModel:
     """A trained value model as the batched value callable of value-guided search and MCTS.
 
     ``value(states)`` takes :class:`~lean_gym.types.ProofState` objects or state texts and
-    returns one float in [0, 1] each (the regression output, clamped); a solved state is 1.0
-    without a model call. Answers are cached per state text.
+    returns one float in [0, 1] each (the regression output, clamped), batched; ``value(state)``
+    returns one float (what ``agents.search`` calls per state). A solved state is 1.0 without
+    a model call. Answers are cached per state text.
 
     Args:
         path: A directory written by :func:`train_value`.
@@ -212,7 +213,16 @@ class ValueModel:
     def _text(state: Any) -> str:
         return state if isinstance(state, str) else state.pp()
 
-    def __call__(self, states: Sequence[Any]) -> list[float]:
+    def __call__(self, states: Any) -> Any:
+        """``value(states) -> list[float]`` for a sequence (one batched forward pass per
+        ``batch_size`` new states); ``value(state) -> float`` for one state, the form
+        ``agents.search``'s value-guided best-first and MCTS call."""
+        if isinstance(states, str) or hasattr(states, "goals"):
+            return self.batch([states])[0]
+        return self.batch(states)
+
+    def batch(self, states: Sequence[Any]) -> list[float]:
+        """The values of many states (ProofState or state text), in order."""
         import torch
 
         texts = [self._text(s) for s in states]
@@ -238,7 +248,7 @@ class ValueModel:
 
     def score(self, state: Any) -> float:
         """The value of one state."""
-        return self([state])[0]
+        return self.batch([state])[0]
 
 
 def value_model_search(*, value_model: str, **kwargs: Any) -> Any:
