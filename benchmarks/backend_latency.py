@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import signal
 import statistics
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
+from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.theorems import load_theorems as load_dataset
+from lean_gym.tactic_text import split_tactics
 from lean_gym.types import ProofState, Success, Theorem
 
 DATASET = Path(__file__).resolve().parents[1] / "lean_gym" / "datasets" / "minilean-bench.jsonl"
@@ -66,9 +68,8 @@ class Args:
 
 def parse_args(argv: list[str] | None = None) -> Args:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    for f in fields(Args):
-        parser.add_argument(f"--{f.name}", type=type(f.default), default=f.default)
-    return Args(**vars(parser.parse_args(argv)))
+    add_dataclass_arguments(parser, Args)
+    return dataclass_from_namespace(Args, parser.parse_args(argv))
 
 
 def rss_kb(pid: int | str = "self") -> int:
@@ -87,29 +88,10 @@ def load_theorems(path: str, limit: int) -> list[Theorem]:
     if not Path(path).is_file():
         print(f"dataset {path} is missing: using {len(BUILTIN)} built-in theorems")
         return BUILTIN
-    theorems = []
-    with open(path, encoding="utf-8") as rows:
-        for line in rows:
-            row = json.loads(line)
-            if not row.get("proof"):
-                continue
-            theorems.append(
-                Theorem.from_formal_statement(
-                    row["formal_statement"],
-                    name=row.get("name"),
-                    header=row.get("header", ""),
-                    proof=row["proof"],
-                    source=row.get("source", ""),
-                )
-            )
-            if len(theorems) >= limit:
-                break
-    return theorems
+    return [t for t in load_dataset(Path(path)) if t.proof][:limit]
 
 
 def tactics_of(theorem: Theorem) -> list[str]:
-    from lean_gym.tactic_text import split_tactics
-
     return split_tactics(theorem.proof or "")
 
 

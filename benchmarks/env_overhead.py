@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import gymnasium as gym
 
 import lean_gym  # noqa: F401  (registers the env ids)
 from lean_gym.backends.minilean.backend import MiniLeanBackend
+from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
 from lean_gym.data.theorems import load_theorems
 from lean_gym.tactic_text import join_tactics, split_tactics
 from lean_gym.types import Success, Theorem
@@ -27,6 +28,14 @@ from lean_gym.types import Success, Theorem
 
 @dataclass
 class Args:
+    """Command line arguments.
+
+    Attributes:
+        dataset: The theorem set whose known proofs are replayed (a shipped name or a path).
+        limit: How many theorems of it.
+        rounds: How many passes over them (1: a cold run; the text-check cache warms after).
+    """
+
     dataset: str = "minilean-bench"
     limit: int = 200
     rounds: int = 3
@@ -34,11 +43,8 @@ class Args:
 
 def parse_args() -> Args:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in fields(Args):
-        parser.add_argument(
-            f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default
-        )
-    return Args(**vars(parser.parse_args()))
+    add_dataclass_arguments(parser, Args)
+    return dataclass_from_namespace(Args, parser.parse_args())
 
 
 def run_env(env: gym.Env, theorem: Theorem, tactics: list[str]) -> int:

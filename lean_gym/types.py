@@ -143,7 +143,7 @@ class Theorem:
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Theorem:
         """Reads :meth:`to_json`'s form; without ``statement``, parses ``formal_statement``."""
-        if "statement" in obj:
+        if obj.get("statement") is not None:
             return cls(
                 name=str(obj["name"]),
                 statement=str(obj["statement"]),

@@ -28,3 +28,50 @@ def test_console_entry_point_runs_as_module() -> None:
         timeout=60,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("lean-gym ")
+
+
+def test_plugins_add_subcommands_through_the_entry_point_group(monkeypatch, capsys) -> None:
+    """What agents and training do: a ``register(subparsers)`` named in ``lean_gym.commands``,
+    its flags from a dataclass (lean_gym.cli_args); a refused value is one line and exit 2."""
+    from dataclasses import dataclass
+
+    import lean_gym.cli as cli
+    from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+
+    @dataclass
+    class HelloArgs:
+        """Arguments of ``lean-gym hello``.
+
+        Attributes:
+            times: How often to greet (at least once).
+        """
+
+        times: int = 1
+
+        def __post_init__(self) -> None:
+            if self.times < 1:
+                raise ValueError(f"--times must be >= 1, got {self.times}")
+
+    def register(subparsers):
+        parser = subparsers.add_parser("hello", help="greet")
+        add_dataclass_arguments(parser, HelloArgs)
+        parser.set_defaults(
+            func=lambda ns: print("hello " * dataclass_from_namespace(HelloArgs, ns).times)
+        )
+
+    class FakeEntryPoint:
+        name = "hello-plugin"
+
+        def load(self):
+            return register
+
+    def fake_entry_points(*, group: str):
+        assert group == cli.COMMANDS_GROUP
+        return [FakeEntryPoint()]
+
+    monkeypatch.setattr(cli, "entry_points", fake_entry_points)
+    assert main(["hello", "--times", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "hello hello"
+    assert main(["hello", "--times", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "lean-gym: error: --times must be >= 1, got 0"

@@ -78,9 +78,9 @@ def test_a_theorem_json_is_a_dataset_row() -> None:
     """Theorem.to_json is also what load_theorems reads (the shipped sets' format)."""
     loaded = load_theorems([THEOREM.to_json(), {**THEOREM.to_json(), "statement": None}])
     assert loaded[0] == THEOREM
-    assert Theorem.from_json({"formal_statement": THEOREM.formal_statement}).statement == (
-        THEOREM.statement
-    )
+    for row in ({"formal_statement": THEOREM.formal_statement},
+                {**THEOREM.to_json(), "statement": None}):  # fmt: skip
+        assert Theorem.from_json(row).statement == THEOREM.statement
 
 
 def test_the_info_forms_are_the_codecs() -> None:
