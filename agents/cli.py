@@ -69,15 +69,23 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
     print(f"run folder: {out}")
 
 
+def _run(command: str, run: Any, args: Any) -> Any:
+    """``run(args)``, or None after printing why a worker could not start."""
+    from agents.executors import WorkerSetupError
+
+    try:
+        return run(args)
+    except WorkerSetupError as exc:
+        print(f"lean-gym {command}: a worker could not start: {exc}", file=sys.stderr)
+        return None
+
+
 def _cmd_eval(namespace: argparse.Namespace) -> int:
-    from agents.evaluate import EvalArgs, WorkerSetupError, evaluate
+    from agents.evaluate import EvalArgs, evaluate
     from lean_gym.cli_args import dataclass_from_namespace
 
-    args = dataclass_from_namespace(EvalArgs, namespace)
-    try:
-        report = evaluate(args)
-    except WorkerSetupError as exc:
-        print(f"lean-gym eval: a worker could not start: {exc}", file=sys.stderr)
+    report = _run("eval", evaluate, dataclass_from_namespace(EvalArgs, namespace))
+    if report is None:
         return 1
     _print_summary(report.summary, report.out)
     if report.interrupted:
@@ -91,14 +99,11 @@ def _cmd_eval(namespace: argparse.Namespace) -> int:
 
 
 def _cmd_compare(namespace: argparse.Namespace) -> int:
-    from agents.evaluate import CompareArgs, WorkerSetupError, compare
+    from agents.evaluate import CompareArgs, compare
     from lean_gym.cli_args import dataclass_from_namespace
 
-    args = dataclass_from_namespace(CompareArgs, namespace)
-    try:
-        report = compare(args)
-    except WorkerSetupError as exc:
-        print(f"lean-gym compare: a worker could not start: {exc}", file=sys.stderr)
+    report = _run("compare", compare, dataclass_from_namespace(CompareArgs, namespace))
+    if report is None:
         return 1
     table = report.out / "compare.md"
     if table.exists():

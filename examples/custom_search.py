@@ -26,8 +26,8 @@ class BreadthFirstSearch(TreeSearch):
             ctx.begin_expansion(node)
             for candidate in (ctx.propose([state], self.k) or [[]])[0]:
                 step = ctx.apply(state, node, candidate.text)
-                if step.stopped or step.solved:
-                    return step.stopped or step.state
+                if step.end is not None:  # solved, or the budget is spent
+                    return step.end
                 if step.state is not None and step.new:
                     frontier.append((step.state, step.node))
         return "exhausted"

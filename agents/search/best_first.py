@@ -108,11 +108,8 @@ class BestFirstSearch(TreeSearch):
                 continue
             ordered = sorted(proposals[0], key=lambda c: -c.logprob)
             for transition in ctx.apply_candidates(node.state, node.tree_node, ordered):
-                if transition.stopped is not None:
-                    return transition.stopped
-                if transition.solved:
-                    assert transition.state is not None
-                    return transition.state
+                if transition.end is not None:
+                    return transition.end
                 if transition.state is not None and transition.new:
                     assert transition.candidate is not None
                     edge = self.edge(transition.candidate) + transition.logprob

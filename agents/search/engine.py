@@ -100,6 +100,15 @@ class Transition:
     prefix: ProofState | None = None
     candidate: Candidate | None = None
 
+    @property
+    def end(self) -> ProofState | str | None:
+        """What ends the search here: the solved state, the spent budget's reason, or None."""
+        if self.stopped is not None:
+            return self.stopped
+        if self.solved:
+            return self.state
+        return None
+
 
 class SearchContext:
     """One search's env, budget, counters, policy guard, dedup table and tree.

@@ -143,11 +143,8 @@ class MCTSSearch(TreeSearch):
         top = max(c.logprob for c in candidates)
         norm = sum(math.exp(c.logprob - top) for c in candidates)
         for transition in ctx.apply_candidates(node.state, node.tree_node, candidates):
-            if transition.stopped is not None:
-                return transition.stopped
-            if transition.solved:
-                assert transition.state is not None
-                return transition.state
+            if transition.end is not None:
+                return transition.end
             if transition.state is not None and transition.new:
                 assert transition.candidate is not None
                 prior = math.exp(transition.candidate.logprob - top) / norm
@@ -168,9 +165,8 @@ class MCTSSearch(TreeSearch):
             if not proposals or not proposals[0]:
                 break
             transition = ctx.apply(state, tree_node, proposals[0][0].text)
-            if transition.solved:
-                assert transition.state is not None
-                return transition.state
+            if transition.end is not None:
+                return transition.end
             if transition.state is None:
                 break
             state, tree_node = transition.state, transition.node

@@ -86,11 +86,8 @@ class WholeProofSampling(TreeSearch):
                 continue
             for candidate in proposals[0]:
                 transition = ctx.apply(state, node, candidate.text)
-                if transition.stopped is not None:
-                    return transition.stopped
-                if transition.solved:
-                    assert transition.state is not None
-                    return transition.state
+                if transition.end is not None:
+                    return transition.end
                 prefix = transition.prefix
                 if (
                     self.truncate_resume
