@@ -150,10 +150,22 @@ class ModelPolicy(PolicyBase):
         calls: How many generation calls the policy has made.
     """
 
-    def __init__(self, template: str | PromptTemplate, sampling: SamplingSettings) -> None:
+    def __init__(self, template: str | PromptTemplate, **sampling: Any) -> None:
+        """
+        Args:
+            template: The prompt template (name or object).
+            **sampling: :class:`SamplingSettings` fields (``temperature``, ``top_p``,
+                ``top_k``, ``max_new_tokens``, ``oversample``, ``seed``); an unknown name is a
+                ``TypeError``, a bad value a ``ValueError``.
+        """
         self.template = get_template(template)
-        self.sampling = sampling
+        self.sampling = SamplingSettings(**sampling)
         self.calls = 0
+
+    @property
+    def granularity(self) -> str | None:
+        """The template's granularity (``"step"``, ``"proof"``, or None: step or segment)."""
+        return self.template.granularity
 
     @property
     def template_has_chat(self) -> bool:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.policies.errors import PolicyError, PolicyServerError, PolicyTimeoutError
-from agents.policies.generation import Completion, ModelPolicy, SamplingSettings
+from agents.policies.generation import Completion, ModelPolicy
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate
 
 __all__ = ["OpenAIPolicy", "completions_from_response"]
@@ -86,18 +86,17 @@ class OpenAIPolicy(ModelPolicy):
         model: The served model's name; None: the first model ``GET /v1/models`` lists.
         api_key: Sent as ``Authorization: Bearer``; None: ``$OPENAI_API_KEY`` if set.
         template: The prompt template (name or object); it fixes the granularity.
-        temperature: Sampling temperature; 0 decodes greedily (one candidate).
-        top_p: Nucleus sampling mass.
-        top_k: Top-k filter (a vLLM/SGLang extension); 0: not sent.
-        max_new_tokens: ``max_tokens`` of each sample.
-        oversample: Draw ``ceil(k * oversample)`` samples for ``k`` distinct candidates.
-        seed: Request seed (call ``i`` sends ``seed + i``); None: not sent.
         timeout: Seconds one attempt may wait for the server (connect and each read).
         retries: How many times a 429/5xx answer or a refused connection is retried.
         backoff: The first retry's delay in seconds; it doubles each time (with jitter).
         max_backoff: The longest delay between attempts.
         max_prompts_per_request: Prompts per request (a frontier larger than this is split).
         extra_body: More fields for each request (e.g. ``{"repetition_penalty": 1.1}``).
+        **sampling: The sampling settings
+            (:class:`~agents.policies.generation.SamplingSettings`): ``temperature`` (0 decodes
+            greedily, one candidate), ``top_p``, ``top_k`` (a vLLM/SGLang extension, not sent
+            when 0), ``max_new_tokens`` (``max_tokens``), ``oversample``, ``seed`` (request
+            ``i`` sends ``seed + i``; not sent when None).
     """
 
     def __init__(
@@ -107,30 +106,15 @@ class OpenAIPolicy(ModelPolicy):
         model: str | None = None,
         api_key: str | None = None,
         template: str | PromptTemplate = DEFAULT_TEMPLATE,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        top_k: int = 0,
-        max_new_tokens: int = 128,
-        oversample: float = 1.0,
-        seed: int | None = None,
         timeout: float = 60.0,
         retries: int = 3,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         max_prompts_per_request: int = 64,
         extra_body: dict[str, Any] | None = None,
+        **sampling: Any,
     ) -> None:
-        super().__init__(
-            template,
-            SamplingSettings(
-                temperature=temperature,
-                top_p=top_p,
-                top_k=top_k,
-                max_new_tokens=max_new_tokens,
-                oversample=oversample,
-                seed=seed,
-            ),
-        )
+        super().__init__(template, **sampling)
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         if timeout <= 0:

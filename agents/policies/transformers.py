@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.policies.errors import ModelLoadError, PolicyError
-from agents.policies.generation import Completion, ModelPolicy, SamplingSettings
+from agents.policies.generation import Completion, ModelPolicy
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate
 from lean_gym.types import ProofState
 
@@ -111,12 +111,6 @@ class TransformersPolicy(ModelPolicy):
         model_name_or_path: A ``save_pretrained`` directory or a hub model name (the tail of
             the ``hf:`` spec).
         template: The prompt template (name or object); it fixes the granularity.
-        temperature: Sampling temperature; 0 decodes greedily (one candidate).
-        top_p: Nucleus sampling mass.
-        top_k: Top-k filter; 0 disables it.
-        max_new_tokens: The most tokens per sample.
-        oversample: Draw ``ceil(k * oversample)`` samples for ``k`` distinct candidates.
-        seed: Sampler seed (generation call ``i`` uses ``seed + i``); None: unseeded.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         dtype: ``"auto"`` (bfloat16 on a GPU, float32 on the CPU), ``"bfloat16"``,
             ``"float16"`` or ``"float32"``.
@@ -130,6 +124,11 @@ class TransformersPolicy(ModelPolicy):
         trust_remote_code: Passed to ``from_pretrained`` (models with custom code).
         model: An already loaded model (then ``model_name_or_path`` only names it).
         tokenizer: An already loaded tokenizer (with ``model``).
+        **sampling: The sampling settings
+            (:class:`~agents.policies.generation.SamplingSettings`): ``temperature`` (0 decodes
+            greedily, one candidate), ``top_p``, ``top_k`` (0 disables it),
+            ``max_new_tokens``, ``oversample`` (draw ``ceil(k * oversample)`` samples for
+            ``k`` distinct candidates), ``seed`` (generation call ``i`` uses ``seed + i``).
 
     Raises:
         ModelLoadError: The model or tokenizer cannot be loaded (the message says how to fix
@@ -142,12 +141,6 @@ class TransformersPolicy(ModelPolicy):
         model_name_or_path: str | os.PathLike[str],
         *,
         template: str | PromptTemplate = DEFAULT_TEMPLATE,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        top_k: int = 0,
-        max_new_tokens: int = 128,
-        oversample: float = 1.0,
-        seed: int | None = None,
         device: str = "auto",
         dtype: str = "auto",
         batch_size: int | None = None,
@@ -157,18 +150,9 @@ class TransformersPolicy(ModelPolicy):
         trust_remote_code: bool = False,
         model: Any = None,
         tokenizer: Any = None,
+        **sampling: Any,
     ) -> None:
-        super().__init__(
-            template,
-            SamplingSettings(
-                temperature=temperature,
-                top_p=top_p,
-                top_k=top_k,
-                max_new_tokens=max_new_tokens,
-                oversample=oversample,
-                seed=seed,
-            ),
-        )
+        super().__init__(template, **sampling)
         if dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {_DTYPES}, got {dtype!r}")
         if batch_size is not None and batch_size < 1:
@@ -198,7 +182,7 @@ class TransformersPolicy(ModelPolicy):
             )
         context = getattr(self.model.config, "max_position_embeddings", None)
         if max_prompt_tokens is None and isinstance(context, int):
-            max_prompt_tokens = max(1, context - max_new_tokens)
+            max_prompt_tokens = max(1, context - self.sampling.max_new_tokens)
         self.max_prompt_tokens = max_prompt_tokens
         self._eos_ids = self._end_token_ids()
         self._stop_criteria = self._stop_string_criteria()
@@ -355,10 +339,16 @@ class TransformersPolicy(ModelPolicy):
     def _sequence_end(self, ids: list[int]) -> int:
         """How many of the generated ``ids`` a sample has: up to its end token or stop string.
 
-        What follows is padding (``generate`` pads finished samples until all are done).
+        What follows is padding (``generate`` pads finished samples until all are done); a
+        sample that a stop criterion ended on text spanning the prompt has no stop string of
+        its own, only that trailing padding.
         """
         end = len(ids)
-        for i, token in enumerate(ids):
+        pad = self.tokenizer.pad_token_id
+        if pad is not None and pad not in self._eos_ids:
+            while end and ids[end - 1] == pad:
+                end -= 1
+        for i, token in enumerate(ids[:end]):
             if token in self._eos_ids:
                 end = i + 1
                 break

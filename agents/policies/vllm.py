@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.policies.errors import PolicyError
-from agents.policies.generation import Completion, ModelPolicy, SamplingSettings
+from agents.policies.generation import Completion, ModelPolicy
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate
 from lean_gym.types import ProofState
 
@@ -98,13 +98,6 @@ class VLLMPolicy(ModelPolicy):
     Args:
         model: A hub model name or local directory (the tail of the ``vllm:`` spec).
         template: The prompt template (name or object); it fixes the granularity.
-        temperature: Sampling temperature; 0 decodes greedily (one candidate).
-        top_p: Nucleus sampling mass.
-        top_k: Top-k filter; 0 disables it.
-        max_new_tokens: ``SamplingParams.max_tokens``.
-        oversample: Draw ``ceil(k * oversample)`` samples for ``k`` distinct candidates.
-        seed: Per-request sampler seed (generation call ``i`` uses ``seed + i``) and the
-            engine's seed; None: unseeded.
         dtype: The engine's ``dtype`` (``"auto"``: the checkpoint's, bfloat16 for provers).
         tensor_parallel_size: GPUs per engine.
         gpu_memory_utilization: Share of GPU memory vLLM may take.
@@ -113,8 +106,13 @@ class VLLMPolicy(ModelPolicy):
         use_chat_template: For chat templates, render the turns with the tokenizer's own chat
             template (``LLM.get_tokenizer().apply_chat_template``).
         llm: An engine already built (then ``model`` only names it).
-        **engine_kwargs: Further ``vllm.LLM`` arguments (``enforce_eager``,
+        engine_kwargs: Further ``vllm.LLM`` arguments (``enforce_eager``,
             ``enable_prefix_caching``, ...).
+        **sampling: The sampling settings
+            (:class:`~agents.policies.generation.SamplingSettings`): ``temperature`` (0 decodes
+            greedily, one candidate), ``top_p``, ``top_k`` (0 disables it),
+            ``max_new_tokens`` (``SamplingParams.max_tokens``), ``oversample``, ``seed`` (the
+            engine's seed, and request ``i`` uses ``seed + i``).
 
     Raises:
         ImportError: vLLM is not installed (with the install command).
@@ -125,12 +123,6 @@ class VLLMPolicy(ModelPolicy):
         model: str,
         *,
         template: str | PromptTemplate = DEFAULT_TEMPLATE,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        top_k: int = 0,
-        max_new_tokens: int = 128,
-        oversample: float = 1.0,
-        seed: int | None = None,
         dtype: str = "auto",
         tensor_parallel_size: int = 1,
         gpu_memory_utilization: float = 0.9,
@@ -138,19 +130,10 @@ class VLLMPolicy(ModelPolicy):
         trust_remote_code: bool = False,
         use_chat_template: bool = False,
         llm: Any = None,
-        **engine_kwargs: Any,
+        engine_kwargs: dict[str, Any] | None = None,
+        **sampling: Any,
     ) -> None:
-        super().__init__(
-            template,
-            SamplingSettings(
-                temperature=temperature,
-                top_p=top_p,
-                top_k=top_k,
-                max_new_tokens=max_new_tokens,
-                oversample=oversample,
-                seed=seed,
-            ),
-        )
+        super().__init__(template, **sampling)
         vllm = _import_vllm()
         self._sampling_params_cls = vllm.SamplingParams
         self.model_name = str(model)
@@ -165,9 +148,9 @@ class VLLMPolicy(ModelPolicy):
             }
             if max_model_len is not None:
                 options["max_model_len"] = max_model_len
-            if seed is not None:
-                options["seed"] = seed
-            options.update(engine_kwargs)
+            if self.sampling.seed is not None:
+                options["seed"] = self.sampling.seed
+            options.update(engine_kwargs or {})
             llm = vllm.LLM(**options)
         self.llm = llm
 

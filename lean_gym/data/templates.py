@@ -179,11 +179,15 @@ class PromptTemplate:
         restates_proof: True when the model writes the whole declaration again, the tactics
             already applied included (the chat whole-proof provers); :meth:`tactics` then
             drops that prefix.
+        granularity: What the template's models answer with: ``"step"`` (one tactic),
+            ``"proof"`` (the rest of the proof), or None when the template serves step and
+            segment models alike (the policy or the run decides).
     """
 
     name: str = ""
     stop: tuple[str, ...] = ()
     restates_proof: bool = False
+    granularity: str | None = None
 
     def render(self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()) -> str:
         """The prompt for a proof state.
@@ -257,6 +261,7 @@ class WholeProofTemplate(PromptTemplate):
 
     name: str = "whole-proof"
     stop: tuple[str, ...] = ("```",)
+    granularity: str | None = "proof"
 
     def render(self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()) -> str:
         if theorem is None:
@@ -340,6 +345,7 @@ class InternLMStepProverTemplate(ChatTemplate):
 
     name: str = "internlm-step-prover"
     stop: tuple[str, ...] = ("<|im_end|>",)
+    granularity: str | None = "step"
 
     def messages(
         self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()
@@ -366,6 +372,7 @@ class ChatWholeProofTemplate(ChatTemplate):
     """
 
     restates_proof: bool = True
+    granularity: str | None = "proof"
 
     def completion(self, tactics: Sequence[str]) -> str:
         return f"```lean4\n{_indent_block(tactics)}\n```"
@@ -394,22 +401,30 @@ class DeepSeekProverV2Template(ChatWholeProofTemplate):
     (DeepSeek-V3 markup ``<｜User｜>...<｜Assistant｜>``, the markup Goedel-Prover-V2's
     ``src/utils.py`` splits DeepSeek-Prover-V2-7B prompts on). With a prefix, the tactics
     already applied stand before the ``sorry``.
+
+    Attributes:
+        code_end: What ends the code before the closing fence (a newline here; Goedel's
+            prompt has none).
     """
 
     name: str = "deepseek-prover-v2"
     stop: tuple[str, ...] = (_DEEPSEEK_EOS,)
     chat_format: str = "deepseek"
+    code_end: str = "\n"
 
     def messages(
         self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()
     ) -> list[dict[str, str]]:
         code = _lean_file(theorem, prefix, sorry=True, who=self.name)
-        content = f"Complete the following Lean 4 code:\n\n```lean4\n{code}\n```\n\n{_PLAN_REQUEST}"
+        content = (
+            f"Complete the following Lean 4 code:\n\n```lean4\n{code}{self.code_end}```\n\n"
+            f"{_PLAN_REQUEST}"
+        )
         return [{"role": "user", "content": content}]
 
 
 @dataclass(frozen=True)
-class GoedelProverV2Template(ChatWholeProofTemplate):
+class GoedelProverV2Template(DeepSeekProverV2Template):
     """Goedel-Prover-V2: DeepSeek-Prover-V2's request in ChatML (a Qwen3 model).
 
     Source: ``Goedel-LM/Goedel-Prover-V2``, README "Quick Start": ``"Complete the following
@@ -420,13 +435,8 @@ class GoedelProverV2Template(ChatWholeProofTemplate):
 
     name: str = "goedel-prover-v2"
     stop: tuple[str, ...] = ("<|im_end|>",)
-
-    def messages(
-        self, state: str, theorem: Theorem | None = None, prefix: Sequence[str] = ()
-    ) -> list[dict[str, str]]:
-        code = _lean_file(theorem, prefix, sorry=True, who=self.name)
-        content = f"Complete the following Lean 4 code:\n\n```lean4\n{code}```\n\n{_PLAN_REQUEST}"
-        return [{"role": "user", "content": content}]
+    chat_format: str = "chatml"
+    code_end: str = ""
 
 
 @dataclass(frozen=True)

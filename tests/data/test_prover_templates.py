@@ -37,6 +37,17 @@ def test_registry_holds_the_common_provers() -> None:
         assert get_template(name) is template
 
 
+def test_granularities() -> None:
+    proof = {"whole-proof", "deepseek-prover-v1.5", "deepseek-prover-v1.5-cot", "goedel-prover",
+             "deepseek-prover-v2", "goedel-prover-v2", "kimina-prover"}  # fmt: skip
+    for name, template in TEMPLATES.items():
+        if name in proof:
+            assert template.granularity == "proof", name
+    assert get_template("internlm-step-prover").granularity == "step"
+    assert get_template("leandojo").granularity is None  # step and segment models alike
+    assert get_template("bfs-prover").granularity is None
+
+
 def test_internlm_step_prover_prompt() -> None:
     template = get_template("internlm-step-prover")
     assert template.render(STATE, THEOREM, ("constructor", "exact hp")) == (

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from agents.policies.base import Candidate, PolicyBase
+from agents.policies.base import Candidate, Policy, PolicyBase
 from agents.policies.cache import CachedPolicy
 from agents.policies.generation import Completion, SamplingSettings, to_candidates
 from lean_gym.data.templates import get_template
 from lean_gym.types import Goal, ProofState
+
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
 
 
 class CountingPolicy(PolicyBase):
@@ -40,6 +42,7 @@ class CountingPolicy(PolicyBase):
 def test_hits_and_batched_misses(states: list[ProofState]) -> None:
     inner = CountingPolicy()
     cached = CachedPolicy(inner)
+    assert isinstance(cached, Policy)
     first = cached.propose(states[0], 2)
     assert cached.propose(states[0], 2) == first
     assert (cached.hits, cached.misses, len(inner.batches)) == (1, 1, 1)

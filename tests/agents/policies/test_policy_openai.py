@@ -16,6 +16,8 @@ from agents.policies.errors import PolicyError, PolicyServerError, PolicyTimeout
 from agents.policies.openai import OpenAIPolicy, completions_from_response
 from lean_gym.types import ProofState
 
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
+
 
 def scripted(texts_per_prompt: list[list[tuple[str, list[float]]]], *, reverse: bool = False):
     """A responder answering prompt ``i`` with ``texts_per_prompt[i]`` (text, token logprobs)."""

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from agents.policies.base import Policy
 from agents.policies.errors import PolicyError
 from agents.policies.vllm import INSTALL_HINT, VLLMPolicy, completions_from_request_output
 from lean_gym.types import ProofState
+
+pytest_plugins = ["policy_fixtures"]  # the tiny model and states (see its docstring)
 
 
 @dataclass
@@ -123,8 +126,10 @@ def test_engine_and_sampling_parameters(
 ) -> None:
     policy = VLLMPolicy(
         "some/prover", template="bfs-prover", temperature=1.3, top_p=0.9, max_new_tokens=256,
-        seed=4, oversample=1.5, tensor_parallel_size=2, max_model_len=4096, enforce_eager=True,
+        seed=4, oversample=1.5, tensor_parallel_size=2, max_model_len=4096,
+        engine_kwargs={"enforce_eager": True},
     )  # fmt: skip
+    assert isinstance(policy, Policy)
     engine = LLM.instances[-1]
     assert engine.model == "some/prover"
     assert engine.kwargs == {
@@ -158,8 +163,10 @@ def test_outputs_become_ranked_distinct_candidates(
 
 def test_greedy_asks_one_sample(fake_vllm: types.ModuleType, states: list[ProofState]) -> None:
     policy = VLLMPolicy("m", temperature=0)
+    assert policy.granularity is None
+    assert VLLMPolicy("m", template="kimina-prover").granularity == "proof"
     assert len(policy.propose(states[0], 8)) == 1
-    assert LLM.instances[-1].calls[-1][1].n == 1
+    assert policy.llm.calls[-1][1].n == 1
 
 
 def test_request_output_conversion() -> None:

@@ -1,4 +1,9 @@
-"""Fixtures for the model-policy tests: the tiny model, built once per session, and states."""
+"""Fixtures of the model-policy tests: the tiny model (built once per session) and states.
+
+A plugin the test modules load (``pytest_plugins = ["policy_fixtures"]``) rather than a
+``conftest.py`` here: tests of ``tests/agents`` import their own ``conftest`` by name, which
+a second ``conftest`` module below them would shadow.
+"""
 
 from __future__ import annotations
 
