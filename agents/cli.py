@@ -109,6 +109,9 @@ def _cmd_compare(namespace: argparse.Namespace) -> int:
     if table.exists():
         print(table.read_text(encoding="utf-8"), end="")
     print(f"comparison in {report.out} (compare.json, compare.md, compare.png)")
+    from agents.report.cli import report_after_compare
+
+    report_after_compare(report.out)
     if report.interrupted:
         print("interrupted: rerun the same command to resume", file=sys.stderr)
         return 130
@@ -116,7 +119,7 @@ def _cmd_compare(namespace: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Adds the agents' subcommands (``eval``, ``compare``) to ``lean-gym``."""
+    """Adds the agents' subcommands (``eval``, ``compare``, ``report``) to ``lean-gym``."""
     from agents.evaluate import CompareArgs, EvalArgs
     from lean_gym.cli_args import add_dataclass_arguments
 
@@ -131,3 +134,7 @@ def register(subparsers: Any) -> None:
     )
     add_dataclass_arguments(_one_line_errors(compare_parser), CompareArgs)
     compare_parser.set_defaults(func=_cmd_compare)
+
+    from agents.report.cli import register_report
+
+    register_report(subparsers)

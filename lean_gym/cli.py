@@ -6,6 +6,7 @@ Subcommands:
         data (trajectories, segments, value labels) from the proofs.
     data: build datasets: ``trajectories``, ``segments``, ``values``.
     backends: list the backend names ``backend=`` accepts.
+    setup-lean: create, build and smoke-test a Lake project with the Lean REPL (and Mathlib).
 
 Packages that build on lean_gym (``agents``: ``eval``, ``compare``, ``report``; ``training``:
 ``train``) add their subcommands through the ``lean_gym.commands`` entry-point group: each entry
@@ -26,6 +27,7 @@ from lean_gym.backends import available_backends
 from lean_gym.data.cli import register as register_data
 from lean_gym.errors import UsageError
 from lean_gym.pipeline import register as register_run
+from lean_gym.setup_lean import register as register_setup_lean
 
 __all__ = ["main", "build_parser", "COMMANDS_GROUP"]
 
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_data(subparsers)
     backends = subparsers.add_parser("backends", help="list the backend names")
     backends.set_defaults(func=_cmd_backends)
+    register_setup_lean(subparsers)
     for plugin in sorted(entry_points(group=COMMANDS_GROUP), key=lambda ep: ep.name):
         plugin.load()(subparsers)
     return parser

@@ -29,11 +29,14 @@ __all__ = [
     "ReplTimeout",
     "ReplDied",
     "ReplHeaderError",
+    "SetupError",
     "LEAN_INSTALL_HINT",
 ]
 
 LEAN_INSTALL_HINT = (
-    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation), "
+    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation) "
+    "and run `lean-gym setup-lean` (add --mathlib for Mathlib; --dry-run shows the steps), "
+    "then set the LEAN_GYM_PROJECT it prints. By hand: "
     "create or clone a Lake project whose lakefile requires leanprover-community/repl (and "
     "Mathlib if your theorems import it), run `lake build repl` (and `lake exe cache get` for "
     "Mathlib) in it, then pass backend='repl' with project='/path/to/that/project' or set "
@@ -116,3 +119,18 @@ class ReplHeaderError(LeanGymError):
     def __init__(self, error: LeanError):
         self.error = error
         super().__init__(error.message)
+
+
+class SetupError(LeanGymError):
+    """``lean-gym setup-lean`` cannot go on: a missing tool, no network, a failed step.
+
+    The message is the one line the command prints.
+
+    Attributes:
+        exit_code: 2 for a usage problem (a bad version, a directory that is not the command's),
+            1 for the rest.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1):
+        self.exit_code = exit_code
+        super().__init__(message)

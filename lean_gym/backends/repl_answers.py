@@ -101,24 +101,37 @@ def tactic_result(
     return Success(state=state, messages=messages)
 
 
-_AXIOMS_RE = re.compile(r"depends on axioms:\s*\[([^\]]*)\]", re.S)
+# The two answers of `#print axioms` (Lean/Elab/Print.lean, printAxiomsOf), as the whole text of
+# an info message: m!"'{constName}' depends on axioms: {axioms}" / "... does not depend on any
+# axioms". The name is printed as resolved (without `_root_.`).
+_AXIOMS_ANSWER = re.compile(
+    r"\A'(?P<name>.+?)' (?:depends on axioms: \[(?P<axioms>[^\]]*)\]|does not depend on any axioms)\s*\Z",
+    re.S,
+)
 
 
 def parse_axioms(messages: tuple[Message, ...], name: str | None = None) -> tuple[str, ...] | None:
     """Reads the answer of ``#print axioms NAME``.
 
+    Only a message that *is* such an answer counts: an info message whose whole text has one of
+    Lean's two forms, for ``NAME`` (``_root_.`` dropped). Text that merely contains the words
+    (a ``trace`` in the proof printing ``'NAME' does not depend on any axioms`` next to other
+    text) does not. A backend whose answers mix the proof's messages with the command's must
+    pass only the messages of the ``#print axioms`` command itself (kimina: the message at its
+    line); a proof can still print exactly that text.
+
     Returns the axiom names, ``()`` for "does not depend on any axioms", or None when no such
     message is present.
     """
+    wanted = None if name is None else name.removeprefix("_root_.")
     for message in messages:
         if message.severity not in ("info", "information"):
             continue
-        text = message.data
-        if name is not None and f"'{name}'" not in text and name not in text:
+        m = _AXIOMS_ANSWER.match(message.data.strip())
+        if m is None or (wanted is not None and m.group("name") != wanted):
             continue
-        m = _AXIOMS_RE.search(text)
-        if m:
-            return tuple(a.strip() for a in m.group(1).replace("\n", " ").split(",") if a.strip())
-        if "does not depend on any axioms" in text:
+        listed = m.group("axioms")
+        if listed is None:
             return ()
+        return tuple(a.strip() for a in listed.replace("\n", " ").split(",") if a.strip())
     return None

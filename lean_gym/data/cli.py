@@ -6,9 +6,14 @@
     lean-gym data segments --trajectories T.jsonl --segmenter goal-change --out S.jsonl
         [--max-len 8] [--k 2] [--template leandojo] [--val-fraction 0.1] [--seed 0]
     lean-gym data values --trajectories T.jsonl [--gamma 0.95] --out V.jsonl
+    lean-gym data check --dataset ../shared/data/minif2f/minif2f-valid.jsonl
+        [--backend minilean] [--limit N] [--json REPORT.json]
 
 Each command's flags and ``--help`` come from its argument dataclass (:class:`TrajectoriesArgs`,
-:class:`SegmentsArgs`, :class:`ValuesArgs`) through :mod:`lean_gym.cli_args`. ``segments``
+:class:`SegmentsArgs`, :class:`ValuesArgs`, :class:`CheckArgs`) through :mod:`lean_gym.cli_args`.
+``check`` starts every problem of a dataset and reports how many start, how many print the goal
+the dataset recorded (miniF2F's ``goal``) exactly, and the reasons for the rest
+(:mod:`lean_gym.data.check`). ``segments``
 writes the training rows to ``--out`` and the validation rows next to it with ``.val`` before
 the extension (``S.jsonl`` -> ``S.val.jsonl``); the split is by theorem. Each command prints
 counts and a text histogram of lengths, and returns 0 on success, 1 when it produced nothing, 2
@@ -19,14 +24,17 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lean_gym.backends import make_backend
 from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.check import check_theorems, recorded_goals
 from lean_gym.data.jsonl import write_rows
 from lean_gym.data.segments import (
     SegmenterName,
@@ -47,6 +55,7 @@ __all__ = [
     "TrajectoriesArgs",
     "SegmentsArgs",
     "ValuesArgs",
+    "CheckArgs",
     "usage_error",
 ]
 
@@ -130,6 +139,35 @@ class ValuesArgs:
     def __post_init__(self) -> None:
         if not 0.0 < self.gamma <= 1.0:
             raise ValueError(f"--gamma must be in (0, 1], got {self.gamma}")
+
+
+@dataclass
+class CheckArgs:
+    """Arguments of ``lean-gym data check``: which problems start and print as Lean does.
+
+    Attributes:
+        dataset: A shipped name, a .jsonl path or a Hugging Face dataset id.
+        backend: The backend name.
+        limit: At most N problems.
+        split: The dataset split (Hugging Face datasets).
+        timeout: Seconds per start (default: the backend's).
+        json: Also write the whole report (every problem) to this JSON file.
+        no_progress: Do not show a progress bar.
+    """
+
+    dataset: str
+    backend: str = "minilean"
+    limit: int | None = None
+    split: str | None = None
+    timeout: float | None = None
+    json: str | None = None
+    no_progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 0:
+            raise ValueError(f"--limit must be >= 0, got {self.limit}")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError(f"--timeout must be > 0, got {self.timeout}")
 
 
 def usage_error(message: object) -> int:
@@ -238,17 +276,42 @@ def _cmd_values(args: ValuesArgs) -> int:
     return 0 if rows else 1
 
 
+def _cmd_check(args: CheckArgs) -> int:
+    try:
+        theorems = load_theorems(args.dataset, split=args.split, limit=args.limit)
+        backend = make_backend(args.backend)
+    except (FileNotFoundError, ValueError, DatasetLoadError, BackendError) as exc:
+        return usage_error(exc)
+    with backend:
+        report = check_theorems(
+            backend,
+            theorems,
+            goals=recorded_goals(args.dataset),
+            timeout=args.timeout,
+            progress=not args.no_progress,
+        )
+    print(f"dataset: {theorems.report.source} (backend {args.backend})")
+    print(report.summary())
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        print(f"report: {args.json}")
+    return 0 if report.total else 1
+
+
 _COMMANDS: tuple[tuple[str, type, Callable[[Any], int]], ...] = (
     ("trajectories", TrajectoriesArgs, _cmd_trajectories),
     ("segments", SegmentsArgs, _cmd_segments),
     ("values", ValuesArgs, _cmd_values),
+    ("check", CheckArgs, _cmd_check),
 )
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Adds the ``data`` command (with ``trajectories``, ``segments``, ``values``)."""
+    """Adds the ``data`` command (``trajectories``, ``segments``, ``values``, ``check``)."""
     data = subparsers.add_parser(
-        "data", help="build trajectories, segment SFT rows and value labels"
+        "data", help="build trajectories, segment SFT rows and value labels; check a dataset"
     )
     commands = data.add_subparsers(dest="data_command", required=True)
     for name, args_class, func in _COMMANDS:

@@ -204,18 +204,37 @@ def _proof_body(text: Any) -> str | None:
     code = unfence(text)
     masked = strip_comments(code)
     decl = _DECL_LINE.search(masked)
+    cut: int | None = None  # where the block starts, after a removed `:= by` / `by`
     if decl is not None:
         m = re.search(r":=\s*by\b", masked[decl.start() :])
         if m is None:
             return None
-        code = code[decl.start() + m.end() :]
+        cut = decl.start() + m.end()
     else:
-        code = re.sub(r"^\s*(?::=\s*)?by\b", "", code, count=1)
-    lines = code.split("\n")
-    # The first line may hold a tactic right after `by`; dedent the rest on their own.
+        m = re.match(r"^\s*(?::=\s*)?by\b", code)
+        if m is not None:
+            cut = m.end()
+    if cut is None:
+        # A bare block: its lines keep their indentation relative to each other.
+        return textwrap.dedent(code).strip("\n").strip() or None
+    column = cut - (code.rfind("\n", 0, cut) + 1)
+    lines = code[cut:].split("\n")
     first = lines[0].strip()
-    rest = textwrap.dedent("\n".join(lines[1:])).strip("\n")
-    body = "\n".join(part for part in (first, rest) if part)
+    if not first:
+        return textwrap.dedent("\n".join(lines[1:])).strip("\n").strip() or None
+    # A tactic right after `by` starts the block at its own column: later lines keep their
+    # place relative to it (more tactics at that column, continuations to the right), so
+    # `exact fun hp =>\n  show p from hp` stays one tactic.
+    first_col = column + len(lines[0]) - len(lines[0].lstrip())
+    rest = [line for line in lines[1:] if line.strip()]
+    indents = [len(line) - len(line.lstrip()) for line in rest]
+    if all(i >= first_col for i in indents):
+        shifted = [line[first_col:] if line.strip() else "" for line in lines[1:]]
+    else:
+        # Lines left of the first tactic can only continue it: keep them to its right.
+        low = min(indents)
+        shifted = ["  " + line[low:] if line.strip() else "" for line in lines[1:]]
+    body = "\n".join([first, *shifted]).rstrip()
     return body or None
 
 
