@@ -80,6 +80,7 @@ class Args:
         k: Samples per policy call.
         temperature: Sampling temperature of the evals.
         max_new_tokens: Longest sample of the evals.
+        workers: Eval worker processes (0: in this process).
         tiny: Smoke settings (the smoke set, one seed, a few steps): seconds, not minutes.
     """
 
@@ -96,12 +97,14 @@ class Args:
     k: int = 8
     temperature: float = 1.0
     max_new_tokens: int = 96
+    workers: int = 1
     tiny: bool = False
 
     def apply_tiny(self) -> None:
         if self.tiny:
             self.seeds, self.theorems, self.test_fraction = 1, "smoke", 0.4
             self.token_budget, self.grpo_steps, self.expansions, self.k = 3000, 2, 2, 2
+            self.workers = 0
 
 
 def _sft_flags(args: Args, segmenter: str, seed: int) -> list[str]:
@@ -143,7 +146,7 @@ def run_seed(args: Args, seed: int, heldout_file: Path, out: Path) -> dict[str, 
             search=search,
             budget=f"expansions={args.expansions}",
             k=args.k,
-            workers=1,
+            workers=args.workers,
             template="leandojo",
             policy_args=f"temperature={args.temperature},max_new_tokens={args.max_new_tokens}",
             search_args="rounds=none" if search == "whole-proof" else "",
