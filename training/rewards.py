@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from lean_gym.answers import read_proof
 from lean_gym.data.templates import PromptTemplate, get_template
 from lean_gym.integrity import check_proof_text
 from lean_gym.tactic_text import join_tactics, strip_comments_and_strings
@@ -193,6 +194,14 @@ class ProofReward(_PoolReward):
                 theorem = parse_theorem(theorem_json)
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"bad theorem_json entry: {exc}") from exc
+            if not prefix:
+                # A whole proof is read as the proof env and `lean-gym verify` read it: a
+                # bare block, `by ...`, or the dataset's own declaration, fenced or not.
+                answer = read_proof(completion, theorem)
+                if answer.rejection is not None:
+                    results[i] = (0.0, answer.rejection.reason)
+                    continue
+                completion = answer.proof
             tactics = self.parse(completion)
             if tactics is None:
                 results[i] = (0.0, "no_tactics")

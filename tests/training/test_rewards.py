@@ -43,6 +43,12 @@ def test_proof_reward_pays_only_verified_proofs() -> None:
             "sorry",  # integrity
             "exact hq",  # Lean error
             "",  # nothing
+            # The dataset's own declaration, as the proof env reads it; another statement is
+            # refused before Lean.
+            "```lean4\ntheorem smoke_and_intro (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n"
+            "  constructor\n  · exact hp\n  · exact hq\n```",
+            "theorem smoke_and_intro (p q : Prop) (hp : p) (hq : q) : q ∧ p := by\n"
+            "  constructor\n  · exact hq\n  · exact hp",
         ]
         got = reward(
             prompts=["p"] * len(completions),
@@ -50,11 +56,12 @@ def test_proof_reward_pays_only_verified_proofs() -> None:
             log_metric=metrics,
             **columns(theorem, len(completions)),
         )
-    assert got == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-    assert reward.outcomes["verified"] == 2
+    assert got == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    assert reward.outcomes["verified"] == 3
     assert reward.outcomes["sorry"] == 1
-    assert reward.outcomes["no_tactics"] == 1
-    assert metrics.values["outcomes/proof/verified"] == [pytest.approx(2 / 6)]
+    assert reward.outcomes["empty"] == 1
+    assert reward.outcomes["statement_mismatch"] == 1
+    assert metrics.values["outcomes/proof/verified"] == [pytest.approx(3 / 8)]
     assert sum(v[0] for v in metrics.values.values()) == pytest.approx(1.0)
 
 

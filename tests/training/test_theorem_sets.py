@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from lean_gym.data.splits import family_of
 from lean_gym.data.theorems import load_theorems
 from lean_gym.types import normalize_whitespace
-from training.theorem_sets import family_of, load_split, split_theorems
+from training.theorem_sets import load_split, split_theorems
 
 
 def test_minilean_bench_split_is_by_family_and_leak_free() -> None:
@@ -19,15 +20,20 @@ def test_minilean_bench_split_is_by_family_and_leak_free() -> None:
     assert {t.name for t in train} | {t.name for t in test} <= everything
 
 
-def test_family_names() -> None:
+def test_rows_without_a_split_are_split_by_family() -> None:
     from lean_gym.types import Theorem
 
-    def family(name: str) -> str:
-        return family_of(Theorem(name, "(p : Prop) (h : p) : p"))
-
-    assert family("and_swap_1_2") == "and_swap"
-    assert family("imp_chain_5_apply_0") == "imp_chain"
-    assert family("smoke_or_inl") == "smoke_or_inl"
+    # Renamed copies of one statement are one family: they never straddle the split.
+    theorems = [
+        Theorem(f"t{i}_{j}", f"(a{j} b{j} : Nat) (h : a{j} = b{j} + {i}) : b{j} + {i} = a{j}")
+        for i in range(40)
+        for j in range(3)
+    ]
+    train = split_theorems(theorems, "train", test_fraction=0.5)
+    test = split_theorems(theorems, "test", test_fraction=0.5)
+    assert train and test
+    assert {family_of(t) for t in train}.isdisjoint({family_of(t) for t in test})
+    assert len({family_of(t) for t in theorems}) == 40
 
 
 def test_another_seed_moves_families() -> None:
