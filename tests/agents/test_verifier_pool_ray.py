@@ -86,3 +86,28 @@ def test_an_actor_killed_mid_batch_loses_no_result(pool):
     killer.join()
     assert [r.status for r in results] == ["ok"] * 8
     assert pool.actors_started == started + 1 and victim not in pool.worker_pids()
+
+
+def test_trainings_rewards_take_the_ray_pool_in_place_of_the_local_one(pool):
+    """The drop-in: GRPO's proof and segment rewards score alike on either pool (the segment
+    reward's task runs on the actors, through their context)."""
+    import json
+
+    from training import rewards  # the repository's own package: no skip
+    from training.verifier_pool import VerifierPool
+
+    theorems = [t for t in load_theorems("minilean-bench", limit=40) if "\n" in (t.proof or "")]
+    completions, columns = [], {"theorem_json": [], "prefix": []}
+    for theorem in theorems[:5]:
+        lines = theorem.proof.splitlines()
+        cases = [(theorem.proof, []), ("\n".join(lines[1:]), lines[:1]), ("rfl", []),
+                 ("sorry", []), (lines[1], lines[:1])]  # fmt: skip
+        for completion, prefix in cases:
+            completions.append(completion)
+            columns["theorem_json"].append(json.dumps(theorem.to_json()))
+            columns["prefix"].append(prefix)
+    with VerifierPool("minilean", size=2) as local:
+        for reward in (rewards.ProofReward, rewards.SegmentReward):
+            expected = reward(pool=local)(None, completions, **columns)
+            assert reward(pool=pool)(None, completions, **columns) == expected
+            assert 0.0 < sum(expected) < len(expected)
