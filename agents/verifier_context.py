@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lean_gym.backends.capabilities import SupportsDiscard
 from lean_gym.types import LeanError, ProofState, Success, Theorem, Verification
 
 __all__ = [
@@ -99,11 +100,6 @@ class VerifierContext:
         self.state_cache_size = int(state_cache_size)
 
     @property
-    def _pool(self) -> VerifierContext:
-        """The settings a task reads as ``ctx._pool.policy`` in training's local pool."""
-        return self
-
-    @property
     def backend(self) -> Any:
         if self._backend is None:
             self._backend = self._factory()
@@ -137,10 +133,9 @@ class VerifierContext:
 
     def discard(self, state: ProofState) -> None:
         """Frees a state on backends that hold states (a hint; it never fails a task)."""
-        discard = getattr(self.backend, "discard", None)
-        if callable(discard):
+        if isinstance(self.backend, SupportsDiscard):
             try:
-                discard(state)
+                self.backend.discard(state)
             except Exception:
                 logger.debug("discard failed", exc_info=True)
 

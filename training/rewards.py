@@ -43,12 +43,13 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from agents.verifier_context import VerifierContext
 from lean_gym.answers import read_proof
 from lean_gym.data.templates import PromptTemplate, get_template
 from lean_gym.integrity import check_proof_text
 from lean_gym.tactic_text import join_tactics, strip_comments_and_strings
 from lean_gym.types import LeanError, Success, Theorem
-from training.verifier_pool import VerifierPool, WorkerContext
+from training.verifier_pool import VerifierPool
 
 __all__ = [
     "LeanReward",
@@ -222,7 +223,7 @@ class ProofReward(_PoolReward):
 
 
 def _run_segment(
-    ctx: WorkerContext,
+    ctx: VerifierContext,
     item: tuple[Theorem, tuple[str, ...], tuple[str, ...], float, float],
 ) -> tuple[float, str]:
     """Runs a segment from the state after ``prefix``; the reward rule of :class:`SegmentReward`."""
@@ -232,7 +233,7 @@ def _run_segment(
         return 0.0, "bad_prefix"
     if start.is_solved:
         return 0.0, "already_solved"
-    rejection = check_proof_text(join_tactics(tactics), ctx._pool.policy)
+    rejection = check_proof_text(join_tactics(tactics), ctx.policy)
     if rejection is not None:
         return 0.0, rejection.reason
     state = start

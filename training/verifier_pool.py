@@ -19,15 +19,15 @@ import logging
 import queue
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.verifier_context import TaskResult, VerifierContext, timeout_verification
 from lean_gym.backends import make_backend
-from lean_gym.types import LeanError, ProofState, Success, Theorem, Verification
+from lean_gym.types import Theorem, Verification
 
-__all__ = ["TaskResult", "WorkerContext", "VerifierPool", "timeout_verification"]
+__all__ = ["TaskResult", "VerifierContext", "VerifierPool", "timeout_verification"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,108 +35,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_GRACE = 5.0
 
 
-def timeout_verification(seconds: float) -> Verification:
-    """The verdict the pool gives a proof whose check ran past its deadline."""
-    return Verification(False, reason="timeout", detail=f"no verdict within {seconds:.1f}s")
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """What one task gave.
-
-    Attributes:
-        value: The task function's return value (None unless ``status == "ok"``).
-        status: ``ok``, ``timeout`` (past the deadline; given up) or ``error`` (the function
-            raised).
-        detail: The exception text for ``error``, the deadline for ``timeout``.
-    """
-
-    value: Any
-    status: str = "ok"
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-class WorkerContext:
-    """What a task function gets: the worker's backend and its cache of start states.
-
-    Attributes:
-        backend: This worker's backend (built on first use).
-        timeout: Seconds per backend call.
-    """
-
-    def __init__(self, pool: VerifierPool):
-        self._pool = pool
-        self._backend: Any = None
-        self._states: OrderedDict[tuple[Any, ...], ProofState] = OrderedDict()
-        self.timeout = pool.timeout
-
-    @property
-    def backend(self) -> Any:
-        if self._backend is None:
-            self._backend = self._pool._new_backend()
-        return self._backend
-
-    def start_state(self, theorem: Theorem, prefix: Sequence[str] = ()) -> ProofState | LeanError:
-        """The state after ``prefix`` from ``theorem``'s root, cached per worker (LRU).
-
-        Returns:
-            The state, or the error of the first prefix tactic that failed.
-
-        Raises:
-            TheoremStartError: When the theorem cannot be started.
-        """
-        key = (theorem, tuple(prefix))
-        cached = self._states.get(key)
-        if cached is not None:
-            self._states.move_to_end(key)
-            return cached
-        state = self.backend.start(theorem, self.timeout)
-        for tactic in prefix:
-            result = self.backend.run_tactic(state, tactic, self.timeout)
-            if not isinstance(result, Success):
-                return result
-            state = result.state
-        self._states[key] = state
-        while len(self._states) > self._pool.state_cache_size:
-            _, old = self._states.popitem(last=False)
-            self.discard(old)
-        return state
-
-    def discard(self, state: ProofState) -> None:
-        """Frees a state on backends that hold states (a no-op elsewhere)."""
-        discard = getattr(self.backend, "discard", None)
-        if callable(discard):
-            try:
-                discard(state)
-            except Exception:  # freeing is a hint; it must never fail a reward
-                logger.debug("discard failed", exc_info=True)
-
-    def verify_many(self, items: Sequence[tuple[Theorem, str]]) -> list[Verification]:
-        """The integrity-checked verdicts of ``(theorem, proof)`` pairs on this backend."""
-        backend = self.backend
-        policy = self._pool.policy
-        verify_many = getattr(backend, "verify_many", None)
-        if callable(verify_many):
-            return list(verify_many(list(items), timeout=self.timeout, policy=policy))
-        return [backend.verify(t, p, self.timeout, policy) for t, p in items]
-
-    def close(self) -> None:
-        if self._backend is not None:
-            try:
-                self._backend.close()
-            except Exception:
-                logger.debug("closing a backend failed", exc_info=True)
-            self._backend = None
-        self._states.clear()
-
-
 @dataclass
 class _Task:
-    fn: Callable[[WorkerContext, Any], Any]
+    fn: Callable[[VerifierContext, Any], Any]
     item: Any
     done: threading.Event = field(default_factory=threading.Event)
     started: float | None = None
@@ -149,7 +50,12 @@ class _Worker(threading.Thread):
     def __init__(self, pool: VerifierPool, number: int):
         super().__init__(name=f"lean-gym-verifier-{number}", daemon=True)
         self.pool = pool
-        self.context = WorkerContext(pool)
+        self.context = VerifierContext(
+            pool._new_backend,
+            timeout=pool.timeout,
+            policy=pool.policy,
+            state_cache_size=pool.state_cache_size,
+        )
         self.abandoned = False
 
     def run(self) -> None:
@@ -161,10 +67,7 @@ class _Worker(threading.Thread):
                 continue
             task.worker = self
             task.started = time.monotonic()
-            try:
-                result = TaskResult(task.fn(self.context, task.item))
-            except Exception as exc:  # a reward must never crash training
-                result = TaskResult(None, "error", f"{type(exc).__name__}: {exc}")
+            result = self.context.run(task.fn, task.item)
             if task.result is None:
                 task.result = result
             task.done.set()
@@ -237,7 +140,7 @@ class VerifierPool:
 
     def map(
         self,
-        fn: Callable[[WorkerContext, Any], Any],
+        fn: Callable[[VerifierContext, Any], Any],
         items: Sequence[Any],
         *,
         deadline: float | None = None,
@@ -245,7 +148,7 @@ class VerifierPool:
         """Runs ``fn(context, item)`` for every item on the pool; results in item order.
 
         Args:
-            fn: The task; it gets the worker's :class:`WorkerContext`.
+            fn: The task; it gets the worker's :class:`VerifierContext`.
             items: One task per item.
             deadline: Seconds one task may run (default: ``timeout + grace``).
         """
