@@ -67,7 +67,10 @@ DEFAULT_SEARCH_FOR = {"step": "best-first", "segment": "segment-best-first", "pr
 DEFAULT_TEMPLATE_FOR = {"step": "leandojo", "segment": "leandojo", "proof": "whole-proof"}
 
 # Arguments that do not change results: a rerun may change them and still resume.
-_RESUME_FREE = {"out", "workers", "executor", "overwrite", "attempts", "limit", "progress"}
+_RESUME_FREE = {
+    "out", "workers", "executor", "overwrite", "attempts", "limit", "progress", "ray_address",
+    "ray_retries",
+}  # fmt: skip
 
 
 class EvalArgsError(UsageError):
@@ -100,7 +103,13 @@ class EvalArgs:
         policy_timeout: Seconds per policy call before it counts as a failed expansion.
         tactic_timeout: Seconds per Lean call (0: the backend's default).
         save_trees: Write each search tree to DIR/trees.
-        executor: ``local`` (worker processes) or another registered executor.
+        executor: ``local`` (worker processes), ``ray`` (Ray actors; ``lean-gym[ray]``) or
+            another registered executor.
+        ray_address: With ``--executor ray``: ``auto`` (the cluster this node is in),
+            ``HOST:PORT`` (its head node) or ``ray://HOST:10001``; empty: a Ray instance on this
+            machine, stopped at the end.
+        ray_retries: With ``--executor ray``: times an attempt whose worker died runs again on
+            another worker before it is written as a ``worker_crash``.
         overwrite: Discard what DIR holds instead of resuming.
         progress: Show a progress bar.
     """
@@ -124,6 +133,8 @@ class EvalArgs:
     tactic_timeout: float = 0.0
     save_trees: bool = True
     executor: str = "local"
+    ray_address: str = ""
+    ray_retries: int = 2
     overwrite: bool = False
     progress: bool = True
 
@@ -447,7 +458,7 @@ def _validate(args: EvalArgs) -> Any:
         raise EvalArgsError(f"--policy-timeout must be > 0, got {args.policy_timeout}")
     parse_kwargs(args.policy_args, "--policy-args")
     parse_kwargs(args.search_args, "--search-args")
-    from agents.executors import EXECUTORS
+    from agents.executors import EXECUTORS, resolve_executor
     from lean_gym.backends import make_backend
     from lean_gym.errors import LeanGymError
 
@@ -459,6 +470,14 @@ def _validate(args: EvalArgs) -> Any:
         raise EvalArgsError(
             f"unknown --executor {args.executor!r}; known: {', '.join(sorted(EXECUTORS))}"
         )
+    if args.ray_address and args.executor != "ray":
+        raise EvalArgsError("--ray-address needs --executor ray")
+    check_args = getattr(resolve_executor(args.executor), "check_args", None)
+    if callable(check_args):
+        try:
+            check_args(args)
+        except ValueError as exc:
+            raise EvalArgsError(str(exc)) from None
     try:
         build_search(args)
     except (TypeError, ValueError) as exc:
@@ -598,8 +617,8 @@ def evaluate(args: EvalArgs) -> EvalReport:
 
     spec = WorkerSpec(asdict(args), str(out))
     executor_name = "inline" if args.workers == 0 else args.executor
-    executor = make_executor(executor_name, spec, max(args.workers, 1))
-    bar = _progress(pending, len(solved_names), len(theorems), args.progress and pending > 0)
+    executor: Any = None
+    bar: Any = None
     ran = 0
     interrupted = False
     results_path = out / "results.jsonl"
@@ -621,13 +640,16 @@ def evaluate(args: EvalArgs) -> EvalReport:
                 bar.set_postfix_str(f"solved {len(solved_names)}/{len(theorems)}")
 
         try:
-            if tasks:
+            if tasks:  # only when there is work: an executor may start processes or a cluster
+                executor = make_executor(executor_name, spec, max(args.workers, 1))
+                bar = _progress(pending, len(solved_names), len(theorems), args.progress)
                 executor.run(tasks, handle)
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            with contextlib.suppress(KeyboardInterrupt):
-                executor.close()
+            if executor is not None:
+                with contextlib.suppress(KeyboardInterrupt):
+                    executor.close()
             if bar is not None:
                 bar.close()
     complete = not interrupted and ran == pending

@@ -12,8 +12,13 @@ finishes. Rows are complete results; the caller writes them.
   row; its other attempts go back to the queue and a fresh worker takes its place. Workers
   ignore SIGINT: on Ctrl-C the parent stops them and keeps what is written.
 
-A new executor (e.g. Ray actors) is one class with the same ``run`` and one
-``register_executor`` line.
+* ``ray``: Ray actors on this machine or a cluster (:mod:`agents.executors_ray`,
+  ``pip install 'lean-gym[ray]'``).
+
+A new executor is one class with the same ``run`` and ``close`` and one
+``register_executor`` line; an optional static ``check_args(eval_args)`` raising
+``ValueError`` lets ``lean-gym eval`` refuse arguments that do not fit before anything is
+written.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ __all__ = [
     "WorkerSetupError",
     "EXECUTORS",
     "register_executor",
+    "resolve_executor",
     "make_executor",
 ]
 
@@ -260,6 +266,7 @@ class LocalExecutor:
 EXECUTORS: dict[str, str | Callable[..., Executor]] = {
     "inline": "agents.executors:InlineExecutor",
     "local": "agents.executors:LocalExecutor",
+    "ray": "agents.executors_ray:RayExecutor",
 }
 
 
@@ -268,8 +275,8 @@ def register_executor(name: str, factory: str | Callable[..., Executor]) -> None
     EXECUTORS[name] = factory
 
 
-def make_executor(name: str, spec: Any, workers: int) -> Executor:
-    """Builds the executor ``name`` for ``workers`` workers of ``spec``.
+def resolve_executor(name: str) -> Callable[..., Executor]:
+    """The factory registered as ``name`` (its module imported).
 
     Raises:
         ValueError: For an unknown name.
@@ -280,4 +287,13 @@ def make_executor(name: str, spec: Any, workers: int) -> Executor:
     if isinstance(factory, str):
         module_name, _, attr = factory.partition(":")
         factory = getattr(importlib.import_module(module_name), attr)
-    return factory(spec, workers)
+    return factory
+
+
+def make_executor(name: str, spec: Any, workers: int) -> Executor:
+    """Builds the executor ``name`` for ``workers`` workers of ``spec``.
+
+    Raises:
+        ValueError: For an unknown name.
+    """
+    return resolve_executor(name)(spec, workers)

@@ -207,8 +207,12 @@ def test_a_client_timeout_is_a_value_and_the_server_sees_the_disconnect():
         out = backend.check_declaration(AND, AND.declaration(PROOF), timeout=10)
         assert out.error is not None and out.error.kind == "timeout"
         assert time.monotonic() - began < 5
-        deadline = time.monotonic() + 5
-        while server.disconnects == 0 and time.monotonic() < deadline:
+        # The server notices the disconnect first and destroys the REPL when its check stops;
+        # on a loaded machine the second can trail the first by seconds.
+        deadline = time.monotonic() + 15
+        while (
+            server.disconnects == 0 or server.repls_destroyed == 0
+        ) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert server.disconnects == 1 and server.repls_destroyed == 1
 

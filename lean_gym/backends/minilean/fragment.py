@@ -38,6 +38,15 @@ MATHLIB_CHARACTERS = {
     "\\": "\\ (SDiff.sdiff)",
 }
 
+# Types and notations of core Lean that MiniLean does not model: Lean accepts statements about
+# them with no import, so they are refused as outside the fragment (a parse or "unknown
+# identifier" error would misreport a valid statement).
+CORE_TYPES = frozenset(
+    {"List", "Array", "String", "Char", "Fin", "Option", "Bool", "Prod", "Sum", "Subtype"}
+    | {"Float", "UInt8", "UInt16", "UInt32", "UInt64", "USize", "BitVec", "HashMap", "Std.HashMap"}
+)
+CORE_SYMBOLS = {"++": "++ (HAppend.hAppend)", "::": ":: (List.cons)"}
+
 # Types of Mathlib (with Mathlib imported they exist; MiniLean has only Nat, Int and Prop).
 MATHLIB_TYPES = frozenset(
     {"ℝ", "ℚ", "ℂ", "Real", "Rat", "Complex", "NNReal", "ENNReal", "EReal", "ZMod", "Finset"}

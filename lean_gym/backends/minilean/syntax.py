@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lean_gym.backends.minilean.fragment import MATHLIB_CHARACTERS, outside_fragment
+from lean_gym.backends.minilean.fragment import CORE_SYMBOLS, MATHLIB_CHARACTERS, outside_fragment
 
 __all__ = ["Token", "Node", "ParseError", "tokenize", "Parser", "TACTIC_KEYWORDS"]
 
@@ -234,6 +234,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
             tokens.append(Token("str", text[i + 1 : j], i, j + 1, col, first))
             i = j + 1
         else:
+            for core_sym, what in CORE_SYMBOLS.items():
+                if text.startswith(core_sym, i):
+                    raise ParseError(outside_fragment(what), i)
             for sym in _SYMBOLS:
                 if text.startswith(sym, i):
                     break

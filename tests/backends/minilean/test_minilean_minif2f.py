@@ -289,3 +289,21 @@ def test_open_nat_reaches_unprotected_lemmas_only() -> None:
     assert "Unknown identifier `add_comm`" in out["messages"][0]["data"]
     # With Mathlib, root lemmas of the same names would make them ambiguous: refused.
     assert verdict("succ_eq_add_one n", "import Mathlib\nopen Nat") != []
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        ("(xs : List Nat) : xs ++ [] = xs", "++ (HAppend.hAppend)"),
+        ("(xs : List Nat) : xs = xs", "List"),
+        ("(s : String) : s = s", "String"),
+        ("(i : Fin 3) : i = i", "Fin"),
+        ("(o : Option Nat) : o = o", "Option"),
+        ("(b : Bool) : b = b", "Bool"),
+    ],
+)
+def test_core_types_outside_the_fragment_get_the_named_error(statement: str, named: str) -> None:
+    # Core Lean accepts these with no import; a parse or unknown-identifier error would say
+    # the statement is wrong when MiniLean only cannot read it (issue 9).
+    for header in ("", MINIF2F_HEADER):
+        assert _error(statement, header) == OUTSIDE_FRAGMENT + named

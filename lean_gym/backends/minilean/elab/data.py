@@ -26,7 +26,12 @@ from lean_gym.backends.minilean.expr import (
     VAR_TYPES,
     Expr,
 )
-from lean_gym.backends.minilean.fragment import MATHLIB_TYPES, mathlib_name, outside_fragment
+from lean_gym.backends.minilean.fragment import (
+    CORE_TYPES,
+    MATHLIB_TYPES,
+    mathlib_name,
+    outside_fragment,
+)
 from lean_gym.backends.minilean.functions import (
     DATA_FUNCTIONS,
     DataFunction,
@@ -61,6 +66,8 @@ class DataTerms:
                 raise self.unknown_identifier(name, node)
             return NAT if name == "ℕ" else INT
         if self.mathlib and name in MATHLIB_TYPES:
+            raise self.fail(outside_fragment(name), node)
+        if name in CORE_TYPES:
             raise self.fail(outside_fragment(name), node)
         return None
 
@@ -105,6 +112,9 @@ class DataTerms:
                 return t
         if node.kind == "paren":
             return self.type_(node.args[0])
+        if node.kind == "app" and node.args[0].kind == "ident":
+            # `List Nat`, `Fin 3`, `Option Int`: a core type former MiniLean does not model.
+            self.resolve_type_name(node.args[0].args[0], node)
         if node.kind == "binop" and node.args[0] == "→":
             lhs = node.args[1]
             if lhs.kind == "ident" and lhs.args[0] in ("Nat", "Int", "ℕ", "ℤ", "Prop"):
