@@ -1,14 +1,16 @@
 """``LeanCandidates-v0``: choose one of K proposed tactics (or segments); numbers in, an index out.
 
 Classic RL libraries (stable-baselines3, CleanRL, RLlib) need a numeric observation and a
-discrete action, while a proof state is text and a tactic is any text. The bridge common in
-research on RL for theorem proving (a proposal model offers candidates, a learned chooser
-picks one, as in the "policy over a candidate set" of TacticZero or the candidate re-rankers of
-HTPS and ReProver) is what this env is: a proposer (the scripted tactic library by default, or
-any object with ``propose(state, k)``, such as a language-model policy) proposes up to K
-candidates for the current state, the observation describes the state and each candidate with
-numbers, and the action is the index of the candidate to run in the wrapped ``LeanStep-v0`` or
-``LeanSegment-v0`` env.
+discrete action, while a proof state is text and a tactic is any text. The common bridge is a
+choice among proposals: something offers a few candidate tactics and a learned chooser picks
+one (TacticZero, Wu et al. 2021, learns by RL to pick from a fixed tactic set; provers with a
+generator and a ranker do the same over sampled tactics). This env is that bridge: a proposer
+(the scripted tactic library by default, or any object with ``propose(state, k)``, such as a
+language-model policy) offers up to K candidates for the current state, the observation
+describes the state and each candidate with numbers, and the action is the index of the
+candidate to run in the wrapped ``LeanStep-v0`` or ``LeanSegment-v0`` env. The time feature
+follows Pardo et al. 2018 (Time Limits in Reinforcement Learning): with a step limit, the steps
+left are part of the state.
 
 ``lean_gym`` never imports a model library here: the proposer and the optional embedding
 callable are injected by the caller.
