@@ -23,7 +23,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.verifier_context import TaskResult, VerifierContext, timeout_verification
+from agents.verifier_context import (
+    TaskResult,
+    VerifierContext,
+    chunked,
+    timeout_verification,
+    verdicts_of,
+    verify_chunk,
+)
 from lean_gym.backends import make_backend
 from lean_gym.types import Theorem, Verification
 
@@ -204,19 +211,9 @@ class VerifierPool:
         kimina checks a chunk in one request); a chunk past its deadline gives every proof in
         it a ``timeout`` verdict, a chunk whose backend raised gives ``crash``.
         """
-        chunks = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
+        chunks = chunked(items, batch_size)
         deadline = (self.timeout + self.grace) * max(1, batch_size)
-        results = self.map(lambda ctx, chunk: ctx.verify_many(chunk), chunks, deadline=deadline)
-        verdicts: list[Verification] = []
-        for chunk, result in zip(chunks, results, strict=True):
-            if result.ok and isinstance(result.value, list) and len(result.value) == len(chunk):
-                verdicts.extend(result.value)
-            elif result.status == "timeout":
-                verdicts.extend(timeout_verification(deadline) for _ in chunk)
-            else:
-                detail = result.detail or "the backend gave no verdict"
-                verdicts.extend(Verification(False, reason="crash", detail=detail) for _ in chunk)
-        return verdicts
+        return verdicts_of(chunks, self.map(verify_chunk, chunks, deadline=deadline), deadline)
 
     def close(self) -> None:
         """Stops the workers and closes their backends (a stuck one closes when it returns)."""
