@@ -3,7 +3,7 @@
 Two model-free baselines, both in ``LeanStep-v0`` on MiniLean with the same candidate tactics
 at every state: the goal-aware scripted library's suggestions
 (:class:`lean_gym.tactic_library.TacticLibrary`, the first ``--candidates`` of them) followed
-by a short list of generic tactics (:data:`GENERIC_TACTICS`).
+by a short list of generic tactics (:data:`lean_gym.data.negatives.GENERIC_TACTICS`).
 
 * random: at every step, one candidate drawn uniformly (seeded); a tactic Lean refuses leaves
   the state as it was and the agent draws again, up to ``--max-steps`` steps.
@@ -34,13 +34,13 @@ import gymnasium as gym
 
 import lean_gym  # noqa: F401  (registers the env ids)
 from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.negatives import GENERIC_TACTICS
 from lean_gym.data.theorems import load_theorems
 from lean_gym.tactic_library import TacticLibrary
 from lean_gym.types import ProofState, Theorem
 
 __all__ = [
     "Args",
-    "GENERIC_TACTICS",
     "TIERS",
     "candidates",
     "random_agent",
@@ -50,21 +50,6 @@ __all__ = [
     "main",
 ]
 
-GENERIC_TACTICS = (
-    "intro h",
-    "constructor",
-    "assumption",
-    "rfl",
-    "simp",
-    "omega",
-    "decide",
-    "trivial",
-    "left",
-    "right",
-    "exfalso",
-    "contradiction",
-)
-"""Tried after the library's suggestions at every state (duplicates dropped)."""
 
 TIERS = ("easy", "medium", "hard")
 
