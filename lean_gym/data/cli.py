@@ -6,6 +6,7 @@
     lean-gym data segments --trajectories T.jsonl --segmenter goal-change --out S.jsonl
         [--max-len 8] [--k 2] [--template leandojo] [--val-fraction 0.1] [--seed 0]
     lean-gym data values --trajectories T.jsonl [--gamma 0.95] --out V.jsonl
+    lean-gym data explore --trajectories T.jsonl --out E.jsonl [--sources library] [--depth 1]
 
 Each command's flags and ``--help`` come from its argument dataclass (:class:`TrajectoriesArgs`,
 :class:`SegmentsArgs`, :class:`ValuesArgs`) through :mod:`lean_gym.cli_args`. ``segments``
@@ -27,6 +28,7 @@ from typing import Any
 
 from lean_gym.backends import make_backend
 from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.explore_cli import ExploreArgs, run_explore
 from lean_gym.data.jsonl import write_rows
 from lean_gym.data.segments import (
     SegmenterName,
@@ -242,11 +244,12 @@ _COMMANDS: tuple[tuple[str, type, Callable[[Any], int]], ...] = (
     ("trajectories", TrajectoriesArgs, _cmd_trajectories),
     ("segments", SegmentsArgs, _cmd_segments),
     ("values", ValuesArgs, _cmd_values),
+    ("explore", ExploreArgs, run_explore),
 )
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Adds the ``data`` command (with ``trajectories``, ``segments``, ``values``)."""
+    """Adds the ``data`` command (``trajectories``, ``segments``, ``values``, ``explore``)."""
     data = subparsers.add_parser(
         "data", help="build trajectories, segment SFT rows and value labels"
     )

@@ -333,9 +333,7 @@ class ExplorationReport:
             states_explored=int(obj.get("states_explored", 0)),
             tactics_tried=int(obj.get("tactics_tried", 0)),
             valid_per_state=tuple(int(v) for v in obj.get("valid_per_state", ())),
-            valid_per_known_state=tuple(
-                int(v) for v in obj.get("valid_per_known_state", ())
-            ),
+            valid_per_known_state=tuple(int(v) for v in obj.get("valid_per_known_state", ())),
             known_per_state=tuple(int(v) for v in obj.get("known_per_state", ())),
             new_proofs=int(obj.get("new_proofs", 0)),
             rejected=int(obj.get("rejected", 0)),
