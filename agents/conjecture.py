@@ -615,6 +615,14 @@ class ConjectureScreen:
             except ValueError:
                 continue
 
+    def remember(self, statements: Iterable[str]) -> None:
+        """Counts ``statements`` as seen: a later candidate equal to one is a duplicate."""
+        for text in statements:
+            try:
+                self.seen.add(alpha_key(text))
+            except ValueError:
+                continue
+
     def _result(
         self, proposal: Proposal, status: str, reason: str = "", **extra: Any
     ) -> Conjecture:

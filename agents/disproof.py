@@ -69,10 +69,10 @@ class DisproofConfig:
 
     small_nat: int = 4
     small_int: int = 3
-    max_instances: int = 512
-    random_samples: int = 200
+    max_instances: int = 256
+    random_samples: int = 100
     random_range: int = 1000
-    witness_bound: int = 20
+    witness_bound: int = 12
     undecided_instances: int = 2
     seed: int = 0
     negation_tactics: tuple[str, ...] = (
@@ -462,7 +462,7 @@ def try_disprove(
     for instance, script in attempts:
         calls += 1
         if _verify(backend, negation, script, config.timeout):
-            if instance is None:
+            if instance is None or not instance.values:  # no variable: nothing instantiated
                 return Disproof("negation", negation.statement, {}, script, calls)
             values = {k: _value_text(v) for k, v in instance.values.items()}
             return Disproof(instance.method, negation.statement, values, script, calls)

@@ -323,7 +323,7 @@ def is_minilean(backend: Any) -> bool:
     name = str(getattr(backend, "name", "") or "")
     if name.startswith("minilean"):
         return True
-    command = getattr(backend, "command", None) or ()
+    command = getattr(backend, "command", None) or getattr(backend, "_command", None) or ()
     return any("lean_gym.backends.minilean" in str(part) for part in command)
 
 

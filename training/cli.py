@@ -28,6 +28,7 @@ STAGES: dict[str, str] = {
     "dpo": "training.preferences:main",
     "expert-iteration": "training.expert_iteration:main",
     "quickstart": "training.quickstart:main",
+    "self-play": "training.self_play:main",
 }
 
 
@@ -78,7 +79,7 @@ def register(subparsers: Any) -> None:
         help="run a training stage or pipeline from a YAML config",
         description=(
             "Run the training stage a YAML config names (stage: sft, grpo, value, dpo, "
-            "expert-iteration, quickstart). Flags after -- override the config's fields."
+            "expert-iteration, quickstart, self-play). Flags after -- override the config's fields."
         ),
     )
     train.add_argument("--config", required=True, help="the stage's YAML config")
