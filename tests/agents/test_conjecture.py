@@ -267,9 +267,9 @@ def test_the_screen_statuses(backend) -> None:
 def test_no_kept_conjecture_is_disprovable_by_minilean(backend, bench) -> None:
     """The kept conjectures survive a harder disproof than the screen's, and a search for a
     proof of their negation with the scripted prover."""
+    from agents.disproof import negation_theorem
     from agents.policies.scripted import ScriptedPolicy
     from agents.search import Budget, make_search
-    from agents.disproof import negation_theorem
 
     seeds = bench[::12]
     proposals = RuleConjecturer(per_theorem=4, seed=3).propose(seeds)
