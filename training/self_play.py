@@ -107,6 +107,8 @@ class SelfPlayArguments:
         evaluate_bootstrap: Evaluate the bootstrap prover on the held-out side (round 0).
         sft_config: The SFT stage's config (prover and conjecturer).
         sft_args: Extra SFT flags for the prover (``name=value`` items).
+        bootstrap_sft_args: Extra SFT flags for the bootstrap only (after ``sft_args``, so
+            they win: a different ``token_budget``, for example).
         conjecturer_sft_args: Extra SFT flags for the conjecturer.
         granularity: Search granularity of the attempts and the evals.
         search: The search algorithm (empty: the granularity's default).
@@ -149,6 +151,9 @@ class SelfPlayArguments:
         default="training/configs/cpu/sft.yaml", metadata={"help": "SFT stage config"}
     )
     sft_args: list[str] = field(default_factory=list, metadata={"help": "extra prover SFT flags"})
+    bootstrap_sft_args: list[str] = field(
+        default_factory=list, metadata={"help": "extra flags of the bootstrap SFT"}
+    )
     conjecturer_sft_args: list[str] = field(
         default_factory=list, metadata={"help": "extra conjecturer SFT flags"}
     )
@@ -584,7 +589,8 @@ def run_self_play(args: SelfPlayArguments) -> dict[str, Any]:
                 os.replace(temporary, known_file)
             prover = str(out / "bootstrap" / "sft")
             run_stage_once(args.sft_config, prover, [*shared, "--trajectories", str(known_file),
-                           "--model_name_or_path", base, *stage_flags(args.sft_args)])  # fmt: skip
+                           "--model_name_or_path", base, *stage_flags(args.sft_args),
+                           *stage_flags(args.bootstrap_sft_args)])  # fmt: skip
         advance("bootstrap sft")
         run = _Run(args, out, train, heldout, heldout_file, settings, shared, known_file)
         if args.evaluate_bootstrap and 0 not in done:
