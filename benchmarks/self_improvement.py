@@ -328,7 +328,8 @@ def _plot(
                               fontsize=8)  # fmt: skip
     axes.set_xlabel("prover SFT tokens")
     axes.set_ylabel(f"held-out solved (of {total})")
-    axes.set_title("Self-improvement at fixed compute (minilean-bench test split)")
+    axes.set_title(f"Self-improvement at fixed compute ({args.theorems}, held-out families)")
+    axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
     figure.tight_layout()
