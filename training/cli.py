@@ -18,7 +18,7 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["register", "STAGES", "run_stage"]
+__all__ = ["register", "STAGES", "run_stage", "stage_module", "parse_config"]
 
 # Stage name -> "module:function" taking argv and returning an exit code.
 STAGES: dict[str, str] = {
@@ -30,6 +30,28 @@ STAGES: dict[str, str] = {
     "quickstart": "training.quickstart:main",
     "self-play": "training.self_play:main",
 }
+
+
+def stage_module(stage: str) -> Any:
+    """The module of a stage (its ``main`` and ``dataclass_types``).
+
+    Raises:
+        ConfigError: For an unknown stage.
+    """
+    from training.config import ConfigError
+
+    if stage not in STAGES:
+        raise ConfigError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
+    return importlib.import_module(STAGES[stage].partition(":")[0])
+
+
+def parse_config(config: str, overrides: list[str] | None = None) -> tuple[Any, ...]:
+    """The dataclasses a config (and overriding flags) gives its stage's script, without
+    running it: what the config tests check every shipped config with."""
+    from training.config import parse_stage_args, read_stage_name
+
+    module = stage_module(read_stage_name(config))
+    return parse_stage_args(module.dataclass_types(), ["--config", config, *(overrides or [])])
 
 
 def run_stage(config: str, overrides: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,11 @@ def parse_stage_args(
         if not Path(args[index + 1]).is_file():
             raise ConfigError(f"config file not found: {args[index + 1]}")
     try:
-        return tuple(parser.parse_args_and_config(args))
+        with warnings.catch_warnings():
+            # TRL 1.16's configs default the deprecated gradient_checkpointing to True, which
+            # makes transformers 5 warn on every parse: not the user's doing.
+            warnings.filterwarnings("ignore", message=".*gradient_checkpointing.*deprecated.*")
+            return tuple(parser.parse_args_and_config(args))
     except ConfigError:
         raise
     except (ValueError, TypeError) as exc:

@@ -42,7 +42,7 @@ from typing import Any
 
 from training.config import ConfigError, parse_stage_args, resolve_model
 from training.pipeline import (
-    EvalSettings,
+    PipelineArguments,
     evaluate_model,
     markdown_table,
     run_stage_once,
@@ -65,19 +65,13 @@ STATE_FILE = "expert_iteration.json"
 
 
 @dataclass
-class ExpertIterationArguments:
-    """The rounds.
+class ExpertIterationArguments(PipelineArguments):
+    """The rounds (the shared fields are :class:`~training.pipeline.PipelineArguments'`; the
+    search fields apply to the rounds' searches and to the held-out evals alike).
 
     Attributes:
         stage: Always ``expert-iteration``.
-        output_dir: The run folder (``bootstrap/``, ``round-<r>/``, the table).
-        model_name_or_path: The starting model (``tiny``: built locally).
-        model_seed: Seed of the tiny model.
-        theorems: The theorem set; rounds search its train side, evals its test side.
-        test_fraction: Share of families held out when the rows carry no ``split``.
-        split_seed: Seed of that family split.
         limit: At most this many train theorems.
-        eval_limit: At most this many held-out theorems (0: all).
         rounds: Rounds to run (rerun with more to continue a finished run).
         problems_per_round: Unsolved theorems searched per round (0: all of them).
         curriculum: ``uniform`` or ``critic`` (needs ``value_config``).
@@ -93,28 +87,11 @@ class ExpertIterationArguments:
         dpo_args: Extra DPO flags.
         value_config: The value stage's config (empty: no value model).
         value_args: Extra value flags.
-        granularity: Search granularity of the rounds and the evals.
-        search: The search algorithm (empty: the granularity's default).
-        budget: Search budget per theorem.
-        k: Candidates per expansion.
-        attempts: Search attempts per theorem and round.
-        workers: Search worker processes (value-guided search runs in this process).
-        template: The prompt template of the policy.
-        policy_args: Extra policy arguments.
-        backend: The backend.
-        seed: Base seed of the searches (round r adds 1000 * r).
-        torch_threads: torch CPU threads (None: torch's default).
     """
 
     stage: str = field(default="expert-iteration", metadata={"help": "always this"})
     output_dir: str = field(default="runs/expert-iteration", metadata={"help": "run folder"})
-    model_name_or_path: str = field(default="tiny", metadata={"help": "starting model"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
-    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
-    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
-    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
     limit: int | None = field(default=None, metadata={"help": "at most N train theorems"})
-    eval_limit: int = field(default=0, metadata={"help": "at most N held-out theorems"})
     rounds: int = field(default=2, metadata={"help": "rounds to run"})
     problems_per_round: int = field(default=0, metadata={"help": "problems per round (0: all)"})
     curriculum: str = field(default="uniform", metadata={"help": "uniform or critic"})
@@ -133,18 +110,7 @@ class ExpertIterationArguments:
     value_config: str = field(default="", metadata={"help": "value config (empty: none)"})
     value_args: list[str] = field(default_factory=list, metadata={"help": "extra value flags"})
     granularity: str = field(default="step", metadata={"help": "step, segment or proof"})
-    search: str = field(default="", metadata={"help": "search algorithm"})
-    budget: str = field(default="expansions=16", metadata={"help": "search budget"})
     k: int = field(default=8, metadata={"help": "candidates per expansion"})
-    attempts: int = field(default=1, metadata={"help": "attempts per theorem"})
-    workers: int = field(default=1, metadata={"help": "search worker processes"})
-    template: str = field(default="leandojo", metadata={"help": "prompt template"})
-    policy_args: str = field(
-        default="temperature=1.0,max_new_tokens=48", metadata={"help": "policy arguments"}
-    )
-    backend: str = field(default="minilean", metadata={"help": "backend"})
-    seed: int = field(default=0, metadata={"help": "base seed of the searches"})
-    torch_threads: int | None = field(default=None, metadata={"help": "torch CPU threads"})
 
     def check(self) -> None:
         """Refuses inconsistent settings before anything runs."""
@@ -263,21 +229,11 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
     try:
         train = load_split(args.theorems, "train", test_fraction=args.test_fraction,
                            seed=args.split_seed, limit=args.limit)  # fmt: skip
-        heldout = load_split(args.theorems, "test", test_fraction=args.test_fraction,
-                             seed=args.split_seed)  # fmt: skip
     except (ValueError, FileNotFoundError) as exc:
         raise ConfigError(f"theorems: {exc}") from None
-    if args.eval_limit:
-        heldout = heldout[: args.eval_limit]
-    heldout_file = write_theorems(heldout, out / "heldout.jsonl")
-    settings = EvalSettings(
-        granularity=args.granularity, search=args.search, budget=args.budget, k=args.k,
-        attempts=args.attempts, workers=args.workers, template=args.template,
-        policy_args=args.policy_args, backend=args.backend, seed=args.seed,
-    )  # fmt: skip
-    shared = ["--theorems", args.theorems, "--test_fraction", str(args.test_fraction),
-              "--split_seed", str(args.split_seed), "--template", args.template,
-              "--backend", args.backend]  # fmt: skip
+    _, heldout_file = args.held_out(out)
+    settings = args.eval_settings()
+    shared = args.stage_flags()
     began = time.perf_counter()
     state = _state(out)
     steps_per_round = 4 + bool(args.grpo_config) + bool(args.dpo_config) + bool(args.co_train)
@@ -349,7 +305,7 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
                     search_args=f"value_model={value_dir},alpha={args.alpha}",
                 )  # fmt: skip
             search_summary = evaluate_model(policy, problems_file, round_dir / "search",
-                                            round_settings)  # fmt: skip
+                                            round_settings, policy=args.policy_spec(policy))  # fmt: skip
             trees_of_round, solved_now = verified_trees(round_dir / "search")
             solved |= solved_now
             tree_dirs.append(round_dir / "search")
@@ -395,7 +351,8 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
             record["policy_after"] = policy
             record["value_after"] = value_dir
             # -- held-out eval
-            summary = evaluate_model(policy, heldout_file, round_dir / "eval", settings)
+            summary = evaluate_model(policy, heldout_file, round_dir / "eval", settings,
+                                     policy=args.policy_spec(policy))  # fmt: skip
             record["heldout_solved"] = int(summary.get("solved", 0))
             record["heldout_total"] = int(summary.get("total", 0))
             record["heldout_solved_pct"] = float(summary.get("solved_pct", 0.0))
@@ -421,11 +378,16 @@ def run_expert_iteration(args: ExpertIterationArguments) -> dict[str, Any]:
     return {**state, "table": table}
 
 
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses."""
+    return (ExpertIterationArguments,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``lean-gym train --config training/configs/cpu/expert_iteration.yaml``."""
     try:
         (args,) = parse_stage_args(
-            (ExpertIterationArguments,), argv, prog="lean-gym train (expert-iteration)"
+            dataclass_types(), argv, prog="lean-gym train (expert-iteration)"
         )
         report = run_expert_iteration(args)
     except ConfigError as exc:

@@ -39,12 +39,12 @@ from typing import Any
 from training.config import (
     ConfigError,
     check_device_flags,
-    parse_stage_args,
     resolve_model,
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
 from training.stage_args import StageArguments
+from training.trainers import save_model, stage_main, stage_result
 
 __all__ = ["GRPOScriptArguments", "MODES", "build_dataset", "train_grpo", "main"]
 
@@ -259,15 +259,7 @@ def train_grpo(
                 rollout_func=rollout,
             )
         trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-        model = trainer.accelerator.unwrap_model(trainer.model)
-        if hasattr(model, "merge_and_unload"):
-            model = model.merge_and_unload()
-            model.save_pretrained(training_args.output_dir)
-            tokenizer.save_pretrained(training_args.output_dir)
-        else:
-            trainer.save_model(training_args.output_dir)
-        if hasattr(trainer, "end"):
-            trainer.end()
+        save_model(trainer, training_args.output_dir, tokenizer)
     finally:
         pool.close()
         if rollout is not None:
@@ -291,32 +283,19 @@ def train_grpo(
     if rollout is not None:
         metrics["episodes"] = float(rollout.episodes_played)
         metrics["episodes_proved"] = float(rollout.episodes_proved)
-    result = StageResult(
-        stage="grpo",
-        output_dir=str(training_args.output_dir),
-        rows=len(rows),
-        steps=int(trainer.state.global_step),
-        tokens=int(trainer.state.num_input_tokens_seen or 0),
-        metrics=metrics,
-    )
-    result.write()
-    return result
+    return stage_result("grpo", trainer, len(rows), metrics)
+
+
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
+    from trl import GRPOConfig, ModelConfig
+
+    return (GRPOScriptArguments, GRPOConfig, ModelConfig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m training.grpo --config FILE [--field value ...]``."""
-    from trl import GRPOConfig, ModelConfig
-
-    try:
-        script_args, training_args, model_args = parse_stage_args(
-            (GRPOScriptArguments, GRPOConfig, ModelConfig), argv, prog="lean-gym train (grpo)"
-        )
-        result = train_grpo(script_args, training_args, model_args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_json(), indent=2))
-    return 0
+    return stage_main(dataclass_types, train_grpo, argv, "lean-gym train (grpo)")
 
 
 if __name__ == "__main__":

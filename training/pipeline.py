@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from training.config import ConfigError, read_stage_name
 from training.results import StageResult, read_result
 
 __all__ = [
+    "PipelineArguments",
     "EvalSettings",
     "stage_flags",
     "run_stage_once",
@@ -103,6 +104,91 @@ class EvalSettings:
     search_args: str = ""
     backend: str = "minilean"
     seed: int = 0
+
+
+@dataclass
+class PipelineArguments:
+    """What the multi-stage runs (quickstart, expert iteration) share.
+
+    Attributes:
+        output_dir: The run folder.
+        model_name_or_path: The starting model (``tiny``: built locally).
+        model_seed: Seed of the tiny model.
+        theorems: The theorem set; training reads its train side, evaluation its test side.
+        test_fraction: Share of families held out when the rows carry no ``split``.
+        split_seed: Seed of that family split.
+        eval_limit: Evaluate on at most this many held-out theorems (0: all).
+        granularity: Search granularity (``step``, ``segment``, ``proof``).
+        search: The search algorithm (empty: the granularity's default).
+        budget: Search budget per theorem.
+        k: Candidates per expansion.
+        attempts: Attempts per theorem.
+        workers: Search worker processes (0: this process).
+        template: The prompt template of the trained model.
+        policy: How the searches sample: ``hf`` (transformers) or ``vllm``.
+        policy_args: Extra policy arguments (``temperature=1.0,max_new_tokens=48``).
+        backend: The backend.
+        seed: Base seed of the searches.
+        torch_threads: torch CPU threads here and in the eval workers (None: torch's default).
+    """
+
+    output_dir: str = field(default="runs/pipeline", metadata={"help": "the run folder"})
+    model_name_or_path: str = field(default="tiny", metadata={"help": "starting model (tiny)"})
+    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
+    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
+    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
+    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
+    eval_limit: int = field(default=0, metadata={"help": "at most N held-out theorems (0: all)"})
+    granularity: str = field(default="segment", metadata={"help": "step, segment or proof"})
+    search: str = field(default="", metadata={"help": "search algorithm"})
+    budget: str = field(default="expansions=16", metadata={"help": "search budget"})
+    k: int = field(default=4, metadata={"help": "candidates per expansion"})
+    attempts: int = field(default=1, metadata={"help": "attempts per theorem"})
+    workers: int = field(default=1, metadata={"help": "search worker processes"})
+    template: str = field(default="leandojo", metadata={"help": "prompt template"})
+    policy: str = field(default="hf", metadata={"help": "policy kind: hf or vllm"})
+    policy_args: str = field(
+        default="temperature=1.0,max_new_tokens=48", metadata={"help": "policy arguments"}
+    )
+    backend: str = field(default="minilean", metadata={"help": "backend"})
+    seed: int = field(default=0, metadata={"help": "base seed of the searches"})
+    torch_threads: int | None = field(default=None, metadata={"help": "torch CPU threads"})
+
+    def eval_settings(self) -> EvalSettings:
+        return EvalSettings(
+            granularity=self.granularity,
+            search=self.search,
+            budget=self.budget,
+            k=self.k,
+            attempts=self.attempts,
+            workers=self.workers,
+            template=self.template,
+            policy_args=self.policy_args,
+            backend=self.backend,
+            seed=self.seed,
+        )
+
+    def held_out(self, out: Path) -> tuple[list[Any], Path]:
+        """The held-out theorems (``eval_limit`` applied), also written to OUT/heldout.jsonl."""
+        from training.theorem_sets import load_split, write_theorems
+
+        try:
+            heldout = load_split(self.theorems, "test", test_fraction=self.test_fraction,
+                                 seed=self.split_seed)  # fmt: skip
+        except (ValueError, FileNotFoundError) as exc:
+            raise ConfigError(f"theorems: {exc}") from None
+        if self.eval_limit:
+            heldout = heldout[: self.eval_limit]
+        return heldout, write_theorems(heldout, out / "heldout.jsonl")
+
+    def stage_flags(self) -> list[str]:
+        """The flags every stage of the pipeline gets (the same theorems, split and template)."""
+        return ["--theorems", self.theorems, "--test_fraction", str(self.test_fraction),
+                "--split_seed", str(self.split_seed), "--template", self.template,
+                "--backend", self.backend]  # fmt: skip
+
+    def policy_spec(self, model: str) -> str:
+        return f"{self.policy}:{model}"
 
 
 def evaluate_model(

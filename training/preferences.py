@@ -15,7 +15,6 @@ grown by one probe step (:func:`training.corpus.with_sibling_branches`).
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -26,12 +25,12 @@ from typing import Any
 from training.config import (
     ConfigError,
     check_device_flags,
-    parse_stage_args,
     resolve_model,
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
 from training.stage_args import StageArguments
+from training.trainers import save_model, stage_main, stage_result
 
 __all__ = ["DPOScriptArguments", "preference_pairs", "build_pairs", "train_dpo", "main"]
 
@@ -177,15 +176,7 @@ def train_dpo(script_args: DPOScriptArguments, training_args: Any, model_args: A
             peft_config=get_peft_config(model_args),
         )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    model = trainer.accelerator.unwrap_model(trainer.model)
-    if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
-        model.save_pretrained(training_args.output_dir)
-        tokenizer.save_pretrained(training_args.output_dir)
-    else:
-        trainer.save_model(training_args.output_dir)
-    if hasattr(trainer, "end"):
-        trainer.end()
+    save_model(trainer, training_args.output_dir, tokenizer)
     losses = log_values(trainer.state.log_history, "loss")
     margins = log_values(trainer.state.log_history, "rewards/margins")
     metrics: dict[str, float] = {"seconds": time.perf_counter() - began}
@@ -193,32 +184,19 @@ def train_dpo(script_args: DPOScriptArguments, training_args: Any, model_args: A
         metrics.update(first_loss=losses[0], last_loss=losses[-1])
     if margins:
         metrics.update(first_margin=margins[0], last_margin=margins[-1])
-    result = StageResult(
-        stage="dpo",
-        output_dir=str(training_args.output_dir),
-        rows=len(pairs),
-        steps=int(trainer.state.global_step),
-        tokens=int(trainer.state.num_input_tokens_seen or 0),
-        metrics=metrics,
-    )
-    result.write()
-    return result
+    return stage_result("dpo", trainer, len(pairs), metrics)
+
+
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
+    from trl import DPOConfig, ModelConfig
+
+    return (DPOScriptArguments, DPOConfig, ModelConfig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m training.preferences --config FILE [--field value ...]``."""
-    from trl import DPOConfig, ModelConfig
-
-    try:
-        script_args, training_args, model_args = parse_stage_args(
-            (DPOScriptArguments, DPOConfig, ModelConfig), argv, prog="lean-gym train (dpo)"
-        )
-        result = train_dpo(script_args, training_args, model_args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_json(), indent=2))
-    return 0
+    return stage_main(dataclass_types, train_dpo, argv, "lean-gym train (dpo)")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from typing import Any
 
 from training.config import ConfigError, parse_stage_args, resolve_model
 from training.pipeline import (
-    EvalSettings,
+    PipelineArguments,
     evaluate_model,
     markdown_table,
     run_stage_once,
@@ -44,44 +44,21 @@ __all__ = ["QuickstartArguments", "run_quickstart", "main"]
 
 
 @dataclass
-class QuickstartArguments:
-    """The quickstart pipeline.
+class QuickstartArguments(PipelineArguments):
+    """The quickstart pipeline (the shared fields are
+    :class:`~training.pipeline.PipelineArguments`').
 
     Attributes:
         stage: Always ``quickstart``.
-        output_dir: The run folder (``sft/``, ``grpo/``, ``eval/``, ``heldout.jsonl``, tables).
-        model_name_or_path: The base model (``tiny``: built locally).
-        model_seed: Seed of the tiny model.
-        theorems: The theorem set; training reads its train side, evaluation its test side.
-        test_fraction: Share of families held out when the rows carry no ``split``.
-        split_seed: Seed of that family split.
-        eval_limit: Evaluate on at most this many held-out theorems (0: all).
         sft_config: The SFT stage's config.
         sft_args: Extra flags for the SFT stage (``name=value`` items, or ``--name value``).
         grpo_config: The GRPO stage's config (empty: no GRPO).
         grpo_args: Extra flags for the GRPO stage.
         evaluate_base: Also evaluate the untrained base model.
-        granularity: Evaluation granularity (``step``, ``segment``, ``proof``).
-        search: The search algorithm (empty: the granularity's default).
-        budget: Search budget per theorem.
-        k: Candidates per expansion.
-        attempts: Attempts per theorem.
-        workers: Evaluation worker processes (0: this process).
-        template: The prompt template of the trained model.
-        policy_args: Extra policy arguments (``temperature=1.0,max_new_tokens=48``).
-        backend: The backend.
-        seed: Base seed of the evaluations.
-        torch_threads: torch CPU threads here and in the eval workers (None: torch's default).
     """
 
     stage: str = field(default="quickstart", metadata={"help": "always 'quickstart'"})
     output_dir: str = field(default="runs/quickstart", metadata={"help": "the run folder"})
-    model_name_or_path: str = field(default="tiny", metadata={"help": "base model (tiny)"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
-    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
-    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
-    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
-    eval_limit: int = field(default=0, metadata={"help": "at most N held-out theorems (0: all)"})
     sft_config: str = field(
         default="training/configs/cpu/sft.yaml", metadata={"help": "SFT stage config"}
     )
@@ -91,19 +68,6 @@ class QuickstartArguments:
     )
     grpo_args: list[str] = field(default_factory=list, metadata={"help": "extra GRPO flags"})
     evaluate_base: bool = field(default=True, metadata={"help": "evaluate the base model"})
-    granularity: str = field(default="segment", metadata={"help": "step, segment or proof"})
-    search: str = field(default="", metadata={"help": "search algorithm"})
-    budget: str = field(default="expansions=16", metadata={"help": "search budget"})
-    k: int = field(default=4, metadata={"help": "candidates per expansion"})
-    attempts: int = field(default=1, metadata={"help": "attempts per theorem"})
-    workers: int = field(default=1, metadata={"help": "eval worker processes"})
-    template: str = field(default="leandojo", metadata={"help": "prompt template"})
-    policy_args: str = field(
-        default="temperature=1.0,max_new_tokens=48", metadata={"help": "policy arguments"}
-    )
-    backend: str = field(default="minilean", metadata={"help": "backend"})
-    seed: int = field(default=0, metadata={"help": "base seed of the evaluations"})
-    torch_threads: int | None = field(default=None, metadata={"help": "torch CPU threads"})
 
 
 def _stage_figure(result: Any) -> str:
@@ -120,7 +84,6 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
     from training.stage_args import apply_torch_threads
-    from training.theorem_sets import load_split, write_theorems
 
     apply_torch_threads(args.torch_threads)
     out = Path(args.output_dir)
@@ -129,26 +92,8 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
         path = getattr(args, name)
         if path and not Path(path).is_file():
             raise ConfigError(f"{name}: no such file {path}")
-    try:
-        heldout = load_split(args.theorems, "test", test_fraction=args.test_fraction,
-                             seed=args.split_seed)  # fmt: skip
-    except (ValueError, FileNotFoundError) as exc:
-        raise ConfigError(f"theorems: {exc}") from None
-    if args.eval_limit:
-        heldout = heldout[: args.eval_limit]
-    heldout_file = write_theorems(heldout, out / "heldout.jsonl")
-    settings = EvalSettings(
-        granularity=args.granularity,
-        search=args.search,
-        budget=args.budget,
-        k=args.k,
-        attempts=args.attempts,
-        workers=args.workers,
-        template=args.template,
-        policy_args=args.policy_args,
-        backend=args.backend,
-        seed=args.seed,
-    )
+    heldout, heldout_file = args.held_out(out)
+    settings = args.eval_settings()
     steps = ["sft", *(["grpo"] if args.grpo_config else [])]
     evals = [*(["base"] if args.evaluate_base else []), *steps]
     began = time.perf_counter()
@@ -157,8 +102,7 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
     try:
         bar.set_postfix_str("base model")
         base = resolve_model(args.model_name_or_path, out, seed=args.model_seed)
-        shared = ["--theorems", args.theorems, "--test_fraction", str(args.test_fraction),
-                  "--split_seed", str(args.split_seed), "--template", args.template]  # fmt: skip
+        shared = args.stage_flags()
         models = {"base": base}
         results: dict[str, Any] = {}
         previous = base
@@ -172,7 +116,8 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
             bar.update(1)
         for name in evals:
             bar.set_postfix_str(f"eval {name}")
-            summary = evaluate_model(models[name], heldout_file, out / "eval" / name, settings)
+            summary = evaluate_model(models[name], heldout_file, out / "eval" / name, settings,
+                                     policy=args.policy_spec(models[name]))  # fmt: skip
             stage = results.get(name)
             rows.append(
                 {
@@ -218,10 +163,15 @@ def run_quickstart(args: QuickstartArguments) -> dict[str, Any]:
     return report
 
 
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses."""
+    return (QuickstartArguments,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``lean-gym train --config training/configs/cpu/quickstart.yaml``."""
     try:
-        (args,) = parse_stage_args((QuickstartArguments,), argv, prog="lean-gym train (quickstart)")
+        (args,) = parse_stage_args(dataclass_types(), argv, prog="lean-gym train (quickstart)")
         report = run_quickstart(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -22,7 +22,6 @@ replayed and cut here; only its train side, see :mod:`training.theorem_sets`).
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -34,12 +33,12 @@ from typing import Any
 from training.config import (
     ConfigError,
     check_device_flags,
-    parse_stage_args,
     resolve_model,
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
 from training.stage_args import StageArguments
+from training.trainers import save_model, stage_main, stage_result
 
 __all__ = ["SFTScriptArguments", "build_sft_rows", "train_sft", "main"]
 
@@ -194,51 +193,26 @@ def train_sft(script_args: SFTScriptArguments, training_args: Any, model_args: A
             peft_config=get_peft_config(model_args),
         )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    _save(trainer, training_args.output_dir, merge=script_args.merge_lora)
+    save_model(trainer, training_args.output_dir, merge=script_args.merge_lora)
     losses = log_values(trainer.state.log_history, "loss")
-    result = StageResult(
-        stage="sft",
-        output_dir=str(training_args.output_dir),
-        rows=len(train_rows),
-        steps=int(trainer.state.global_step),
-        tokens=int(getattr(trainer, "_total_train_tokens", 0) or 0),
-        metrics={
-            **({"first_loss": losses[0], "last_loss": losses[-1]} if losses else {}),
-            "seconds": time.perf_counter() - began,
-            "eval_rows": float(len(eval_rows)),
-        },
-    )
-    result.write()
-    return result
+    metrics = {"seconds": time.perf_counter() - began, "eval_rows": float(len(eval_rows))}
+    if losses:
+        metrics.update(first_loss=losses[0], last_loss=losses[-1])
+    # SFTTrainer counts the tokens it trained on (prompt and completion) itself.
+    tokens = int(getattr(trainer, "_total_train_tokens", 0) or 0)
+    return stage_result("sft", trainer, len(train_rows), metrics, tokens=tokens)
 
 
-def _save(trainer: Any, output_dir: str, *, merge: bool) -> None:
-    """Saves the model and tokenizer; a LoRA adapter is merged first when ``merge``."""
-    model = trainer.accelerator.unwrap_model(trainer.model)
-    if merge and hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
-        model.save_pretrained(output_dir)
-        trainer.processing_class.save_pretrained(output_dir)
-    else:
-        trainer.save_model(output_dir)
-    if hasattr(trainer, "end"):
-        trainer.end()
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
+    from trl import ModelConfig, SFTConfig
+
+    return (SFTScriptArguments, SFTConfig, ModelConfig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m training.sft --config FILE [--field value ...]``."""
-    from trl import ModelConfig, SFTConfig
-
-    try:
-        script_args, training_args, model_args = parse_stage_args(
-            (SFTScriptArguments, SFTConfig, ModelConfig), argv, prog="lean-gym train (sft)"
-        )
-        result = train_sft(script_args, training_args, model_args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_json(), indent=2))
-    return 0
+    return stage_main(dataclass_types, train_sft, argv, "lean-gym train (sft)")
 
 
 if __name__ == "__main__":

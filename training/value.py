@@ -20,7 +20,6 @@ search and MCTS take: ``value(states) -> list[float]``, each in [0, 1], 1.0 for 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -35,12 +34,12 @@ from typing import Any
 from training.config import (
     ConfigError,
     check_device_flags,
-    parse_stage_args,
     resolve_model,
     tensorboard_dir,
 )
 from training.results import StageResult, log_values
 from training.stage_args import StageArguments
+from training.trainers import stage_main, stage_result
 
 __all__ = [
     "ValueScriptArguments",
@@ -159,28 +158,19 @@ def train_value(
     tokenizer.save_pretrained(training_args.output_dir)
     losses = log_values(trainer.state.log_history, "loss")
     positives = sum(1 for r in rows if r["value"] > 0)
-    result = StageResult(
-        stage="value",
-        output_dir=str(training_args.output_dir),
-        rows=len(rows),
-        steps=int(trainer.state.global_step),
-        tokens=int(trainer.state.num_input_tokens_seen or 0),
-        metrics={
-            **({"first_loss": losses[0], "last_loss": losses[-1]} if losses else {}),
-            "positive_share": positives / len(rows),
-            "seconds": time.perf_counter() - began,
-        },
-    )
-    result.write()
-    return result
+    metrics = {"positive_share": positives / len(rows), "seconds": time.perf_counter() - began}
+    if losses:
+        metrics.update(first_loss=losses[0], last_loss=losses[-1])
+    return stage_result("value", trainer, len(rows), metrics)
 
 
 class ValueModel:
     """A trained value model as the batched value callable of value-guided search and MCTS.
 
     ``value(states)`` takes :class:`~lean_gym.types.ProofState` objects or state texts and
-    returns one float in [0, 1] each (the regression output, clamped); a solved state is 1.0
-    without a model call. Answers are cached per state text.
+    returns one float in [0, 1] each (the regression output, clamped), batched; ``value(state)``
+    returns one float (what ``agents.search`` calls per state). A solved state is 1.0 without
+    a model call. Answers are cached per state text.
 
     Args:
         path: A directory written by :func:`train_value`.
@@ -223,7 +213,16 @@ class ValueModel:
     def _text(state: Any) -> str:
         return state if isinstance(state, str) else state.pp()
 
-    def __call__(self, states: Sequence[Any]) -> list[float]:
+    def __call__(self, states: Any) -> Any:
+        """``value(states) -> list[float]`` for a sequence (one batched forward pass per
+        ``batch_size`` new states); ``value(state) -> float`` for one state, the form
+        ``agents.search``'s value-guided best-first and MCTS call."""
+        if isinstance(states, str) or hasattr(states, "goals"):
+            return self.batch([states])[0]
+        return self.batch(states)
+
+    def batch(self, states: Sequence[Any]) -> list[float]:
+        """The values of many states (ProofState or state text), in order."""
         import torch
 
         texts = [self._text(s) for s in states]
@@ -249,7 +248,7 @@ class ValueModel:
 
     def score(self, state: Any) -> float:
         """The value of one state."""
-        return self([state])[0]
+        return self.batch([state])[0]
 
 
 def value_model_search(*, value_model: str, **kwargs: Any) -> Any:
@@ -274,23 +273,17 @@ def _register() -> None:
 _register()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m training.value --config FILE [--field value ...]``."""
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses: (script arguments, trainer config, model)."""
     from transformers import TrainingArguments
     from trl import ModelConfig
 
-    try:
-        script_args, training_args, model_args = parse_stage_args(
-            (ValueScriptArguments, TrainingArguments, ModelConfig),
-            argv,
-            prog="lean-gym train (value)",
-        )
-        result = train_value(script_args, training_args, model_args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_json(), indent=2))
-    return 0
+    return (ValueScriptArguments, TrainingArguments, ModelConfig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m training.value --config FILE [--field value ...]``."""
+    return stage_main(dataclass_types, train_value, argv, "lean-gym train (value)")
 
 
 if __name__ == "__main__":

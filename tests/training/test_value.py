@@ -68,3 +68,23 @@ def test_value_model_trains_and_scores_batches(tmp_path: Path, tiny_model_dir: P
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert value(states) == scores and value.calls == 1  # cached; two states, one batch of 2
     assert value.score(states[2]) == scores[2]
+
+    # The value callable plugs into value-guided best-first search and MCTS.
+    from agents.policies.scripted import ScriptedPolicy
+    from agents.search import Budget, make_search
+    from lean_gym.backends import make_backend
+
+    asked: list[object] = []
+
+    def counted(state):
+        asked.append(state)
+        return value(state)
+
+    target = smoke_theorem("smoke_imp_chain")
+    with make_backend("minilean") as backend:
+        for name in ("value-best-first", "mcts"):
+            search = make_search(name, value=counted)
+            result = search.search(target, backend, ScriptedPolicy(), Budget(expansions=20))
+            assert result.solved and result.proof, (name, result.reason)
+            assert backend.verify(target, result.proof).ok
+    assert asked and all(0.0 <= value(s) <= 1.0 for s in asked)  # one state: a float
