@@ -4,8 +4,14 @@ Subcommands:
     run: the main job: play every theorem of a dataset in LeanStep-v0, LeanSegment-v0 and
         LeanProof-v0 with its known proof, verify each, and build the segment-level training
         data (trajectories, segments, value labels) from the proofs.
-    data: build datasets: ``trajectories``, ``segments``, ``values``.
+    data: build datasets: ``trajectories``, ``segments``, ``values``; ``check`` which
+        theorems a backend can start.
+    verify: check one answer (a proof as a model wrote it) against a dataset theorem.
     backends: list the backend names ``backend=`` accepts.
+    setup-lean: create, build and smoke-test a Lake project with the Lean REPL (and Mathlib).
+
+Every command validates its arguments before it writes anything; a mistake is one line on
+stderr (``lean-gym: error: ...``, saying how to fix it) and exit code 2, never a traceback.
 
 Packages that build on lean_gym (``agents``: ``eval``, ``compare``, ``report``; ``training``:
 ``train``) add their subcommands through the ``lean_gym.commands`` entry-point group: each entry
@@ -23,9 +29,12 @@ from importlib.metadata import entry_points
 
 from lean_gym import __version__
 from lean_gym.backends import available_backends
+from lean_gym.cli_args import CommandParser, usage_error
 from lean_gym.data.cli import register as register_data
 from lean_gym.errors import UsageError
 from lean_gym.pipeline import register as register_run
+from lean_gym.setup_lean import register as register_setup_lean
+from lean_gym.verify_command import register as register_verify
 
 __all__ = ["main", "build_parser", "COMMANDS_GROUP"]
 
@@ -40,15 +49,17 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="lean-gym", description="The Lean 4 theorem prover as Gymnasium environments."
     )
     parser.add_argument("--version", action="version", version=f"lean-gym {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     register_run(subparsers)
     register_data(subparsers)
+    register_verify(subparsers)
     backends = subparsers.add_parser("backends", help="list the backend names")
     backends.set_defaults(func=_cmd_backends)
+    register_setup_lean(subparsers)
     for plugin in sorted(entry_points(group=COMMANDS_GROUP), key=lambda ep: ep.name):
         plugin.load()(subparsers)
     return parser
@@ -62,8 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"{parser.prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
 
 
 if __name__ == "__main__":

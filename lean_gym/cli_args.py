@@ -24,7 +24,12 @@ Supported field types: ``str``, ``int``, ``float``, ``pathlib.Path``, each optio
 True); ``Literal[...]`` (the values become ``choices``). A field without a default is a
 required flag. A field's ``metadata={"choices": callable_or_sequence}`` gives choices from a
 registry that is open at run time (template names). The help text is plain: reST markup in the
-docstring (````code````, ``:func:`name```) is dropped.
+docstring (````code````, ``:func:`name```) is dropped, and so is "(default: None)" (the
+docstring says what no value means).
+
+:class:`CommandParser` is the parser every ``lean-gym`` command uses: a mistake argparse itself
+finds (an unknown flag, a value of the wrong type) is one line on stderr and exit code 2, like
+the mistakes the commands find (:func:`usage_error`).
 """
 
 from __future__ import annotations
@@ -33,15 +38,28 @@ import argparse
 import dataclasses
 import inspect
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from lean_gym.errors import UsageError
 
-__all__ = ["add_dataclass_arguments", "dataclass_from_namespace", "attribute_docs", "plain_text"]
+__all__ = [
+    "CommandParser",
+    "add_dataclass_arguments",
+    "dataclass_from_namespace",
+    "attribute_docs",
+    "plain_text",
+    "plain_block",
+    "usage_error",
+    "PROG",
+]
+
+PROG = "lean-gym"
+"""The prefix of every usage error line."""
 
 T = TypeVar("T")
 
@@ -52,9 +70,32 @@ _ENTRY = re.compile(r"^(\w+)(?:\s*\([^)]*\))?:\s*(.*)$")
 
 def plain_text(text: str) -> str:
     """``text`` without reST markup (roles, double backticks) and with white space folded."""
+    return " ".join(plain_block(text).split())
+
+
+def plain_block(text: str) -> str:
+    """``text`` without reST markup, its lines and paragraphs kept (for a ``--help``
+    description shown with ``RawDescriptionHelpFormatter``)."""
     text = _ROLE.sub(lambda m: m.group(1).rsplit(".", 1)[-1], text)
     text = _LITERAL.sub(r"\1", text)
-    return " ".join(text.split())
+    return text.replace("::\n", ":\n")
+
+
+def usage_error(message: object) -> int:
+    """Prints ``lean-gym: error: MESSAGE`` as one line on stderr; returns the exit code 2."""
+    print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return 2
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line on stderr (exit code 2).
+
+    argparse prints the usage and then the error on two lines; here the error says where to
+    find the usage instead. Sub-parsers created from it are of the same class.
+    """
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 (argparse's hook)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def attribute_docs(cls: type) -> dict[str, str]:
@@ -145,7 +186,7 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> argpa
         options.update(type=kind, default=default)
         if choices is not None:
             options["choices"] = choices
-        if not required:
+        if not required and default is not None:
             text = f"{text} (default: %(default)s)" if text else "(default: %(default)s)"
         parser.add_argument(flag, help=text, metavar=_metavar(field.name, choices), **options)
     return parser

@@ -11,6 +11,12 @@ exception was built with and rebuilds it from them, so a subclass with its own c
 (``TheoremStartError(theorem, error)``) needs no pickling code of its own. Python's default
 rebuilds an exception from ``self.args``, which is the message once ``__init__`` has formatted
 one, and then fails on a constructor that takes other arguments.
+
+They also survive how Gymnasium's ``AsyncVectorEnv`` hands a worker's exception to the main
+process: it unpickles the exception and raises ``type(exc)(exc)``. Calling a lean_gym exception
+class with one of its own instances gives that instance back (:class:`_Reraisable`), so the
+main process sees the worker's ``TheoremStartError`` with its theorem and error, not a
+``TypeError`` from the constructor.
 """
 
 from __future__ import annotations
@@ -29,11 +35,14 @@ __all__ = [
     "ReplTimeout",
     "ReplDied",
     "ReplHeaderError",
+    "SetupError",
     "LEAN_INSTALL_HINT",
 ]
 
 LEAN_INSTALL_HINT = (
-    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation), "
+    "To use real Lean: install elan (the Lean toolchain manager, see the Lean 4 documentation) "
+    "and run `lean-gym setup-lean` (add --mathlib for Mathlib; --dry-run shows the steps), "
+    "then set the LEAN_GYM_PROJECT it prints. By hand: "
     "create or clone a Lake project whose lakefile requires leanprover-community/repl (and "
     "Mathlib if your theorems import it), run `lake build repl` (and `lake exe cache get` for "
     "Mathlib) in it, then pass backend='repl' with project='/path/to/that/project' or set "
@@ -45,7 +54,16 @@ def _rebuild(cls: type[LeanGymError], args: tuple[Any, ...], kwargs: dict[str, A
     return cls(*args, **kwargs)
 
 
-class LeanGymError(Exception):
+class _Reraisable(type):
+    """The metaclass of :class:`LeanGymError`: ``Cls(instance_of_cls)`` is that instance."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and isinstance(args[0], cls):
+            return args[0]
+        return super().__call__(*args, **kwargs)
+
+
+class LeanGymError(Exception, metaclass=_Reraisable):
     """The base of every lean_gym exception; pickles through its constructor arguments."""
 
     _init_args: tuple[Any, ...]
@@ -116,3 +134,18 @@ class ReplHeaderError(LeanGymError):
     def __init__(self, error: LeanError):
         self.error = error
         super().__init__(error.message)
+
+
+class SetupError(LeanGymError):
+    """``lean-gym setup-lean`` cannot go on: a missing tool, no network, a failed step.
+
+    The message is the one line the command prints.
+
+    Attributes:
+        exit_code: 2 for a usage problem (a bad version, a directory that is not the command's),
+            1 for the rest.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1):
+        self.exit_code = exit_code
+        super().__init__(message)

@@ -62,7 +62,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from lean_gym import integrity_unicode as uni
+import lean_gym.integrity_unicode as uni
 from lean_gym.tactic_text import strip_comments, strip_comments_and_strings
 from lean_gym.types import Position
 
@@ -137,10 +137,17 @@ def character_finding(text: str) -> Finding | None:
         return Finding(None, "empty", "the proof is empty")
     at = uni.control_char_at(text)
     if at is not None:
-        return Finding(at, "control_char", f"control character U+{ord(text[at]):04X}")
+        return Finding(
+            at, "control_char", f"the text contains the control character U+{ord(text[at]):04X}"
+        )
     at = uni.invisible_char_at(text)
     if at is not None:
-        return Finding(at, "confusable", f"invisible character U+{ord(text[at]):04X}")
+        return Finding(
+            at,
+            "confusable",
+            f"the text contains the invisible character U+{ord(text[at]):04X}, which can hide "
+            "code from a reader",
+        )
     return None
 
 
@@ -148,17 +155,31 @@ def _lexical_hazards(comment_free: str, code: str) -> Iterator[Finding]:
     """Places where the comment/string stripper might read less code than Lean does."""
     for i, (kept, blanked) in enumerate(zip(comment_free, code, strict=True)):
         if kept == "{" and blanked == " ":
-            yield Finding(i, "forbidden:interpolated_string", "'{' inside a string literal")
+            yield Finding(
+                i,
+                "forbidden:interpolated_string",
+                "a '{' inside a string literal can run code (string interpolation)",
+            )
             break
     for m in _CHAR_LITERAL_QUOTE.finditer(comment_free):
         if code[m.start()] == "'":
-            yield Finding(m.start(), "forbidden:char_literal", "a '\"' character literal")
+            yield Finding(
+                m.start(),
+                "forbidden:char_literal",
+                "a '\"' character literal could hide code from the checker",
+            )
     for m in _RAW_STRING.finditer(comment_free):
         if code[m.start()] == "r":
-            yield Finding(m.start(), "forbidden:raw_string", "a raw string literal")
+            yield Finding(
+                m.start(),
+                "forbidden:raw_string",
+                "a raw string literal could hide code from the checker",
+            )
     for i, ch in enumerate(code):
         if ch == "«" and not _SAFE_QUOTED_NAME.match(code, i):
-            yield Finding(i, "forbidden:quoted_name", "a «...» name with unusual characters")
+            yield Finding(
+                i, "forbidden:quoted_name", "a «...» name with unusual characters could hide code"
+            )
 
 
 def _layout_findings(code: str) -> Iterator[Finding]:
@@ -184,28 +205,44 @@ def _open_finding(code: str, start: int, end: int) -> Finding | None:
     line_end = code.find("\n", end)
     words = code[end : len(code) if line_end == -1 else line_end].split()
     if "in" not in words:
-        return Finding(start, "new_command", "'open' without 'in' is a command")
+        return Finding(
+            start,
+            "new_command",
+            "'open' without 'in' is a command, not a tactic (write 'open X in tac')",
+        )
     for name in words[: words.index("in")]:
         if "Lean" in _components(name.strip("()")):
-            return Finding(start, "forbidden:open Lean", "opening the Lean namespace")
+            return Finding(
+                start,
+                "forbidden:open Lean",
+                "opening the Lean namespace gives a proof access to the meta level",
+            )
     return None
 
 
 def _token_finding(code: str, m: re.Match[str], allow_native: bool) -> Finding | None:
     token, start = m.group(), m.start()
     if token in NEW_COMMAND_WORDS:
-        return Finding(start, "new_command", f"'{token}' starts a new command")
+        return Finding(start, "new_command", f"'{token}' starts a new command outside the proof")
     if token == "open":
         return _open_finding(code, start, m.end())
     if token in FORBIDDEN_WORDS:
         return Finding(start, f"forbidden:{token}", f"'{token}' is not allowed in a proof")
     if token == "stop":
-        return Finding(start, "sorry", "'stop' is 'repeat sorry'")
+        return Finding(
+            start,
+            "sorry",
+            "'stop' skips the rest of the proof (it is 'repeat sorry'), so the proof would not count",
+        )
     components = _components(token)
     for component in components:
         if component in _SORRY_COMPONENTS:
             reason = _SORRY_COMPONENTS[component]
-            return Finding(start, reason, f"'{token}' is {reason}")
+            return Finding(
+                start,
+                reason,
+                f"'{token}' closes the goal without proving it, so the proof would not count",
+            )
     if not allow_native:
         native_config = token == "native" and (
             code[:start].rstrip().endswith("+") or _NATIVE_CONFIG_AFTER.match(code, m.end())
@@ -215,12 +252,14 @@ def _token_finding(code: str, m: re.Match[str], allow_native: bool) -> Finding |
     for component in components:
         if component in _KERNEL_BYPASS_COMPONENTS:
             name = _KERNEL_BYPASS_COMPONENTS[component]
-            return Finding(start, f"forbidden:{name}", f"'{token}' bypasses the kernel")
+            return Finding(start, f"forbidden:{name}", f"'{token}' bypasses the kernel's check")
     if len(components) >= 2 and components[0] == "debug":
-        return Finding(start, f"forbidden:{token}", "debug options are not allowed")
+        return Finding(start, f"forbidden:{token}", "debug options are not allowed in a proof")
     if len(components) >= 2 and components[0] == "Lean" and components[1] in _META_PREFIXES:
         name = f"Lean.{components[1]}"
-        return Finding(start, f"forbidden:{name}", f"'{token}' is metaprogramming")
+        return Finding(
+            start, f"forbidden:{name}", f"'{token}' is metaprogramming, not allowed in a proof"
+        )
     return None
 
 
@@ -230,7 +269,9 @@ def _code_findings(code: str, allow_native: bool) -> Iterator[Finding]:
         if finding is not None:
             yield finding
     for m in _HASH_COMMAND.finditer(code):
-        yield Finding(m.start(), f"forbidden:{m.group()}", f"'{m.group()}' is a command")
+        yield Finding(
+            m.start(), f"forbidden:{m.group()}", f"'{m.group()}' is a command, not a tactic"
+        )
     for m in _ATTRIBUTE.finditer(code):
         yield Finding(m.start(), "forbidden:@[", "attributes are not allowed in a proof")
 
@@ -250,10 +291,12 @@ def first_text_finding(proof: str, allow_native: bool) -> tuple[Finding, Positio
         return finding, text_position(proof, finding.offset)
     code = strip_comments_and_strings(proof)
     if not code.strip():
-        return Finding(None, "empty", "the proof has no code outside comments"), None
+        return Finding(None, "empty", "the proof has no code outside its comments"), None
     at = uni.foreign_letter_at(code)
     if at is not None:
-        finding = Finding(at, "confusable", f"look-alike character {code[at]!r} in code")
+        finding = Finding(
+            at, "confusable", f"the look-alike character {code[at]!r} is not allowed in code"
+        )
         return finding, text_position(proof, at)
     findings = [
         *_lexical_hazards(strip_comments(proof), code),

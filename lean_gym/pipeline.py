@@ -21,15 +21,20 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 
 import lean_gym
 from lean_gym import integrity
-from lean_gym.backends import make_backend
-from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.cli_args import (
+    CommandParser,
+    add_dataclass_arguments,
+    dataclass_from_namespace,
+    plain_block,
+    usage_error,
+)
+from lean_gym.cli_checks import check_output_dir, load_dataset, open_backend
 from lean_gym.data.jsonl import write_rows
 from lean_gym.data.segments import (
     Segmenter,
@@ -37,10 +42,9 @@ from lean_gym.data.segments import (
     segmenter_from_options,
     write_segment_files,
 )
-from lean_gym.data.theorems import load_theorems
 from lean_gym.data.trajectories import Trajectory, build_trajectories, write_jsonl
 from lean_gym.data.values import DEFAULT_GAMMA, value_rows
-from lean_gym.errors import BackendError, DatasetLoadError, UsageError
+from lean_gym.errors import UsageError
 from lean_gym.types import Theorem
 
 __all__ = [
@@ -59,11 +63,16 @@ class RunArgs:
     """Arguments of ``lean-gym run``.
 
     Attributes:
-        dataset: A shipped set name (smoke, minilean-bench) or a jsonl path.
-        backend: A backend name (minilean, minilean-subprocess, repl, auto, ...).
+        dataset: A shipped set name (smoke, minilean-bench), a jsonl path or a Hugging Face
+            dataset id.
+        backend: A backend name (minilean, minilean-subprocess, repl, lsp, auto); see
+            lean-gym backends.
         out: Directory for trajectories.jsonl, segments.jsonl, segments.val.jsonl,
-            values.jsonl and summary.json.
-        limit: Use only the first N theorems.
+            values.jsonl and summary.json (created if missing).
+        limit: Use only the first N theorems (default: all).
+        split: The rows of this split: train (default, so that minilean-bench's held-out test
+            split never becomes training data), test, or all; for a Hugging Face dataset, its
+            split. Rows without a split field are always used.
         segmenter: How the segment env's actions and the SFT rows are cut.
         max_len: goal-change: the longest segment.
         k: fixed: tactics per segment.
@@ -74,16 +83,24 @@ class RunArgs:
     backend: str = "minilean"
     out: str = "runs/latest"
     limit: int | None = None
+    split: str = "train"
     segmenter: SegmenterName = "goal-change"
     max_len: int = 8
     k: int = 2
     gamma: float = DEFAULT_GAMMA
 
     def __post_init__(self) -> None:
-        if self.limit is not None and self.limit < 0:
-            raise ValueError(f"--limit must be >= 0, got {self.limit}")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(
+                f"--limit must be at least 1, got {self.limit} (omit it to use every theorem)"
+            )
         if not 0.0 < self.gamma <= 1.0:
-            raise ValueError(f"--gamma must be in (0, 1], got {self.gamma}")
+            raise ValueError(f"--gamma must be in (0, 1], got {self.gamma} (the default is "
+                             f"{DEFAULT_GAMMA})")  # fmt: skip
+        if self.max_len < 1:
+            raise ValueError(f"--max-len must be at least 1, got {self.max_len}")
+        if self.k < 1:
+            raise ValueError(f"--k must be at least 1, got {self.k}")
 
     def make_segmenter(self) -> Segmenter:
         """The segmenter these arguments name (ValueError for bad options)."""
@@ -118,6 +135,7 @@ class RunSummary:
     Attributes:
         dataset: The dataset argument.
         backend: The backend argument.
+        split: The split whose rows were used (``train`` unless asked otherwise).
         theorems: Theorems with a known proof.
         trajectories: Trajectories built (theorems that could start).
         verified: Trajectories whose proof passed ``backend.verify``.
@@ -142,6 +160,7 @@ class RunSummary:
     could_not_start: tuple[str, ...] = ()
     rejections: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    split: str = "all"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -224,23 +243,30 @@ def _play_every_env(
 def run(args: RunArgs) -> RunSummary:
     """Runs the main job and writes its files into ``args.out``.
 
-    A theorem that cannot start on the backend is reported in ``could_not_start`` and skipped
+    Everything is checked before anything is written (:mod:`lean_gym.cli_checks`): the output
+    directory, the dataset, the segmenter options and the backend, which is probed once. A
+    theorem that cannot start on the backend is reported in ``could_not_start`` and skipped
     (the data layer's policy, :func:`lean_gym.data.build_trajectories`).
 
     Raises:
-        UsageError: For a dataset that cannot be loaded, an unknown backend name or bad
-            segmenter options.
-        BackendError: For a backend that cannot run at all (e.g. no Lean for ``repl``).
+        UsageError: For a dataset that cannot be loaded or has no known proof, an unknown or
+            unavailable backend (no Lean for ``repl``, no leanclient for ``lsp``, no server for
+            ``kimina``), bad segmenter options or an output path that is a file.
     """
     started = time.perf_counter()
-    out = Path(args.out)
+    out = check_output_dir(args.out)
+    loaded = load_dataset(args.dataset, split=args.split, limit=args.limit)
     try:
-        loaded = load_theorems(args.dataset, limit=args.limit)
         segmenter = args.make_segmenter()
-        backend = make_backend(args.backend)
-    except (FileNotFoundError, ValueError, DatasetLoadError) as exc:
+    except ValueError as exc:
         raise UsageError(str(exc)) from exc
     theorems = [t for t in loaded if t.proof is not None]
+    if not theorems:
+        raise UsageError(
+            f"--dataset {args.dataset}: none of its {len(loaded)} theorems has a known proof, "
+            "and lean-gym run replays known proofs; use lean-gym eval to search for proofs"
+        )
+    backend = open_backend(args.backend, header=theorems[0].header)
     integrity.DEFAULT_COUNTER.reset()
 
     with backend:
@@ -264,6 +290,7 @@ def run(args: RunArgs) -> RunSummary:
         could_not_start=tuple(str(failure) for failure in failures),
         rejections=integrity.DEFAULT_COUNTER.as_dict(),
         seconds=round(time.perf_counter() - started, 2),
+        split=args.split,
     )
     with open(out / "summary.json", "w", encoding="utf-8") as fh:
         json.dump(summary.to_json(), fh, indent=2, ensure_ascii=False)
@@ -272,8 +299,8 @@ def run(args: RunArgs) -> RunSummary:
 
 def print_summary(summary: RunSummary, out: str) -> None:
     print(
-        f"dataset {summary.dataset}: {summary.theorems} theorems with known proofs, "
-        f"backend {summary.backend}"
+        f"dataset {summary.dataset} (split {summary.split}): {summary.theorems} theorems with "
+        f"known proofs, backend {summary.backend}"
     )
     print(
         f"trajectories: {summary.trajectories} ({summary.verified} verified); "
@@ -301,9 +328,8 @@ def _cmd_run(ns: argparse.Namespace) -> int:
     try:
         args = dataclass_from_namespace(RunArgs, ns)
         summary = run(args)
-    except (UsageError, BackendError) as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
+    except UsageError as exc:
+        return usage_error(exc)
     print_summary(summary, args.out)
     return 0 if summary.all_proved else 1
 
@@ -313,7 +339,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "run",
         help="the main job: every env and the segment data pipeline on a dataset",
-        description=__doc__,
+        description=plain_block(__doc__ or ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_dataclass_arguments(parser, RunArgs)
@@ -322,7 +348,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lean-gym")
+    parser = CommandParser(prog="lean-gym")
     register(parser.add_subparsers(dest="command", required=True))
     ns = parser.parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
     return ns.func(ns)

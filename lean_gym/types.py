@@ -53,6 +53,10 @@ class Theorem:
         proof: A known proof (the tactic block after ``:= by``), if any.
         source: Where the theorem came from (dataset name, file, URL).
         difficulty: An optional difficulty tag from the dataset.
+        family: The template family the theorem was made from, when the dataset records one
+            (minilean-bench does): theorems of one family differ only by names, constants or
+            proof style, so a train/test split must keep a family on one side
+            (:mod:`lean_gym.data.splits`).
     """
 
     name: str
@@ -61,6 +65,7 @@ class Theorem:
     proof: str | None = None
     source: str = ""
     difficulty: str | None = None
+    family: str | None = None
 
     @property
     def formal_statement(self) -> str:
@@ -87,6 +92,7 @@ class Theorem:
         proof: str | None = None,
         source: str = "",
         difficulty: str | None = None,
+        family: str | None = None,
     ) -> Theorem:
         """Parses a miniF2F-style ``formal_statement`` (``theorem NAME BINDERS : TYPE := by``).
 
@@ -126,6 +132,7 @@ class Theorem:
             proof=proof,
             source=source,
             difficulty=difficulty,
+            family=family,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -138,6 +145,7 @@ class Theorem:
             "proof": self.proof,
             "source": self.source,
             "difficulty": self.difficulty,
+            "family": self.family,
         }
 
     @classmethod
@@ -151,6 +159,7 @@ class Theorem:
                 proof=obj.get("proof"),
                 source=str(obj.get("source") or ""),
                 difficulty=obj.get("difficulty"),
+                family=obj.get("family"),
             )
         return cls.from_formal_statement(
             str(obj["formal_statement"]),
@@ -159,6 +168,7 @@ class Theorem:
             proof=obj.get("proof"),
             source=str(obj.get("source") or ""),
             difficulty=obj.get("difficulty"),
+            family=obj.get("family"),
         )
 
 

@@ -15,8 +15,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import lean_gym
 
 PACKAGE_ROOT = Path(lean_gym.__file__).resolve().parent
@@ -122,11 +120,6 @@ def test_no_import_cycle_outside_minilean() -> None:
     assert outside == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in outside)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MiniLean's own cycles (tactics/session <-> tactics, the elaborator <-> tactics) are "
-    "broken by branch `minilean` (issue 8); remove this marker when it has merged",
-)
 def test_no_import_cycle_in_minilean() -> None:
     inside = [c for c in cycles(import_graph()) if all(_in_minilean(m) for m in c)]
     assert inside == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in inside)

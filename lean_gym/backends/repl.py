@@ -16,9 +16,23 @@ client provides (DESIGN.md section 4):
 - **One process per header.** A process runs its theorem header (the imports) once, as its first
   command, and every later command of that header runs on the header's env. The pool holds at
   most ``pool_size`` processes; a new header evicts the least recently used idle process.
+- **One tactic per request.** The REPL parses a tactic request as exactly one tactic
+  (``REPL/Snapshots.lean`` ``runString``), so an action of several top-level tactics
+  (``norm_num; linarith``, two lines) is sent as those tactics in turn, and replay splits each
+  entry of a tactic path the same way (:mod:`lean_gym.backends.tactic_calls`).
 - **Recycling and memory.** A process is replaced after ``max_uses`` requests; its address space
-  is capped with RLIMIT_AS. With ``supports_discard`` (MiniLean's extension, not in upstream)
-  proof states are freed when the last ``ProofState`` holding their handle is garbage collected.
+  is capped with RLIMIT_AS (:data:`DEFAULT_MEMORY_LIMIT_MB`: ``import Mathlib`` needs at least
+  9 GB of address space, kimina-lean-server#68). With ``supports_discard`` (MiniLean's
+  extension, not in upstream) proof states are freed when the last ``ProofState`` holding their
+  handle is garbage collected. Never turn it on for the real REPL: it does not know the request,
+  fails to parse it (``REPL/Main.lean`` ``parse`` throws) and exits; if a server dies on a
+  discard or refuses one, the client turns discarding off and says so in the log.
+- **A REPL built elsewhere.** ``repl_binary=PATH`` (or ``$LEAN_GYM_REPL``) runs
+  ``lake env PATH`` in the project, the REPL README's way to use a REPL built outside the
+  project (kimina-lean-server does this); the binary's ``lean-toolchain`` must name the
+  project's Lean version.
+- **A failing header is remembered.** A header that Lean rejects (an unknown import) fails the
+  same way every time, so it is not retried on a new process for every theorem.
 
 **The empty header.** The REPL starts a fresh environment for a command without ``env``; a
 command with ``env`` runs on top of that env. Running each body on the env of the *previous*
@@ -63,6 +77,7 @@ from lean_gym.backends.repl_answers import (
     tactic_result,
 )
 from lean_gym.backends.repl_process import ReplProcess
+from lean_gym.backends.tactic_calls import run_action, tactic_calls
 from lean_gym.errors import (
     BackendError,
     LeanNotFoundError,
@@ -87,11 +102,19 @@ __all__ = [
     "minilean_subprocess_backend",
     "EMPTY_HEADER_COMMAND",
     "DEFAULT_STARTUP_TIMEOUT",
+    "DEFAULT_MEMORY_LIMIT_MB",
+    "REPL_BINARY_ENV_VAR",
+    "print_axioms_command",
 ]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_STARTUP_TIMEOUT = 600.0
+# RLIMIT_AS per REPL process. ``import Mathlib`` needs at least 9 GB of address space on current
+# Mathlib (kimina-lean-server#68; kimina's .env.template moved from 8G to 12G); 16 GiB leaves
+# room for Mathlib's growth and for long searches in one process.
+DEFAULT_MEMORY_LIMIT_MB = 16384
+REPL_BINARY_ENV_VAR = "LEAN_GYM_REPL"
 EMPTY_HEADER_COMMAND = "-- lean_gym: base environment (empty header)"
 _REPL_BINARIES = (
     Path(".lake/build/bin/repl"),
@@ -128,18 +151,58 @@ def _errors_text(messages: tuple[Message, ...]) -> str:
     return "\n".join(m.data for m in messages if m.severity == "error")
 
 
-def _lake_command(project: str | Path | None) -> tuple[list[str], Path]:
-    """``lake exe repl`` in ``project``, after checking that it can work.
+def print_axioms_command(theorem: Theorem) -> str:
+    """``#print axioms _root_.NAME``: the root-namespace name, so that an ``open`` in the header
+    (``open Nat``) cannot make the name resolve to several constants, each with its own answer
+    (``Lean/Elab/Print.lean``: ``realizeGlobalConstWithInfos`` then one ``printAxiomsOf`` per
+    constant)."""
+    return f"#print axioms _root_.{theorem.name}"
+
+
+def _toolchain(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _lake_command(
+    project: str | Path | None, repl_binary: str | Path | None = None
+) -> tuple[list[str], Path]:
+    """``lake exe repl`` (or ``lake env REPL_BINARY``) in ``project``, after checking that it
+    can work.
 
     Raises:
         LeanNotFoundError: Naming exactly what is missing.
     """
     path = find_lake_project(project, "the Lean REPL")
+    if repl_binary is None:
+        repl_binary = os.environ.get(REPL_BINARY_ENV_VAR) or None
+    if repl_binary is not None:
+        binary = Path(repl_binary).expanduser().absolute()
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            raise LeanNotFoundError(
+                f"The REPL binary {str(binary)!r} (repl_binary / {REPL_BINARY_ENV_VAR}) does not "
+                "exist or is not executable; build it with `lake build` in the REPL's checkout."
+            )
+        # .../repl/.lake/build/bin/repl: the checkout's lean-toolchain is 4 levels up.
+        theirs = (
+            _toolchain(binary.parents[3] / "lean-toolchain") if len(binary.parents) > 3 else None
+        )
+        ours = _toolchain(path / "lean-toolchain")
+        if theirs and ours and theirs != ours:
+            raise LeanNotFoundError(
+                f"The REPL binary {str(binary)!r} was built for {theirs} but the project "
+                f"{str(path)!r} uses {ours}; a REPL can only load the .olean files of its own "
+                "Lean version: check out the REPL tag of the project's version and rebuild it."
+            )
+        return ["lake", "env", str(binary)], path
     if not any((path / binary).is_file() for binary in _REPL_BINARIES):
         looked = ", ".join(str(b) for b in _REPL_BINARIES)
         raise LeanNotFoundError(
             f"The REPL is not built in {str(path)!r} (looked for {looked}); run `lake build repl` "
-            "there."
+            f"there, or point repl_binary= ({REPL_BINARY_ENV_VAR}) at a REPL built elsewhere "
+            "(it runs as `lake env PATH`)."
         )
     return ["lake", "exe", "repl"], path
 
@@ -158,16 +221,23 @@ class ReplBackend(BackendBase):
         verify_timeout: Default seconds for ``check_declaration`` (both of its commands).
         startup_timeout: Seconds for a new process to start and run its header (a Mathlib import
             takes minutes on a cold cache).
-        memory_limit_mb: RLIMIT_AS for each server process; None for no cap.
+        memory_limit_mb: RLIMIT_AS for each server process, in MiB; None for no cap. The default
+            (:data:`DEFAULT_MEMORY_LIMIT_MB`, 16 GiB) fits ``import Mathlib``, which needs at
+            least 9 GB of address space (kimina-lean-server#68); 8 GiB kills it.
         max_uses: Requests after which a process is replaced (upstream never frees anything).
         supports_discard: Send ``{"discard": [ids]}`` for proof states nobody holds any more
-            (MiniLean's extension; the upstream REPL does not have it).
+            (MiniLean's extension). Off by default: the upstream REPL cannot parse the request
+            and exits (``REPL/Main.lean`` ``parse``); the client turns it off, with a warning,
+            when a server dies on a discard or refuses one.
         env: Extra environment variables for the server, on top of this process's environment.
         discard_batch: How many freed ids to collect before one ``discard`` request is sent.
         replay_cache_size: How many rebuilt states to remember (by theorem and tactic path).
         spin_seconds: How long to poll the pipe for an answer before sleeping on it (0: never
             poll). Worth it only for a server that answers in microseconds (MiniLean); each
             request costs at most this much CPU.
+        repl_binary: A REPL built outside the project, run as ``lake env REPL_BINARY`` in it (the
+            REPL README's "Using the REPL from another project"). Defaults to
+            ``$LEAN_GYM_REPL``; ignored with ``command``.
 
     Raises:
         LeanNotFoundError: If ``command`` is None and there is no usable Lake project with a
@@ -185,13 +255,14 @@ class ReplBackend(BackendBase):
         tactic_timeout: float = DEFAULT_TACTIC_TIMEOUT,
         verify_timeout: float = DEFAULT_VERIFY_TIMEOUT,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
-        memory_limit_mb: int | None = 8192,
+        memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
         max_uses: int = 1000,
         supports_discard: bool = False,
         env: dict[str, str] | None = None,
         discard_batch: int = 32,
         replay_cache_size: int = 1024,
         spin_seconds: float = 0.0,
+        repl_binary: str | Path | None = None,
     ):
         self._closed = True  # until construction succeeds; close() and __del__ check it
         super().__init__(tactic_timeout=tactic_timeout, verify_timeout=verify_timeout)
@@ -200,7 +271,7 @@ class ReplBackend(BackendBase):
         if max_uses < 1:
             raise ValueError("max_uses must be at least 1")
         if command is None:
-            self._command, cwd = _lake_command(project)
+            self._command, cwd = _lake_command(project, repl_binary)
             self._cwd: Path | None = cwd
         else:
             if not command:
@@ -225,6 +296,7 @@ class ReplBackend(BackendBase):
         self._replay_cache_size = replay_cache_size
         self._freed: collections.deque[tuple[int, int]] = collections.deque()
         self._discard_pending: dict[int, list[int]] = {}
+        self._failed_headers: dict[str, LeanError] = {}
         self._closed = False
 
     # -- public API ----------------------------------------------------------------------------
@@ -264,9 +336,17 @@ class ReplBackend(BackendBase):
     def run_tactic(
         self, state: ProofState, tactic: str, timeout: float | None = None
     ) -> TacticResult:
-        """Runs ``tactic`` on ``state``; rebuilds the state by replay when its process is gone."""
+        """Runs ``tactic`` on ``state``; rebuilds the state by replay when its process is gone.
+
+        An action of several top-level tactics is sent as those tactics in turn, one request
+        each (:func:`lean_gym.backends.tactic_calls.run_action`); ``timeout`` is for the whole.
+        """
         self._check_open()
         timeout = self.tactic_timeout if timeout is None else timeout
+        return run_action(self._run_one, state, tactic, timeout)
+
+    def _run_one(self, state: ProofState, tactic: str, timeout: float) -> TacticResult:
+        """One tactic request on ``state`` (replaying the state first if its process is gone)."""
         self.stats.tactic_calls += 1
         force_replay = False
         for attempt in range(2):
@@ -325,7 +405,7 @@ class ReplBackend(BackendBase):
             # A floor so that a check finishing right at its deadline still gets its axioms.
             second = self._request(
                 proc,
-                {"cmd": f"#print axioms {theorem.name}", "env": env_id},
+                {"cmd": print_axioms_command(theorem), "env": env_id},
                 max(min(timeout, 2.0), deadline - time.monotonic()),
             )
             axioms = None if bare_error(second) else parse_axioms(messages_of(second), theorem.name)
@@ -479,6 +559,9 @@ class ReplBackend(BackendBase):
         Raises:
             ReplHeaderError: If a new process could not run the header.
         """
+        failed = self._failed_headers.get(header)
+        if failed is not None:
+            raise ReplHeaderError(failed)
         while True:
             wait_for: ReplProcess | None = None
             with self._pool_lock:
@@ -549,6 +632,9 @@ class ReplBackend(BackendBase):
             err = LeanError("crash", f"the header command returned no env: {response!r:.200}")
         if err is not None:
             self._fail_header(proc)
+            if err.kind in ("error", "parse"):
+                # Lean rejected the header itself: it will again, on any process.
+                self._failed_headers[header] = err
             raise ReplHeaderError(err)
         proc.header_env = env_id
         return proc
@@ -694,25 +780,26 @@ class ReplBackend(BackendBase):
                 proc.lock.release()
                 return _replay_failed(f"the theorem did not start: {root.message}")
             handle = root[0]
-            for i, tactic in enumerate(state.tactics):
-                response = self._request(
-                    proc, {"tactic": tactic, "proofState": handle.proof_state}, timeout
-                )
-                new_id = response.get("proofState")
-                err = bare_error(response)
-                if err is None:
-                    error = first_error(messages_of(response))
-                    if error is not None:
-                        err = LeanError("error", error.data)
-                if err is None and not isinstance(new_id, int):
-                    err = LeanError("error", f"no proof state in {response!r:.200}")
-                if err is not None:
-                    if isinstance(new_id, int) and self.supports_discard:
-                        self._freed.append((proc.generation, new_id))
-                    proc.lock.release()
-                    return _replay_failed(f"tactic {i + 1} ({tactic!r}) failed: {err.message}")
-                handle = self._new_handle(proc, new_id)
-                self.stats.replayed_tactics += 1
+            for i, entry in enumerate(state.tactics):
+                for tactic in tactic_calls(entry):
+                    response = self._request(
+                        proc, {"tactic": tactic, "proofState": handle.proof_state}, timeout
+                    )
+                    new_id = response.get("proofState")
+                    err = bare_error(response)
+                    if err is None:
+                        error = first_error(messages_of(response))
+                        if error is not None:
+                            err = LeanError("error", error.data)
+                    if err is None and not isinstance(new_id, int):
+                        err = LeanError("error", f"no proof state in {response!r:.200}")
+                    if err is not None:
+                        if isinstance(new_id, int) and self.supports_discard:
+                            self._freed.append((proc.generation, new_id))
+                        proc.lock.release()
+                        return _replay_failed(f"tactic {i + 1} ({tactic!r}) failed: {err.message}")
+                    handle = self._new_handle(proc, new_id)
+                    self.stats.replayed_tactics += 1
                 self._remember(theorem, state.tactics[: i + 1], handle)
         except ReplTimeout:
             proc.lock.release()
@@ -743,9 +830,26 @@ class ReplBackend(BackendBase):
             self._send_discard(proc, ids, timeout)
 
     def _send_discard(self, proc: ReplProcess, ids: list[int], timeout: float) -> None:
-        response = proc.request({"discard": ids}, timeout)
-        if "message" in response:
-            logger.debug("discard answered %r", response)
+        """Sends ``{"discard": ids}``; a server that refuses it or dies on it (the upstream REPL
+        exits on a request it cannot parse) turns discarding off for this backend."""
+        try:
+            response = proc.request({"discard": ids}, timeout)
+        except ReplDied:
+            self._stop_discarding("the REPL process exited on {'discard': ...}")
+            raise
+        if "message" in response or "discarded" not in response:
+            self._stop_discarding(f"the REPL answered {{'discard': ...}} with {response!r:.200}")
+
+    def _stop_discarding(self, why: str) -> None:
+        if self.supports_discard:
+            logger.warning(
+                "lean_gym: %s; this server does not support discard (only MiniLean does), so "
+                "supports_discard is now off",
+                why,
+            )
+        self.supports_discard = False
+        self._freed.clear()
+        self._discard_pending.clear()
 
 
 def minilean_subprocess_backend(**kwargs: Any) -> ReplBackend:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lean_gym.types import Goal, LeanError, Message, ProofState, Success, TacticResult
+from lean_gym.types import Goal, LeanError, Message, Position, ProofState, Success, TacticResult
 
 __all__ = [
     "UNKNOWN_PROOF_STATE",
@@ -28,8 +28,13 @@ __all__ = [
 UNKNOWN_PROOF_STATE = "Unknown proof state."
 UNKNOWN_ENVIRONMENT = "Unknown environment."
 
-# The REPL reports parse failures of tactic text as "Lean error:\n<input>:L:C: ...".
+# The REPL reports parse failures of tactic text as "Lean error:\n<input>:L:C: ...", and a
+# failing tactic as "Lean error:\n<message>" (REPL/Main.lean). The prefix is the REPL's wrapper,
+# not Lean's text: it is dropped, and the "<input>:L:C:" position becomes the error's pos, so
+# an error reads the same on every backend and in every env.
 _PARSE_MARKER = "<input>:"
+_REPL_PREFIX = "Lean error:\n"
+_INPUT_POSITION = re.compile(r"\A<input>:(\d+):(\d+):\s*")
 
 
 def is_unknown_proof_state(response: dict[str, Any]) -> bool:
@@ -52,11 +57,21 @@ def first_error(messages: tuple[Message, ...]) -> Message | None:
 
 
 def bare_error(response: dict[str, Any]) -> LeanError | None:
-    """The second error channel: ``{"message": "..."}`` with no proof state."""
+    """The second error channel: ``{"message": "..."}`` with no proof state.
+
+    The REPL's ``Lean error:`` prefix is dropped and an ``<input>:L:C:`` position (of the
+    tactic text) becomes the error's ``pos``: the message is Lean's own text.
+    """
     if "message" in response and "proofState" not in response and "env" not in response:
         text = str(response["message"])
         kind = "parse" if _PARSE_MARKER in text else "error"
-        return LeanError(kind=kind, message=text)
+        text = text.removeprefix(_REPL_PREFIX)
+        pos = None
+        where = _INPUT_POSITION.match(text)
+        if where is not None:
+            pos = Position(int(where.group(1)), int(where.group(2)))
+            text = text[where.end() :]
+        return LeanError(kind=kind, message=text, pos=pos)
     return None
 
 
@@ -101,24 +116,37 @@ def tactic_result(
     return Success(state=state, messages=messages)
 
 
-_AXIOMS_RE = re.compile(r"depends on axioms:\s*\[([^\]]*)\]", re.S)
+# The two answers of `#print axioms` (Lean/Elab/Print.lean, printAxiomsOf), as the whole text of
+# an info message: m!"'{constName}' depends on axioms: {axioms}" / "... does not depend on any
+# axioms". The name is printed as resolved (without `_root_.`).
+_AXIOMS_ANSWER = re.compile(
+    r"\A'(?P<name>.+?)' (?:depends on axioms: \[(?P<axioms>[^\]]*)\]|does not depend on any axioms)\s*\Z",
+    re.S,
+)
 
 
 def parse_axioms(messages: tuple[Message, ...], name: str | None = None) -> tuple[str, ...] | None:
     """Reads the answer of ``#print axioms NAME``.
 
+    Only a message that *is* such an answer counts: an info message whose whole text has one of
+    Lean's two forms, for ``NAME`` (``_root_.`` dropped). Text that merely contains the words
+    (a ``trace`` in the proof printing ``'NAME' does not depend on any axioms`` next to other
+    text) does not. A backend whose answers mix the proof's messages with the command's must
+    pass only the messages of the ``#print axioms`` command itself (kimina: the message at its
+    line); a proof can still print exactly that text.
+
     Returns the axiom names, ``()`` for "does not depend on any axioms", or None when no such
     message is present.
     """
+    wanted = None if name is None else name.removeprefix("_root_.")
     for message in messages:
         if message.severity not in ("info", "information"):
             continue
-        text = message.data
-        if name is not None and f"'{name}'" not in text and name not in text:
+        m = _AXIOMS_ANSWER.match(message.data.strip())
+        if m is None or (wanted is not None and m.group("name") != wanted):
             continue
-        m = _AXIOMS_RE.search(text)
-        if m:
-            return tuple(a.strip() for a in m.group(1).replace("\n", " ").split(",") if a.strip())
-        if "does not depend on any axioms" in text:
+        listed = m.group("axioms")
+        if listed is None:
             return ()
+        return tuple(a.strip() for a in listed.replace("\n", " ").split(",") if a.strip())
     return None

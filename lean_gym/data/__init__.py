@@ -8,8 +8,13 @@
   raised).
 * :mod:`~lean_gym.data.segments`: segmenters (goal-change, fixed, step, whole), SFT rows and
   :func:`write_segment_files` (train and validation files).
+* :mod:`~lean_gym.data.splits`: template families, statements with variable names normalised,
+  :func:`split_by_family` and the :func:`leakage` between two sides of a split.
 * :mod:`~lean_gym.data.templates`: the prompt templates shared with the policies.
-* :mod:`~lean_gym.data.values`: ``gamma ** d`` value labels.
+* :mod:`~lean_gym.data.values`: ``gamma ** d`` value labels; :mod:`~lean_gym.data.negatives`
+  adds the failed branches that give negative labels.
+* :mod:`~lean_gym.data.check` and :mod:`~lean_gym.data.startable`: which theorems a backend
+  can start (:func:`startable_theorems` keeps them and says why the others cannot).
 * :mod:`~lean_gym.data.jsonl`: the one jsonl reader and writer.
 
 The record formats are described in ``lean_gym/data/FORMATS.md``.
@@ -32,6 +37,14 @@ from lean_gym.data.segments import (
     validation_path,
     write_segment_files,
 )
+from lean_gym.data.splits import (
+    Leakage,
+    family_of,
+    leakage,
+    normalize_statement,
+    split_by_family,
+)
+from lean_gym.data.startable import StartableTheorems, startable_theorems
 from lean_gym.data.templates import PromptTemplate, get_template, register_template
 from lean_gym.data.theorems import (
     DatasetLoadError,
@@ -55,6 +68,7 @@ from lean_gym.data.values import value_rows
 
 __all__ = [
     "DatasetLoadError",
+    "Leakage",
     "LoadReport",
     "LoadedTheorems",
     "PromptTemplate",
@@ -63,6 +77,7 @@ __all__ = [
     "Segmenter",
     "SegmenterName",
     "SkippedRow",
+    "StartableTheorems",
     "Trajectory",
     "TrajectoryFailure",
     "TrajectoryNode",
@@ -70,9 +85,12 @@ __all__ = [
     "build_trajectories",
     "build_trajectory",
     "dedup_rows",
+    "family_of",
     "get_template",
+    "leakage",
     "load_theorems",
     "make_segmenter",
+    "normalize_statement",
     "parse_lines",
     "proof_path",
     "read_jsonl",
@@ -80,7 +98,9 @@ __all__ = [
     "segment_rows",
     "segmenter_from_options",
     "shipped_datasets",
+    "split_by_family",
     "split_by_theorem",
+    "startable_theorems",
     "validation_path",
     "value_rows",
     "write_jsonl",

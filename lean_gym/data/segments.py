@@ -13,16 +13,17 @@ Segmenters (``make_segmenter(name, **kw)``):
 * ``step``: one tactic per segment (``fixed`` with ``k=1``).
 * ``whole``: the whole path is one segment.
 
-Rows are ``{"prompt", "completion", "theorem", "statement", "start_depth", "num_tactics",
-"segmenter"}``.
-:func:`dedup_rows` drops repeated (prompt, completion) pairs; :func:`split_by_theorem` puts
-every row of a theorem on the same side of the train/validation split, chosen by a hash of the
-theorem name and a seed.
+Rows are ``{"prompt", "completion", "theorem", "statement", "family", "start_depth",
+"num_tactics", "segmenter"}``.
+:func:`dedup_rows` drops repeated (prompt, completion) pairs; :func:`split_by_family`
+(:mod:`lean_gym.data.splits`) puts every row of a template family on the same side of the
+train/validation split, chosen by a hash of the family and a seed (a theorem without a recorded
+family is keyed by its statement with the variable names normalised, so renamed copies stay
+together).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from lean_gym.data.jsonl import write_rows
+from lean_gym.data.splits import Leakage, is_validation_family, leakage, split_by_family
 from lean_gym.data.templates import DEFAULT_TEMPLATE, PromptTemplate, get_template
 from lean_gym.data.trajectories import Trajectory, TrajectoryNode
 from lean_gym.tactic_text import split_tactics
@@ -51,6 +53,7 @@ __all__ = [
     "segment_rows",
     "dedup_rows",
     "is_validation_theorem",
+    "split_by_family",
     "split_by_theorem",
     "validation_path",
     "SegmentFiles",
@@ -288,6 +291,7 @@ def segment_rows(
                         "completion": tmpl.completion(segment.tactics),
                         "theorem": trajectory.theorem.name,
                         "statement": normalize_whitespace(trajectory.theorem.statement),
+                        "family": trajectory.theorem.family,
                         "start_depth": segment.start_depth,
                         "num_tactics": segment.num_tactics,
                         "segmenter": segmenter.name,
@@ -309,28 +313,13 @@ def dedup_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def is_validation_theorem(name: str, val_fraction: float, seed: int = 0) -> bool:
-    """Whether a theorem goes to validation: a hash of (seed, name) below ``val_fraction``."""
-    if not 0.0 <= val_fraction <= 1.0:
-        raise ValueError(f"val_fraction must be in [0, 1], got {val_fraction}")
-    digest = hashlib.sha256(f"{seed}\x00{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < val_fraction
+    """Whether a key (a family, a theorem name) goes to validation (hash below the fraction)."""
+    return is_validation_family(name, val_fraction, seed)
 
 
-def split_by_theorem(
-    rows: Iterable[dict[str, Any]], val_fraction: float = 0.1, seed: int = 0
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(train, validation): all rows of a theorem land on the same side.
-
-    Rows are keyed by their theorem's statement when they carry one (``segment_rows`` adds it),
-    so that two dataset entries with the same statement under different names never end up on
-    both sides of the split; otherwise by theorem name.
-    """
-    train: list[dict[str, Any]] = []
-    val: list[dict[str, Any]] = []
-    for row in rows:
-        key = row.get("statement") or row["theorem"]
-        (val if is_validation_theorem(key, val_fraction, seed) else train).append(row)
-    return train, val
+split_by_theorem = split_by_family
+"""The former name of :func:`lean_gym.data.splits.split_by_family` (rows are now kept together
+by family, not by exact statement)."""
 
 
 def validation_path(out: str | os.PathLike[str]) -> Path:
@@ -359,6 +348,23 @@ class SegmentFiles:
     path: Path
     validation_path: Path
 
+    def leakage(self, *, numerals: bool = False) -> tuple[Leakage, Leakage]:
+        """(statements, prompts): how many distinct validation statements and prompts also
+        occur in train once variable names (and, with ``numerals``, numerals) are normalised."""
+        statements = leakage(
+            (r["statement"] for r in self.train),
+            (r["statement"] for r in self.validation),
+            what="validation statements",
+            numerals=numerals,
+        )
+        prompts = leakage(
+            (r["prompt"] for r in self.train),
+            (r["prompt"] for r in self.validation),
+            what="validation prompts",
+            numerals=numerals,
+        )
+        return statements, prompts
+
     @property
     def rows(self) -> tuple[dict[str, Any], ...]:
         """Every de-duplicated row, training rows first."""
@@ -375,13 +381,13 @@ def write_segment_files(
     seed: int = 0,
     require_complete: bool = True,
 ) -> SegmentFiles:
-    """Segment rows of ``trajectories``, de-duplicated, split by theorem and written.
+    """Segment rows of ``trajectories``, de-duplicated, split by family and written.
 
     The training rows go to ``path`` and the validation rows to :func:`validation_path`
     of it; ``lean-gym data segments`` and ``lean-gym run`` both write their rows here.
     """
     raw = segment_rows(trajectories, segmenter, template, require_complete=require_complete)
-    train, val = split_by_theorem(dedup_rows(raw), val_fraction, seed)
+    train, val = split_by_family(dedup_rows(raw), val_fraction, seed)
     out, val_out = Path(path), validation_path(path)
     write_rows(train, out)
     write_rows(val, val_out)

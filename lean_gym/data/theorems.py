@@ -33,8 +33,9 @@ Detection takes, for each field, the first column present in the row: statement 
 ``formal_statement``, ``statement``, ``prompt``, ``theorem``; name from ``name``, ``id``,
 ``uuid``, ``problem_id``, ``full_name``, ``theorem_name``; header from ``header``; proof from
 ``proof``, ``formal_proof``, ``target``, ``formal_ground_truth``; difficulty from
-``difficulty``, ``level``. A ``columns={"statement": ..., "name": ..., "header": ...,
-"proof": ..., "difficulty": ..., "default_header": "<header text>"}`` mapping replaces the
+``difficulty``, ``level``; the template family from ``family``. A ``columns={"statement": ...,
+"name": ..., "header": ..., "proof": ..., "difficulty": ..., "family": ...,
+"default_header": "<header text>"}`` mapping replaces the
 detection for the fields it names (``None`` disables a field).
 
 A name that is not a Lean identifier (a uuid, say) is made one (``t_<uuid with _>``); a name
@@ -52,8 +53,8 @@ import os
 import re
 import textwrap
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "header": ("header",),
     "proof": ("proof", "formal_proof", "target", "formal_ground_truth"),
     "difficulty": ("difficulty", "level"),
+    "family": ("family",),
 }
 """Candidate columns per field, in order of preference."""
 
@@ -204,18 +206,37 @@ def _proof_body(text: Any) -> str | None:
     code = unfence(text)
     masked = strip_comments(code)
     decl = _DECL_LINE.search(masked)
+    cut: int | None = None  # where the block starts, after a removed `:= by` / `by`
     if decl is not None:
         m = re.search(r":=\s*by\b", masked[decl.start() :])
         if m is None:
             return None
-        code = code[decl.start() + m.end() :]
+        cut = decl.start() + m.end()
     else:
-        code = re.sub(r"^\s*(?::=\s*)?by\b", "", code, count=1)
-    lines = code.split("\n")
-    # The first line may hold a tactic right after `by`; dedent the rest on their own.
+        m = re.match(r"^\s*(?::=\s*)?by\b", code)
+        if m is not None:
+            cut = m.end()
+    if cut is None:
+        # A bare block: its lines keep their indentation relative to each other.
+        return textwrap.dedent(code).strip("\n").strip() or None
+    column = cut - (code.rfind("\n", 0, cut) + 1)
+    lines = code[cut:].split("\n")
     first = lines[0].strip()
-    rest = textwrap.dedent("\n".join(lines[1:])).strip("\n")
-    body = "\n".join(part for part in (first, rest) if part)
+    if not first:
+        return textwrap.dedent("\n".join(lines[1:])).strip("\n").strip() or None
+    # A tactic right after `by` starts the block at its own column: later lines keep their
+    # place relative to it (more tactics at that column, continuations to the right), so
+    # `exact fun hp =>\n  show p from hp` stays one tactic.
+    first_col = column + len(lines[0]) - len(lines[0].lstrip())
+    rest = [line for line in lines[1:] if line.strip()]
+    indents = [len(line) - len(line.lstrip()) for line in rest]
+    if all(i >= first_col for i in indents):
+        shifted = [line[first_col:] if line.strip() else "" for line in lines[1:]]
+    else:
+        # Lines left of the first tactic can only continue it: keep them to its right.
+        low = min(indents)
+        shifted = ["  " + line[low:] if line.strip() else "" for line in lines[1:]]
+    body = "\n".join([first, *shifted]).rstrip()
     return body or None
 
 
@@ -283,6 +304,8 @@ def theorem_from_row(
     proof = _proof_body(proof_value)
     _, difficulty_value = _pick(row, "difficulty", columns)
     difficulty = None if difficulty_value in (None, "") else str(difficulty_value)
+    _, family_value = _pick(row, "family", columns)
+    family = None if family_value in (None, "") else str(family_value)
     row_source = row.get("source")
     src = row_source if isinstance(row_source, str) and row_source else source
 
@@ -291,7 +314,12 @@ def theorem_from_row(
         # A proof written after the declaration's `:= by` counts when no proof column has one.
         inline = _proof_body(decl) if proof is None else None
         theorem = Theorem.from_formal_statement(
-            decl, header=header, proof=proof or inline, source=src, difficulty=difficulty
+            decl,
+            header=header,
+            proof=proof or inline,
+            source=src,
+            difficulty=difficulty,
+            family=family,
         )
     else:
         # A bare statement: binders and type, as in Theorem.statement.
@@ -305,18 +333,12 @@ def theorem_from_row(
             raise ValueError(f"column {stmt_col!r} holds a bare statement and the row has no name")
         theorem = Theorem(
             name=name, statement=statement, header=header, proof=proof, source=src,
-            difficulty=difficulty,
+            difficulty=difficulty, family=family,
         )  # fmt: skip
     if theorem.proof is not None and _SORRY.search(strip_comments(theorem.proof)):
-        theorem = Theorem(
-            theorem.name, theorem.statement, theorem.header, None, theorem.source,
-            theorem.difficulty,
-        )  # fmt: skip
+        theorem = replace(theorem, proof=None)
     if name is not None and name != theorem.name:
-        theorem = Theorem(
-            name, theorem.statement, theorem.header, theorem.proof, theorem.source,
-            theorem.difficulty,
-        )  # fmt: skip
+        theorem = replace(theorem, name=name)
     return theorem
 
 
@@ -385,10 +407,7 @@ def _build(
         seen.add(valid)
         if valid != name:
             renamed.append((line, name, valid))
-            theorem = Theorem(
-                valid, theorem.statement, theorem.header, theorem.proof, theorem.source,
-                theorem.difficulty,
-            )  # fmt: skip
+            theorem = replace(theorem, name=valid)
         theorems.append(theorem)
     report = LoadReport(
         source=source,
@@ -497,9 +516,11 @@ def load_theorems(
 
     Args:
         source: See the module docstring.
-        split: The Hugging Face split (``test``, ``valid``, ``train``...). Needed when the
+        split: The Hugging Face split (``test``, ``valid``, ``train``...), needed when the
             dataset has more than one; for other sources a row's ``split`` field is matched
-            against it when given.
+            against it (rows without one are kept). minilean-bench's rows are ``train`` or
+            ``test`` (a fixed held-out split: ``lean_gym/datasets/README.md``). ``None`` or
+            ``"all"``: every row.
         columns: Column overrides (module docstring); ``None`` detects them.
         limit: Return at most this many theorems.
 
@@ -508,12 +529,15 @@ def load_theorems(
 
     Raises:
         FileNotFoundError: For a path that does not exist.
-        ValueError: For a name that is neither shipped, nor a path, nor a dataset id.
+        ValueError: For a name that is neither shipped, nor a path, nor a dataset id, or a
+            split that rows carry none of (the message lists the splits they have).
         DatasetLoadError: When a Hugging Face dataset cannot be loaded (the message says why
             and what to do).
     """
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
+    if split == "all":
+        split = None
     if isinstance(source, os.PathLike):
         text = _read_text(Path(source))
         rows = _filter_split(parse_lines(text.splitlines()), split)
@@ -543,11 +567,27 @@ def load_theorems(
     return _build(rows, source="<rows>", columns=columns, limit=limit)
 
 
-def _filter_split(rows: Iterable[tuple[int, Any]], split: str | None) -> Iterator[tuple[int, Any]]:
-    """Keeps rows whose ``split`` field equals ``split`` (rows without one are kept)."""
+def _filter_split(rows: Iterable[tuple[int, Any]], split: str | None) -> list[tuple[int, Any]]:
+    """Keeps rows whose ``split`` field equals ``split`` (rows without one are kept).
+
+    Raises:
+        ValueError: When rows carry ``split`` fields and none is ``split``.
+    """
+    rows = list(rows)
+    if split is None:
+        return rows
+    kept: list[tuple[int, Any]] = []
+    splits: set[str] = set()
     for line, row in rows:
-        if split is not None and isinstance(row, Mapping):
-            row_split = row.get("split")
-            if row_split is not None and str(row_split) != split:
+        row_split = row.get("split") if isinstance(row, Mapping) else None
+        if row_split is not None:
+            splits.add(str(row_split))
+            if str(row_split) != split:
                 continue
-        yield line, row
+        kept.append((line, row))
+    if splits and split not in splits:
+        raise ValueError(
+            f"no row is in split {split!r}; the rows' splits are {', '.join(sorted(splits))} "
+            "(or 'all')"
+        )
+    return kept

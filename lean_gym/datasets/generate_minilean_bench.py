@@ -7,29 +7,58 @@ accepted by real Lean 4 without Mathlib (core tactics only: no ``use``, ``norm_n
 ``linarith``, ``ℕ``). ``tests/datasets/test_shipped_datasets.py`` checks every proof with
 MiniLean.
 
+Each row records its ``family`` (the name up to its first ``_<digit>`` group, with the aliases
+of :data:`FAMILY_ALIASES` where two name stems are one template) and its ``split``: whole
+families are held out as the fixed ``test`` split (:func:`test_families`), so no template
+straddles train and test; the generator refuses a statement that, with its variable names
+normalised, occurs in two families. The ``hard`` tier is :mod:`deep_families`.
+
 Run ``python lean_gym/datasets/generate_minilean_bench.py`` to rewrite the shipped file.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace
+from lean_gym.data.splits import normalize_statement
+from lean_gym.datasets.deep_families import DEEP_FAMILIES
 
 __all__ = [
     "BenchRow",
     "GeneratorArgs",
+    "FAMILY_ALIASES",
+    "TEST_FRACTION",
     "build_rows",
     "count_tactics",
     "difficulty_of",
+    "family_of_name",
+    "test_families",
     "main",
 ]
 
 SOURCE = "minilean-bench"
+
+FAMILY_ALIASES: dict[str, str] = {
+    # Name stems whose statements coincide once variable names are normalised: one template.
+    "int_le_antisymm_term": "int_omega",
+    "simp_zero_add": "zero_add",
+    "ind_zero_add": "zero_add",
+    "ind_mul_le_long": "ind_mul_le",
+}
+
+TEST_FRACTION = 0.2
+"""The share of each tier's rows (core, hard) held out as the test split, in whole families."""
+
+_TEST_SALT = "minilean-bench-test"
+_STEM = re.compile(r"_\d.*$")
 
 
 @dataclass(frozen=True)
@@ -48,21 +77,41 @@ class GeneratorArgs:
 
 @dataclass(frozen=True)
 class BenchRow:
-    """One theorem of the benchmark before it is written as a jsonl row."""
+    """One theorem of the benchmark before it is written as a jsonl row.
+
+    Attributes:
+        name: The theorem's name.
+        statement: Binders and type.
+        proof: The known proof.
+        hard: Whether the row belongs to the hard tier (:mod:`deep_families`).
+    """
 
     name: str
     statement: str
     proof: str
+    hard: bool = False
 
-    def to_json(self) -> dict[str, str]:
+    @property
+    def family(self) -> str:
+        return family_of_name(self.name)
+
+    def to_json(self, split: str) -> dict[str, str]:
         return {
             "name": self.name,
             "formal_statement": f"theorem {self.name} {self.statement} := by",
             "header": "",
             "proof": self.proof,
-            "difficulty": difficulty_of(self.proof),
+            "difficulty": "hard" if self.hard else difficulty_of(self.proof),
             "source": SOURCE,
+            "family": self.family,
+            "split": split,
         }
+
+
+def family_of_name(name: str) -> str:
+    """A row's template family: its name up to the first ``_<digit>`` group, aliased."""
+    stem = _STEM.sub("", name) or name
+    return FAMILY_ALIASES.get(stem, stem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +145,9 @@ def _count_group(lines: list[str]) -> int:
         # The bullet's block: its first line follows `· `, the others are indented by two.
         body = [head[2:]] + [x[2:] if x.startswith("  ") else x for x in lines[1:]]
         return count_tactics("\n".join(body))
+    if head.rstrip().endswith(":= by") and len(lines) > 1:
+        # `have h : T := by` with its block on the next lines: one plus the block's tactics.
+        return 1 + count_tactics("\n".join(lines[1:]))
     alternatives = [i for i, x in enumerate(lines) if x.startswith("| ") and "=>" in x]
     if alternatives:
         total = 1
@@ -109,24 +161,22 @@ def _count_group(lines: list[str]) -> int:
 
 
 def count_tactics(block: str) -> int:
-    """Counts the tactics of a proof: top-level ones plus those nested in bullets and `with` arms.
+    """Counts the tactics of a proof: top-level ones plus those nested in bullets, ``with`` arms
+    and ``have ... := by`` blocks.
 
     A bullet ``· tacs`` counts as its tactics (the bullet only focuses); a tactic with
     alternatives (``induction n with | zero => a | succ k ih => b c``) counts one plus the
-    tactics of every alternative; anything else (including ``t1 <;> t2``, ``first``, ``try``,
-    ``all_goals`` and ``have h : T := by tac``) counts one.
+    tactics of every alternative; ``have h : T := by`` followed by an indented block counts one
+    plus the block's tactics; anything else (including ``t1 <;> t2``, ``first``, ``try``,
+    ``all_goals`` and ``have h : T := by tac`` on one line) counts one.
     """
     return sum(_count_group(g) for g in _top_level(block))
 
 
 def difficulty_of(proof: str) -> str:
-    """``easy`` (1-2 tactics), ``medium`` (3-6) or ``hard`` (7 or more), by :func:`count_tactics`."""
-    n = count_tactics(proof)
-    if n <= 2:
-        return "easy"
-    if n <= 6:
-        return "medium"
-    return "hard"
+    """The tag of a core-tier row: ``easy`` (1-2 tactics) or ``medium`` (3 or more), by
+    :func:`count_tactics`. ``hard`` is the deep tier's, whatever the length."""
+    return "easy" if count_tactics(proof) <= 2 else "medium"
 
 
 def _p(*lines: str) -> str:
@@ -1295,23 +1345,55 @@ FAMILIES: list[Family] = [
 ]
 
 
+def _bench_rows() -> list[BenchRow]:
+    """Every row, core families first, then the hard tier."""
+    rows = [row for family in FAMILIES for row in family() if row is not None]
+    for family in DEEP_FAMILIES:
+        rows += [BenchRow(name, statement, proof, hard=True) for name, statement, proof in family()]
+    return rows
+
+
+def test_families(rows: list[BenchRow]) -> set[str]:
+    """The families held out as the test split: per tier (core, hard), the families with the
+    smallest hash of (salt, family) until they hold :data:`TEST_FRACTION` of the tier's rows."""
+    held: set[str] = set()
+    for hard in (False, True):
+        sizes: dict[str, int] = defaultdict(int)
+        for row in rows:
+            if row.hard == hard:
+                sizes[row.family] += 1
+        goal = TEST_FRACTION * sum(sizes.values())
+        taken = 0
+        for family in sorted(
+            sizes, key=lambda f: hashlib.sha256(f"{_TEST_SALT}\x00{f}".encode()).digest()
+        ):
+            if taken >= goal:
+                break
+            held.add(family)
+            taken += sizes[family]
+    return held
+
+
 def build_rows() -> list[dict[str, str]]:
-    """All benchmark rows, in a fixed order.
+    """All benchmark rows, in a fixed order, each with its family and split.
 
     Raises:
-        ValueError: If two theorems share a name.
+        ValueError: If two theorems share a name, or a statement (variable names normalised)
+            occurs in two families.
     """
-    rows: list[dict[str, str]] = []
+    rows = _bench_rows()
     seen: set[str] = set()
-    for family in FAMILIES:
-        for row in family():
-            if row is None:
-                continue
-            if row.name in seen:
-                raise ValueError(f"duplicate theorem name {row.name!r}")
-            seen.add(row.name)
-            rows.append(row.to_json())
-    return rows
+    families_of: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row.name in seen:
+            raise ValueError(f"duplicate theorem name {row.name!r}")
+        seen.add(row.name)
+        families_of[normalize_statement(row.statement)].add(row.family)
+    shared = {key: sorted(f) for key, f in families_of.items() if len(f) > 1}
+    if shared:
+        raise ValueError(f"statements shared by several families (alias them): {shared}")
+    held = test_families(rows)
+    return [row.to_json("test" if row.family in held else "train") for row in rows]
 
 
 def render(rows: list[dict[str, str]]) -> str:

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import gymnasium as gym
 
@@ -39,6 +40,7 @@ from lean_gym.backends import ProverBackend, make_backend
 from lean_gym.data.segments import Segmenter
 from lean_gym.data.theorems import load_theorems
 from lean_gym.data.trajectories import Trajectory
+from lean_gym.errors import BackendError, TheoremStartError
 from lean_gym.integrity import IntegrityPolicy, Rejection, check_proof_text
 from lean_gym.spaces import LeanText
 from lean_gym.tactic_text import join_tactics, split_tactics
@@ -59,9 +61,26 @@ __all__ = [
     "EnvStats",
     "Outcome",
     "InfoRecord",
+    "TheoremOrder",
+    "StartErrorPolicy",
+    "DEFAULT_SEED",
     "TRUNCATION_MARKER",
     "rejection_error",
 ]
+
+logger = logging.getLogger(__name__)
+
+TheoremOrder = Literal["random", "cycle", "shuffle"]
+"""How ``reset`` picks the next theorem (without ``options``): ``random`` draws with
+replacement, ``cycle`` goes through the dataset in order, ``shuffle`` takes every theorem once
+per pass in a seeded random order (the default)."""
+
+StartErrorPolicy = Literal["raise", "skip"]
+"""What ``reset`` does with a theorem the backend cannot start: ``raise`` the
+``TheoremStartError`` (the default), or ``skip`` it (counted, logged once, never drawn again)."""
+
+DEFAULT_SEED = 0
+"""The seed of an env whose ``reset`` was never given one: the default order is reproducible."""
 
 # Appended to an observation cut at ``max_observation_length`` (the cut is deterministic).
 TRUNCATION_MARKER = "\n… [observation truncated]"
@@ -108,6 +127,7 @@ class EnvStats:
     rejection_reasons: dict[str, int] = field(default_factory=dict)
     verifications: int = 0
     verified: int = 0
+    start_errors: int = 0
     start_seconds: float = 0.0
     check_seconds: float = 0.0
     tactic_seconds: float = 0.0
@@ -184,8 +204,11 @@ class LeanEnv(gym.Env[str, str]):
             ``"auto"``, any registered backend name, or a backend instance. The env closes a
             backend it built and leaves an instance it was given open.
         backend_kwargs: Passed to :func:`lean_gym.backends.make_backend`.
-        max_episode_steps: Env steps after which the episode is truncated (enforced by the env
-            itself, so direct construction works; the registrations add no ``TimeLimit``).
+        max_episode_steps: Env steps after which the episode is truncated (None: the class's
+            default). Enforced by the env itself, so direct construction works; through
+            ``gym.make(id, max_episode_steps=N)`` Gymnasium keeps ``N`` for its ``TimeLimit``
+            and the registered wrapper hands it to the env (:mod:`lean_gym.envs.step_limit`):
+            one limit either way.
         max_lean_calls: Lean calls an episode may make (``step`` and ``expand`` together; None:
             no limit). Once they are spent, an action is refused with
             ``LeanError("rejected", "budget: ...")`` before it reaches Lean (a segment stops at
@@ -204,11 +227,21 @@ class LeanEnv(gym.Env[str, str]):
             verification (None: the default policy).
         error_in_observation: Append ``error: MESSAGE`` to the observation after a failed step
             (off by default: the observation is the proof state and the error is in info).
+        order: How ``reset`` picks a theorem without ``options``: ``"shuffle"`` (default, every
+            theorem once per pass, a new seeded order each pass), ``"cycle"`` (dataset order,
+            round and round) or ``"random"`` (seeded draws with replacement). Seeded by
+            ``reset(seed=...)``; an env never given a seed uses :data:`DEFAULT_SEED`, so the
+            default sequence is reproducible.
+        on_start_error: ``"raise"`` (default): a theorem the backend cannot start raises
+            ``TheoremStartError`` from ``reset``. ``"skip"``: ``reset`` draws another one; the
+            skipped theorem is logged once, counted in ``stats.start_errors``, listed with its
+            reason in ``start_errors`` and never drawn again (a theorem asked for by
+            ``options`` still raises).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
 
-    default_max_episode_steps: ClassVar[int] = 50
+    default_max_episode_steps: ClassVar[int | None] = 50
     default_max_action_length: ClassVar[int] = 4096
     default_max_observation_length: ClassVar[int] = 32768
     one_action_per_episode: ClassVar[bool] = False
@@ -245,7 +278,13 @@ class LeanEnv(gym.Env[str, str]):
         render_mode: str | None = None,
         integrity_policy: IntegrityPolicy | None = None,
         error_in_observation: bool = False,
+        order: TheoremOrder = "shuffle",
+        on_start_error: StartErrorPolicy = "raise",
     ):
+        if order not in ("random", "cycle", "shuffle"):
+            raise ValueError(f"order must be 'random', 'cycle' or 'shuffle', got {order!r}")
+        if on_start_error not in ("raise", "skip"):
+            raise ValueError(f"on_start_error must be 'raise' or 'skip', got {on_start_error!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be None or one of {self.metadata['render_modes']}, "
@@ -257,11 +296,17 @@ class LeanEnv(gym.Env[str, str]):
         for i, theorem in enumerate(self.theorems):
             self._theorem_index.setdefault(theorem.name, i)
 
-        self.max_episode_steps = (
+        self.max_episode_steps: int | None = (
             self.default_max_episode_steps if max_episode_steps is None else int(max_episode_steps)
         )
-        if self.max_episode_steps < 1:
+        if self.max_episode_steps is not None and self.max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
+        self.order: TheoremOrder = order
+        self.on_start_error: StartErrorPolicy = on_start_error
+        self.start_errors: dict[str, str] = {}
+        """Theorems skipped because they cannot start (name -> Lean's reason)."""
+        self._queue: list[int] = []  # shuffle: the rest of the current pass
+        self._cursor = 0  # cycle: the next index
         if max_lean_calls is not None and int(max_lean_calls) < 0:
             raise ValueError(f"max_lean_calls must be >= 0 or None, got {max_lean_calls!r}")
         self.max_lean_calls = None if max_lean_calls is None else int(max_lean_calls)
@@ -303,28 +348,38 @@ class LeanEnv(gym.Env[str, str]):
         """Starts an episode.
 
         Args:
-            seed: Seeds the env's sampler (``self.np_random``) over the dataset.
+            seed: Seeds the env's sampler (``self.np_random``) over the dataset and restarts
+                the ``shuffle`` pass; an env never given a seed uses :data:`DEFAULT_SEED`.
             options: ``{"theorem": NAME}`` picks a theorem by name, ``{"index": i}`` by
-                position; otherwise a theorem is drawn with ``self.np_random``.
+                position (with ``order="cycle"`` the next reset goes on from ``i + 1``);
+                otherwise the next theorem of ``order``.
 
         Raises:
             ValueError: For an unknown theorem name or an index out of range.
-            TheoremStartError: When the backend cannot start the theorem.
+            TheoremStartError: When the backend cannot start the theorem (with
+                ``on_start_error="skip"``: only for a theorem asked for by ``options``).
+            BackendError: With ``on_start_error="skip"``, when no theorem of the dataset can
+                start.
         """
+        if seed is None and self._np_random is None:
+            seed = DEFAULT_SEED
         super().reset(seed=seed)
+        if seed is not None:
+            self._queue = []
         options = options or {}
+        began = time.perf_counter()
         if options.get("theorem") is not None:
             theorem = self.theorem_by_name(str(options["theorem"]))
+            root = self.backend.start(theorem)
         elif options.get("index") is not None:
             index = int(options["index"])
             if not 0 <= index < len(self.theorems):
                 raise ValueError(f"index {index} is out of range [0, {len(self.theorems)})")
+            self._cursor = (index + 1) % len(self.theorems)
             theorem = self.theorems[index]
+            root = self.backend.start(theorem)
         else:
-            theorem = self.theorems[int(self.np_random.integers(len(self.theorems)))]
-
-        began = time.perf_counter()
-        root = self.backend.start(theorem)
+            theorem, root = self._start_next()
         self.stats.start_seconds += time.perf_counter() - began
         self.stats.episodes += 1
 
@@ -336,6 +391,66 @@ class LeanEnv(gym.Env[str, str]):
         self._last_error = None
         self._verification = None
         return self._observe(root, self._extra_info_defaults())
+
+    def _next_index(self) -> int | None:
+        """The next theorem of ``order`` among those not skipped (None: every one was)."""
+        n = len(self.theorems)
+        available = n - len(self._skipped)
+        if available <= 0:
+            return None
+        if self.order == "random":
+            while True:
+                index = int(self.np_random.integers(n))
+                if index not in self._skipped:
+                    return index
+        if self.order == "cycle":
+            for _ in range(n):
+                index, self._cursor = self._cursor, (self._cursor + 1) % n
+                if index not in self._skipped:
+                    return index
+            return None
+        while True:  # shuffle
+            if not self._queue:
+                self._queue = [int(i) for i in self.np_random.permutation(n)]
+            index = self._queue.pop(0)
+            if index not in self._skipped:
+                return index
+
+    def _start_next(self) -> tuple[Theorem, ProofState]:
+        """Starts the next theorem of ``order``, skipping those that cannot start if asked."""
+        while True:
+            index = self._next_index()
+            if index is None:
+                first = next(iter(self.start_errors.items()))
+                raise BackendError(
+                    f"none of the dataset's {len(self.theorems)} theorems can start on this "
+                    f"backend (on_start_error='skip' skipped them all; {first[0]}: {first[1]}); "
+                    "check the dataset with lean-gym data check"
+                )
+            theorem = self.theorems[index]
+            try:
+                return theorem, self.backend.start(theorem)
+            except TheoremStartError as exc:
+                if self.on_start_error == "raise":
+                    raise
+                self._skip(index, exc)
+
+    @property
+    def _skipped(self) -> set[int]:
+        return {self._theorem_index[name] for name in self.start_errors}
+
+    def _skip(self, index: int, exc: TheoremStartError) -> None:
+        theorem = self.theorems[index]
+        reason = exc.error.message.strip().splitlines()[0] if exc.error.message.strip() else ""
+        self.start_errors[theorem.name] = reason
+        self.stats.start_errors += 1
+        logger.warning(
+            "lean_gym: skipping theorem %r, which cannot start on this backend (%s); it will "
+            "not be drawn again (%d skipped so far)",
+            theorem.name,
+            reason,
+            len(self.start_errors),
+        )
 
     def theorem_by_name(self, name: str) -> Theorem:
         """The dataset's theorem called ``name``.
@@ -380,8 +495,9 @@ class LeanEnv(gym.Env[str, str]):
         if verification is not None:
             self._verification = verification
         terminated = self.one_action_per_episode or new_state.is_solved
+        limit = self.max_episode_steps
         truncated = not terminated and (
-            self._steps >= self.max_episode_steps or self._budget_spent()
+            (limit is not None and self._steps >= limit) or self._budget_spent()
         )
         reward = self._reward(action, state, new_state, error, verification)
         obs, info = self._observe(new_state, self._outcome_info(outcome, text))
@@ -597,7 +713,7 @@ class LeanEnv(gym.Env[str, str]):
                 "rejected", f"not_text: an action must be a str, got {type(action).__name__}", None
             )
         if not action.strip():
-            return LeanError("rejected", "empty: expected a tactic", None)
+            return LeanError("rejected", "empty: the action is empty, send a tactic", None)
         if len(action) > self.max_action_length:
             return LeanError(
                 "rejected",
@@ -712,7 +828,8 @@ class LeanEnv(gym.Env[str, str]):
         return text[:keep] + TRUNCATION_MARKER
 
 
-# What an episode is, beyond the constructor's arguments: pickled with the env.
+# What an episode is, beyond the constructor's arguments: pickled with the env (with the
+# theorem order's position, the skipped theorems and a limit a gym.make wrapper handed over).
 _EPISODE_FIELDS = (
     "_theorem",
     "_root",
@@ -721,6 +838,10 @@ _EPISODE_FIELDS = (
     "_lean_calls",
     "_last_error",
     "_verification",
+    "_queue",
+    "_cursor",
+    "start_errors",
+    "max_episode_steps",
 )
 
 # Agents send the same short tactics over and over (``simp``, ``omega``, ``intro h``); the text

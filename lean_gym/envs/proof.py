@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
+import time
 from typing import Any, ClassVar
 
+from lean_gym.answers import read_proof
 from lean_gym.envs.base import LeanEnv, rejection_error
-from lean_gym.integrity import check_full_declaration, split_full_declaration
-from lean_gym.tactic_text import join_tactics, split_tactics, strip_comments
+from lean_gym.tactic_text import join_tactics, split_tactics
 from lean_gym.types import LeanError, Outcome, ProofState, Success, Verification
 
 __all__ = ["LeanProofEnv"]
-
-_DECLARATION = re.compile(r"^\s*(?:@\[[^\]]*\]\s*)?(?:theorem|lemma|example)\b")
 
 # Verification reasons that name a failure of the call, mapped to the LeanError kind.
 _CALL_FAILURES = {"timeout": "timeout", "crash": "crash"}
@@ -41,11 +39,14 @@ class LeanProofEnv(LeanEnv):
 
     ## Action Space
 
-    ``LeanText(max_action_length)`` (32768 characters): the tactic block after ``:= by``, or a
-    full declaration ``theorem NAME BINDERS : TYPE := by ...`` whose statement must be the
-    dataset's (else it is rejected with reason ``statement_mismatch``). Bad text (empty, too
-    long, null characters, non-``str``, forbidden commands or ``sorry``) is an error, never an
-    exception.
+    ``LeanText(max_action_length)`` (32768 characters): a whole proof as a model writes it,
+    read by :func:`lean_gym.answers.read_proof` (the reading ``lean-gym verify`` and the
+    training rewards share): the tactic block after ``:= by`` (or ``by ...``), or a full
+    declaration ``theorem NAME BINDERS : TYPE := by ...`` whose statement must be the dataset's
+    (else it is rejected with reason ``statement_mismatch``), either of them bare or inside a
+    markdown fence (```` ```lean4 ... ``` ````, prose around it ignored), a declaration
+    possibly after lines of the dataset's header. Bad text (empty, too long, null characters,
+    non-``str``, forbidden commands or ``sorry``) is an error, never an exception.
 
     ## Observation Space
 
@@ -60,8 +61,10 @@ class LeanProofEnv(LeanEnv):
 
     ## Starting State
 
-    The theorem's root goal; ``reset(options={"theorem": NAME})`` picks one by name, else the
-    seeded ``np_random`` draws one.
+    The theorem's root goal; ``reset(options={"theorem": NAME})`` picks one by name,
+    ``{"index": i}`` by position, else the next of ``order`` (``shuffle`` by default, seeded and
+    reproducible; ``on_start_error`` says what to do with a theorem that cannot start), as in
+    ``LeanStep-v0``.
 
     ## Episode End
 
@@ -81,7 +84,8 @@ class LeanProofEnv(LeanEnv):
     ## Arguments
 
     As ``LeanStep-v0`` (``dataset``, ``backend``, ``backend_kwargs``, ``max_episode_steps``
-    (1), ``step_penalty``, ``error_penalty``, ``reward_fn``, ``max_action_length`` (32768),
+    (None: the one action ends the episode; registered without a ``TimeLimit``),
+    ``order``, ``on_start_error``, ``step_penalty``, ``error_penalty``, ``reward_fn``, ``max_action_length`` (32768),
     ``max_observation_length``, ``tactic_timeout``, ``verify_timeout``, ``render_mode``,
     ``integrity_policy``, ``error_in_observation``, ``max_lean_calls``), plus:
 
@@ -99,7 +103,7 @@ class LeanProofEnv(LeanEnv):
     * v0: Initial version.
     """
 
-    default_max_episode_steps: ClassVar[int] = 1
+    default_max_episode_steps: ClassVar[int | None] = None
     default_max_action_length: ClassVar[int] = 32768
     one_action_per_episode: ClassVar[bool] = True
 
@@ -116,19 +120,17 @@ class LeanProofEnv(LeanEnv):
         }
 
     def _prepare(self, action: Any) -> tuple[str | None, LeanError | None]:
-        """The tactic block of ``action`` (checking a full declaration's statement), checked."""
+        """The tactic block of ``action`` (:func:`lean_gym.answers.read_proof`), checked."""
         error = self._check_basic(action)
         if error is not None:
             return None, error
-        if _DECLARATION.match(strip_comments(action)):
-            assert self._theorem is not None
-            error = rejection_error(
-                check_full_declaration(self._theorem, action, self.integrity_policy)
-            )
-            if error is not None:
-                return None, error
-            action = split_full_declaration(action)[1]
-        return action, self._check_text(action)
+        assert self._theorem is not None
+        began = time.perf_counter()
+        answer = read_proof(action, self._theorem, self.integrity_policy)
+        self.stats.check_seconds += time.perf_counter() - began
+        if not answer.ok:
+            return None, rejection_error(answer.rejection)
+        return answer.proof, None
 
     def _apply(self, state: ProofState, proof: str) -> Outcome:
         """Checks ``proof`` as the rest of the proof from ``state`` (the root: the whole proof).

@@ -56,15 +56,18 @@ class LeanSegmentEnv(LeanEnv):
 
     ## Starting State
 
-    The theorem's root goal; ``reset(options={"theorem": NAME})`` picks one by name, else the
-    seeded ``np_random`` draws one.
+    The theorem's root goal; ``reset(options={"theorem": NAME})`` picks one by name,
+    ``{"index": i}`` by position, else the next of ``order`` (``shuffle`` by default, seeded and
+    reproducible; ``on_start_error`` says what to do with a theorem that cannot start), as in
+    ``LeanStep-v0``.
 
     ## Episode End
 
     * Termination: no goal is left (reward by verification, as in ``LeanStep-v0``; a complete
       proof that fails verification terminates with reward 0 and
       ``info["verification"]["reason"]``).
-    * Truncation: ``max_episode_steps`` segments (default 20), enforced by the env itself.
+    * Truncation: ``max_episode_steps`` segments (default 20), given to ``gym.make`` or to the
+      env: one limit, as in ``LeanStep-v0``.
 
     A segment whose tactic ``i`` fails leaves the state as it was before the segment (or, with
     ``partial=True``, at the state after the valid prefix ``0..i-1``); ``info["error"]`` is the
@@ -80,14 +83,13 @@ class LeanSegmentEnv(LeanEnv):
     ## Arguments
 
     As ``LeanStep-v0`` (``dataset``, ``backend``, ``backend_kwargs``, ``max_episode_steps``
-    (default 20), ``step_penalty``, ``error_penalty``, ``reward_fn``, ``max_action_length``
-    (16384), ``max_observation_length``, ``tactic_timeout``, ``verify_timeout``,
-    ``render_mode``, ``integrity_policy``, ``error_in_observation``), plus:
+    (default 20), ``order``, ``on_start_error``, ``step_penalty``, ``error_penalty``,
+    ``reward_fn``, ``max_action_length`` (16384), ``max_observation_length``,
+    ``tactic_timeout``, ``verify_timeout``, ``render_mode``, ``integrity_policy``,
+    ``error_in_observation``), plus:
 
     * ``partial`` (False): keep the valid prefix of a segment that fails part-way.
 
-    ``gym.make``'s own ``max_episode_steps=N`` wraps ``TimeLimit(N)`` (episodes end at
-    ``min(N, 20)``); construct ``LeanSegmentEnv`` directly to raise the env's own limit.
     Search API (unwrapped): ``state``, ``restore(state)``, ``expand(state, segment) ->
     Outcome`` (the final state, every intermediate state in ``states`` and the per-tactic
     ``trace``, without moving the env), ``verify(proof)``, ``lean_calls``.
@@ -99,7 +101,7 @@ class LeanSegmentEnv(LeanEnv):
     * v0: Initial version.
     """
 
-    default_max_episode_steps: ClassVar[int] = 20
+    default_max_episode_steps: ClassVar[int | None] = 20
     default_max_action_length: ClassVar[int] = 16384
 
     def __init__(self, *args: Any, partial: bool = False, **kwargs: Any):

@@ -56,14 +56,30 @@ class LeanStepEnv(LeanEnv):
     ## Starting State
 
     The theorem's root goal. ``reset(options={"theorem": NAME})`` picks a theorem by name,
-    ``{"index": i}`` by position; otherwise a theorem is drawn with the seeded ``np_random``.
+    ``{"index": i}`` by position; otherwise the next theorem of ``order``: ``"shuffle"``
+    (default: every theorem once per pass, each pass in a new seeded order), ``"cycle"``
+    (dataset order, round and round) or ``"random"`` (seeded draws with replacement). The
+    sequence is seeded by ``reset(seed=...)``; an env never given a seed behaves as seeded with
+    0, so the default is reproducible (vector envs: ``envs.reset(seed=s)`` gives sub-env ``i``
+    the seed ``s + i``). To sweep a dataset once, ``order="cycle"`` and
+    ``len(env.unwrapped.theorems)`` resets, or ``reset(options={"index": i})`` for each ``i``.
+
+    A theorem the backend cannot start (outside MiniLean's fragment, say) raises
+    ``TheoremStartError`` from ``reset``; with ``on_start_error="skip"`` the env draws another
+    one instead, logs the skipped theorem once, counts it (``env.unwrapped.stats.start_errors``)
+    and lists it with its reason (``env.unwrapped.start_errors``). ``lean-gym data check --keep``
+    writes the theorems a backend can start.
 
     ## Episode End
 
     * Termination: no goal is left. Verification decides the reward: a complete proof that
       fails verification (e.g. a forbidden axiom) still terminates, with reward 0 and the reason
       in ``info["verification"]["reason"]``.
-    * Truncation: ``max_episode_steps`` env steps (default 50), enforced by the env itself.
+    * Truncation: ``max_episode_steps`` env steps (default 50), whether given to ``gym.make``
+      or to the env: the id is registered with ``max_episode_steps=50`` and ``gym.make``'s
+      ``TimeLimit`` hands its limit to the env, so ``env.spec.max_episode_steps`` and the env
+      agree; built directly, the env enforces its own argument (``-1`` to ``gym.make``: no
+      limit).
 
     A failed tactic never ends the episode: the state is unchanged and ``info["error"]`` says
     why (``{kind, message, pos}``, kind one of ``error parse timeout crash rejected``).
@@ -89,10 +105,7 @@ class LeanStepEnv(LeanEnv):
     * ``max_lean_calls`` (None): the episode's Lean-call budget (``step`` and ``expand``
       together); once spent, an action is refused with ``budget: ...`` before Lean and the step
       truncates. The check of a completed proof is never refused.
-
-    Through ``gym.make``, a ``max_episode_steps=N`` argument is taken by Gymnasium itself, which
-    wraps the env in ``TimeLimit(N)``: episodes then end at ``min(N, 50)`` steps. Construct
-    ``LeanStepEnv(max_episode_steps=...)`` directly to raise the env's own limit.
+    * ``order`` (``"shuffle"``), ``on_start_error`` (``"raise"``): see Starting State.
 
     For search, the unwrapped env offers ``state`` (the current ``ProofState``),
     ``restore(state)``, ``expand(state, action) -> Outcome`` (what the step would do, without
@@ -105,4 +118,4 @@ class LeanStepEnv(LeanEnv):
     * v0: Initial version.
     """
 
-    default_max_episode_steps: ClassVar[int] = 50
+    default_max_episode_steps: ClassVar[int | None] = 50

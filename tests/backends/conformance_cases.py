@@ -75,6 +75,9 @@ class ConformanceCase:
         source: Where the expected answers come from.
         steps: The requests in order.
         process_only: The case needs the text framing (it cannot be written as a Python dict).
+        protocol_only: The case is about the REPL's own protocol, which lean_gym's backends
+            answer differently on purpose (a backend runs a multi-tactic action as its tactics
+            in turn); the backend suite leaves it out.
         minilean_divergence: Why MiniLean deliberately answers differently from the recorded
             real answer (a REPL defect MiniLean does not copy), or None. Such a case still runs
             on every target; on MiniLean's it is a strict expected failure, so it turns red the
@@ -86,6 +89,7 @@ class ConformanceCase:
     steps: tuple[Step, ...]
     process_only: bool = False
     minilean_divergence: str | None = None
+    protocol_only: bool = False
 
 
 SORRY_WARNING = AnyOf(("declaration uses `sorry`", "declaration uses 'sorry'"))
@@ -1020,6 +1024,45 @@ CASES: tuple[ConformanceCase, ...] = (
                 },
             ),
         ),
+    ),
+    # One tactic per request (REPL/Snapshots.lean runString: runParserCategory `tactic`): text
+    # left after the first tactic is "expected end of input" at its first token
+    # (Lean/Parser/Extension.lean), as leanprover-community/repl#43 records for `ext1 x; ext1 n`
+    # (`<input>:1:6: expected end of input`). `<;>` and a bullet block are one tactic.
+    ConformanceCase(
+        "one_tactic_per_request",
+        "repl#43 (wording and position of the answer); REPL/Snapshots.lean runString",
+        (
+            Step(
+                request={
+                    "cmd": "theorem one_tac_t (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"
+                },
+                expect={
+                    "sorries": [
+                        sorry_entry("$ps0", "p q : Prop\nhp : p\nhq : q\n⊢ p ∧ q", 1, 63, 68)
+                    ],
+                    "messages": [sorry_warning(1, 8, 17)],
+                    "env": "$env0",
+                },
+            ),
+            Step(
+                request={"tactic": "constructor; exact hp", "proofState": "$ps0"},
+                expect={"message": "Lean error:\n<input>:1:11: expected end of input"},
+            ),
+            Step(
+                request={"tactic": "constructor\nexact hp", "proofState": "$ps0"},
+                expect={"message": "Lean error:\n<input>:2:0: expected end of input"},
+            ),
+            Step(
+                request={"tactic": "constructor <;> assumption", "proofState": "$ps0"},
+                expect=step_answer("$ps1", [], DONE),
+            ),
+            Step(
+                request={"tactic": "· constructor\n  exact hp\n  exact hq", "proofState": "$ps0"},
+                expect=step_answer("$ps2", [], DONE),
+            ),
+        ),
+        protocol_only=True,
     ),
     # Bare message for a proof state id that was never given out (REPL-PROTOCOL).
     ConformanceCase(

@@ -9,7 +9,13 @@ the process, ``garbage`` prints non-JSON lines before its answer, ``noisy`` writ
 ``fail`` is an error inside a normal answer; an unknown tactic is a bare ``{"message": ...}``.
 Headers: ``import Fake`` provides the identifier ``FakeType``; other modules are unknown.
 Extensions: ``{"discard": [ids]}`` frees proof states; ``{"fake_stats": true}`` reports counters,
-the process id and its RLIMIT_AS.
+the process id and its RLIMIT_AS. With ``--upstream`` there is no ``discard``: like the real
+REPL (``REPL/Main.lean`` ``parse``), a request it cannot parse as a command ends the process
+with ``uncaught exception: {"message": "Could not parse as a valid JSON command: ..."}``.
+
+As the real REPL (``REPL/Snapshots.lean`` ``runString``), a tactic request is exactly one
+tactic: text left after the first (``tac1; tac2``, a second line at the first one's column) is
+``{"message": "Lean error:\n<input>:L:C: expected end of input"}`` at the second tactic.
 
 This is test scaffolding, not a prover: it never decides anything about real mathematics.
 """
@@ -26,6 +32,7 @@ import time
 KNOWN_MODULES = {"Fake"}
 PRETTY = "--pretty" in sys.argv
 BANNER = "--banner" in sys.argv
+UPSTREAM = "--upstream" in sys.argv
 
 envs: dict[int, dict] = {}
 states: dict[int, list[dict]] = {}
@@ -220,7 +227,8 @@ def run_command(request: dict) -> dict:
     messages: list[dict] = []
     sorries: list[dict] = []
     if text_body.startswith("#print axioms"):
-        name = text_body.split()[2]
+        # `_root_.n` is the root constant n; Lean prints the resolved name.
+        name = text_body.split()[2].removeprefix("_root_.")
         if name not in decls:
             messages.append(error_message(f"unknown constant '{name}'"))
         elif decls[name]:
@@ -299,10 +307,38 @@ def run_command(request: dict) -> dict:
     return response
 
 
+def second_tactic_at(text: str) -> tuple[int, int] | None:
+    """(line, column) of text left after the first tactic: a top-level ``;`` (not ``<;>``) or a
+    later line that starts at or left of the first tactic's column."""
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    col = len(lines[first]) - len(lines[first].lstrip())
+    for i, line in enumerate(lines[first:], start=first):
+        j = 0
+        while j < len(line):
+            if line.startswith("<;>", j):
+                j += 3
+                continue
+            if line[j] == ";":
+                return i + 1, j
+            j += 1
+        nxt = i + 1
+        if nxt < len(lines) and lines[nxt].strip():
+            indent = len(lines[nxt]) - len(lines[nxt].lstrip())
+            if indent <= col:
+                return nxt + 1, indent
+    return None
+
+
 def run_proof_step(request: dict) -> dict:
     state_id = request["proofState"]
     if not isinstance(state_id, int) or state_id not in states:
         return {"message": "Unknown proof state."}
+    extra = second_tactic_at(str(request["tactic"]))
+    if extra is not None:
+        return {"message": f"Lean error:\n<input>:{extra[0]}:{extra[1]}: expected end of input"}
     goals = states[state_id]
     try:
         new_goals = run_tactic(goals, str(request["tactic"]))
@@ -339,6 +375,11 @@ def answer(raw: bytes) -> dict:
             "pid": os.getpid(),
             "rlimit_as": soft,
         }
+    if "discard" in request and UPSTREAM:
+        text = json.dumps({"message": "Could not parse as a valid JSON command:\nno 'cmd'"})
+        sys.stderr.write(f"uncaught exception: {text}\n")
+        sys.stderr.flush()
+        sys.exit(1)
     if "discard" in request:
         ids = request["discard"]
         freed = sum(1 for i in ids if states.pop(i, None) is not None)

@@ -57,7 +57,7 @@ REAL_LEAN_ANSWER_TIMEOUT = 600.0
 # Where the MiniLean protocol handler may live (the first module that defines it is used).
 _HANDLER_MODULES = (
     "lean_gym.backends.minilean",
-    "lean_gym.backends.minilean.repl",
+    "lean_gym.backends.minilean.repl_server",
     "lean_gym.backends.minilean.server",
     "lean_gym.backends.minilean.protocol",
     "lean_gym.backends.minilean.backend",
@@ -340,7 +340,7 @@ def test_conformance(case: ConformanceCase, target: str, request: pytest.Fixture
 
 def test_have_by_sorry_keeps_the_true_goal() -> None:
     """Where MiniLean departs from the recorded REPL answer, it reports the real goal."""
-    from lean_gym.backends.minilean.repl import MiniLeanRepl
+    from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
     repl = MiniLeanRepl()
     root = repl.handle({"cmd": "theorem foo (x : Int) : x = x := by sorry"})

@@ -554,3 +554,122 @@ def test_spinning_reader_still_detects_death_and_timeouts():
         assert isinstance(done, Success) and backend.stats.replays >= 1
     finally:
         backend.close()
+
+
+# -- one tactic per request, discard, memory, lake env, remembered headers ----------------------
+
+
+@pytest.mark.parametrize(
+    "text,where", [("constructor; exact hp", "1:11"), ("constructor\nexact hp", "2:0")]
+)
+def test_raw_servers_take_one_tactic_per_request(raw_server, text, where):
+    """As the real REPL (``runString`` parses one ``tactic``): the rest is a parse error."""
+    root = raw_server.request(SORRY_CMD, 30)["sorries"][0]["proofState"]
+    answer = raw_server.request({"tactic": text, "proofState": root}, 30)
+    assert answer == {"message": f"Lean error:\n<input>:{where}: expected end of input"}
+
+
+def test_client_sends_an_action_as_its_tactics_in_turn(client):
+    root = client.start(AND_THM)
+    done = client.run_tactic(root, "constructor\nexact hp\nexact hq")
+    assert isinstance(done, Success) and done.state.is_solved
+    assert done.state.tactics == ("constructor\nexact hp\nexact hq",)
+    semi = client.run_tactic(root, "constructor; exact hp")
+    assert isinstance(semi, Success) and semi.state.pp() == RIGHT_GOAL
+    # A state whose path holds a multi-tactic entry replays entry by entry, split again.
+    moved = pickle.loads(pickle.dumps(semi.state))
+    finished = client.run_tactic(moved, "exact hq")
+    assert isinstance(finished, Success) and finished.state.is_solved
+
+
+def test_discard_is_turned_off_when_the_server_dies_on_it(caplog):
+    """The upstream REPL cannot parse ``{"discard": ...}`` and exits; the client notices, turns
+    discarding off and goes on, rebuilding the states it lost."""
+    backend = ReplBackend(
+        command=[*FAKE_COMMAND, "--upstream"], supports_discard=True, discard_batch=2
+    )
+    try:
+        root = backend.start(AND_THM)
+        for _ in range(4):
+            assert isinstance(backend.run_tactic(root, "constructor"), Success)
+        with caplog.at_level("WARNING", logger="lean_gym.backends.repl"):
+            for _ in range(4):
+                assert isinstance(backend.run_tactic(root, "constructor"), Success)
+        assert backend.supports_discard is False
+        assert "does not support discard" in caplog.text
+        assert isinstance(backend.run_tactic(root, "constructor"), Success)
+    finally:
+        backend.close()
+
+
+def test_the_default_memory_cap_fits_mathlib():
+    from lean_gym.backends.repl import DEFAULT_MEMORY_LIMIT_MB
+
+    assert DEFAULT_MEMORY_LIMIT_MB >= 12 * 1024  # import Mathlib needs > 9 GB (kimina#68)
+    backend = ReplBackend(command=FAKE_COMMAND)
+    try:
+        backend.start(AND_THM)
+        assert fake_stats(backend)["rlimit_as"] == DEFAULT_MEMORY_LIMIT_MB * 1024 * 1024
+    finally:
+        backend.close()
+
+
+def test_a_rejected_header_is_remembered():
+    backend = make_client("fake")
+    broken = Theorem("t", "(p : Prop) (hp : p) : p", header="import NoSuchModule")
+    try:
+        for _ in range(3):
+            with pytest.raises(TheoremStartError, match="NoSuchModule"):
+                backend.start(broken)
+        assert backend.stats.commands == 1  # one header run, not one per theorem
+    finally:
+        backend.close()
+
+
+def _fake_lake_project(tmp_path: Path, monkeypatch, toolchain: str = "leanprover/lean4:v4.26.0"):
+    spec = importlib.util.spec_from_file_location(
+        "fake_lean_tools", Path(__file__).parents[1] / "fake_lean_tools.py"
+    )
+    assert spec is not None and spec.loader is not None
+    tools = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tools)
+    bin_dir = tools.install_fake_tools(tmp_path / "bin", tools=("lake",))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "lakefile.toml").write_text('name = "p"\n')
+    (project / "lean-toolchain").write_text(toolchain + "\n")
+    checkout = tmp_path / "repl"
+    binary = checkout / ".lake" / "build" / "bin" / "repl"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\nexit 1\n")
+    binary.chmod(0o755)
+    return project, checkout, binary
+
+
+def test_a_repl_built_elsewhere_runs_through_lake_env(tmp_path, monkeypatch):
+    """The REPL README's "Using the REPL from another project": ``lake env PATH/repl``."""
+    project, checkout, binary = _fake_lake_project(tmp_path, monkeypatch)
+    (checkout / "lean-toolchain").write_text("leanprover/lean4:v4.26.0\n")
+    monkeypatch.delenv("LEAN_GYM_REPL", raising=False)
+    with pytest.raises(LeanNotFoundError, match="lake env PATH"):
+        ReplBackend(project=project)  # nothing built in the project, no binary named
+    backend = ReplBackend(project=project, repl_binary=binary, startup_timeout=30)
+    try:
+        assert backend._command == ["lake", "env", str(binary)]
+        assert backend.start(AND_THM).pp() == ROOT_GOAL  # the fake lake runs MiniLean
+    finally:
+        backend.close()
+    monkeypatch.setenv("LEAN_GYM_REPL", str(binary))
+    from_env = ReplBackend(project=project)
+    assert from_env._command == ["lake", "env", str(binary)]
+    from_env.close()
+
+
+def test_a_repl_binary_of_another_lean_is_refused(tmp_path, monkeypatch):
+    project, checkout, binary = _fake_lake_project(tmp_path, monkeypatch)
+    (checkout / "lean-toolchain").write_text("leanprover/lean4:v4.19.0\n")
+    with pytest.raises(LeanNotFoundError, match="built for leanprover/lean4:v4.19.0"):
+        ReplBackend(project=project, repl_binary=binary)
+    with pytest.raises(LeanNotFoundError, match="does not exist"):
+        ReplBackend(project=project, repl_binary=tmp_path / "nope" / "repl")

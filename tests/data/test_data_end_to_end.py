@@ -79,7 +79,7 @@ def test_cli_pipeline_on_minilean(tmp_path: Path, capsys) -> None:
     assert run(["values", "--trajectories", str(traj), "--out", str(val)]) == 0
     rows = [json.loads(x) for x in seg.read_text(encoding="utf-8").splitlines()]
     rows += [json.loads(x) for x in (tmp_path / "S.val.jsonl").read_text().splitlines()]
-    assert rows and all(set(r) == {"prompt", "completion", "theorem", "statement",
+    assert rows and all(set(r) == {"prompt", "completion", "theorem", "statement", "family",
                                    "start_depth", "num_tactics", "segmenter"} for r in rows)  # fmt: skip
     out = capsys.readouterr().out
     assert "trajectories:" in out and "tactics per segment:" in out

@@ -1,7 +1,10 @@
 """The shipped theorem sets: well-formed rows, honest difficulty tags, proofs MiniLean accepts.
 
 Also the issue's "Done when": a shipped proof cut short by its last top-level tactic is rejected
-(unless it still closes every goal; no shipped proof needs that exception today).
+(unless it still closes every goal; no shipped proof needs that exception today). And the honest
+splits of minilean-bench: every row records its template family and its split, no family
+straddles train and test, no statement occurs (variable names normalised) in two families, and
+the hard tier's proofs are 10 to 30 tactics long.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import importlib
 import importlib.util
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ SMOKE = DATASETS / "smoke.jsonl"
 BENCH = DATASETS / "minilean-bench.jsonl"
 GENERATOR = DATASETS / "generate_minilean_bench.py"
 REQUIRED = ("name", "formal_statement", "header", "proof", "difficulty", "source")
+BENCH_REQUIRED = (*REQUIRED, "family", "split")
 CORE_ONLY_FORBIDDEN = ("ℕ", "ℤ", "norm_num", "linarith", "nlinarith", "positivity", "import")
 
 # Shipped proofs whose last tactic is redundant, so that the cut-short proof still closes every
@@ -59,6 +64,10 @@ def count_tactics(block: str) -> int:
         if tactic.startswith(("·", ".")) and tactic[1:2] in (" ", "\n", ""):
             total += count_tactics(_bullet_body(tactic))
             continue
+        if lines[0].rstrip().endswith(":= by") and len(lines) > 1:
+            # `have h : T := by` with its block below: one plus the block's tactics.
+            total += 1 + count_tactics("\n".join(lines[1:]))
+            continue
         arms = [i for i, line in enumerate(lines) if line.startswith("|") and "=>" in line]
         if not arms:
             total += 1
@@ -71,9 +80,11 @@ def count_tactics(block: str) -> int:
     return total
 
 
-def expected_difficulty(proof: str) -> str:
-    n = count_tactics(proof)
-    return "easy" if n <= 2 else "medium" if n <= 6 else "hard"
+def expected_difficulty(row: dict[str, Any]) -> str:
+    """The tier: ``hard`` for the deep families, else ``easy`` (1-2 tactics) or ``medium``."""
+    if row["name"].startswith("deep_"):
+        return "hard"
+    return "easy" if count_tactics(row["proof"]) <= 2 else "medium"
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +100,7 @@ def bench_rows() -> list[dict[str, Any]]:
 def test_rows_are_well_formed(smoke_rows, bench_rows) -> None:
     for rows, source in ((smoke_rows, "smoke"), (bench_rows, "minilean-bench")):
         for row in rows:
-            assert all(k in row for k in REQUIRED), row
+            assert all(k in row for k in (BENCH_REQUIRED if source != "smoke" else REQUIRED)), row
             assert row["source"] == source, row["name"]
             assert row["header"] == "", row["name"]
             assert row["formal_statement"].startswith(f"theorem {row['name']} ")
@@ -113,7 +124,7 @@ def test_sizes(smoke_rows, bench_rows) -> None:
     assert 10 <= len(smoke_rows) <= 20
     assert len(bench_rows) >= 300
     hard = [r for r in bench_rows if r["difficulty"] == "hard"]
-    assert len(hard) >= 40
+    assert len(hard) >= 30
     # Many proofs branch into several goals (so segmenting by goal-count changes means something).
     branching = [
         r for r in bench_rows if any(t in r["proof"] for t in ("·", "<;>", "all_goals", "| "))
@@ -125,9 +136,65 @@ def test_difficulty_tags_match_proof_length(smoke_rows, bench_rows) -> None:
     wrong = [
         (r["name"], r["difficulty"], count_tactics(r["proof"]))
         for r in smoke_rows + bench_rows
-        if r["difficulty"] != expected_difficulty(r["proof"])
+        if r["difficulty"] != expected_difficulty(r)
     ]
     assert not wrong, wrong
+
+
+def test_hard_tier_proofs_are_10_to_30_tactics(bench_rows) -> None:
+    lengths = {
+        r["name"]: count_tactics(r["proof"]) for r in bench_rows if r["difficulty"] == "hard"
+    }
+    assert lengths and all(10 <= n <= 30 for n in lengths.values()), lengths
+    # The tier is deep families, each with several members.
+    families = Counter(r["family"] for r in bench_rows if r["difficulty"] == "hard")
+    assert len(families) >= 8 and min(families.values()) >= 3, families
+
+
+def test_families_and_the_fixed_test_split(bench_rows) -> None:
+    from lean_gym.data.splits import normalize_statement
+
+    families_of: dict[str, set[str]] = {}
+    split_of_family: dict[str, set[str]] = {}
+    for row in bench_rows:
+        statement = theorem_of(row).statement
+        families_of.setdefault(normalize_statement(statement), set()).add(row["family"])
+        split_of_family.setdefault(row["family"], set()).add(row["split"])
+        assert row["split"] in ("train", "test"), row["name"]
+    assert all(len(f) == 1 for f in families_of.values()), [
+        f for f in families_of.values() if len(f) > 1
+    ]
+    assert all(len(s) == 1 for s in split_of_family.values()), "a family straddles the split"
+    # Every tier is held out in part, about a fifth of its rows.
+    for tier in ("easy", "medium", "hard"):
+        rows = [r for r in bench_rows if r["difficulty"] == tier]
+        test = [r for r in rows if r["split"] == "test"]
+        assert 0.1 <= len(test) / len(rows) <= 0.4, (tier, len(test), len(rows))
+    # No test statement occurs in train, even with the numerals normalised as well.
+    for numerals in (False, True):
+        train = {normalize_statement(theorem_of(r).statement, numerals=numerals)
+                 for r in bench_rows if r["split"] == "train"}  # fmt: skip
+        test = {normalize_statement(theorem_of(r).statement, numerals=numerals)
+                for r in bench_rows if r["split"] == "test"}  # fmt: skip
+        assert not train & test, sorted(train & test)
+
+
+def test_load_theorems_reads_the_splits_and_families() -> None:
+    from lean_gym.data import load_theorems
+
+    everything = load_theorems("minilean-bench")
+    train = load_theorems("minilean-bench", split="train")
+    test = load_theorems("minilean-bench", split="test")
+    assert (
+        len(train) + len(test)
+        == len(everything)
+        == len(load_theorems("minilean-bench", split="all"))
+    )
+    assert {t.name for t in train}.isdisjoint(t.name for t in test)
+    assert all(t.family for t in everything)
+    assert {t.family for t in train}.isdisjoint(t.family for t in test)
+    with pytest.raises(ValueError, match="test, train"):
+        load_theorems("minilean-bench", split="valid")
 
 
 def test_generator_reproduces_the_shipped_file() -> None:

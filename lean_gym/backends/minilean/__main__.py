@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
 MAX_REQUEST_BYTES = 4_000_000
 

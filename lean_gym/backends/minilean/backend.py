@@ -1,7 +1,7 @@
 """MiniLeanBackend: the in-process fast path to MiniLean.
 
 It drives a :class:`MiniLeanRepl` with the same JSON requests a REPL subprocess would get and
-reads the answers with :mod:`lean_gym.backends.protocol`, so the in-process and subprocess
+reads the answers with :mod:`lean_gym.backends.repl_answers`, so the in-process and subprocess
 paths read Lean the same way. Proof-state handles are small objects; when the last
 :class:`ProofState` holding one is garbage collected, a weakref finalizer discards the state in
 the REPL, so memory stays flat in long searches.
@@ -20,7 +20,7 @@ from lean_gym.backends.base import (
     BackendBase,
     TheoremStartError,
 )
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 from lean_gym.backends.repl_answers import (
     bare_error,
     is_unknown_proof_state,
@@ -29,6 +29,7 @@ from lean_gym.backends.repl_answers import (
     sorries_of,
     tactic_result,
 )
+from lean_gym.backends.tactic_calls import run_action
 from lean_gym.types import CheckOutput, Goal, LeanError, ProofState, TacticResult, Theorem
 
 __all__ = ["MiniLeanBackend", "MiniLeanHandle"]
@@ -154,7 +155,7 @@ class MiniLeanBackend(BackendBase):
             return LeanError(kind="crash", message=f"replay failed: {exc.error.message}")
         for tactic in state.tactics:
             self.stats.replayed_tactics += 1
-            result = self._run_on(current, tactic, timeout)
+            result = run_action(self._run_on, current, tactic, timeout or self.tactic_timeout)
             if not result.ok:
                 assert isinstance(result, LeanError)
                 return LeanError(
@@ -196,12 +197,13 @@ class MiniLeanBackend(BackendBase):
             if isinstance(rebuilt, LeanError):
                 return rebuilt
             working = rebuilt
-        result = self._run_on(working, tactic, timeout)
+        # One tactic per request, as the REPL parses it: an action's tactics in turn.
+        result = run_action(self._run_on, working, tactic, timeout)
         if isinstance(result, LeanError) and result.message == "Unknown proof state.":
             rebuilt = self._rebuild(state, timeout)
             if isinstance(rebuilt, LeanError):
                 return rebuilt
-            result = self._run_on(rebuilt, tactic, timeout)
+            result = run_action(self._run_on, rebuilt, tactic, timeout)
         return result
 
     def discard(self, state: ProofState) -> None:
@@ -225,7 +227,7 @@ class MiniLeanBackend(BackendBase):
         messages = messages_of(response)
         self._drop_sorry_states(response)
         axioms_resp = self._request(
-            {"cmd": f"#print axioms {theorem.name}", "env": int(response["env"])},
+            {"cmd": f"#print axioms _root_.{theorem.name}", "env": int(response["env"])},
             max(0.001, deadline - time.monotonic()),
         )
         self._repl.handle({"discardEnv": [response.get("env"), axioms_resp.get("env")]})

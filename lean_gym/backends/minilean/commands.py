@@ -8,7 +8,7 @@ string is split into commands and each is elaborated; the result lists Lean's me
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lean_gym.backends.minilean.elab import Elaborator
@@ -16,11 +16,12 @@ from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import INT, NAT, PROP, TRUE, Binder, Expr, abstract, lift
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.lemmas import CORE_LEMMAS
-from lean_gym.backends.minilean.pretty import pp_goal
 from lean_gym.backends.minilean.syntax import Node, ParseError, Parser, Token
-from lean_gym.backends.minilean.tactics import Session, SorryEvent, unsolved_text
+from lean_gym.backends.minilean.tactics import TACTICS, Session, SorryEvent, unsolved_text
 
-KNOWN_IMPORTS = ("Init", "Std", "Lean", "Mathlib")
+# Module roots an import may name. Aesop and Batteries come with Mathlib; MiniLean's fragment
+# uses nothing of theirs, so importing them changes nothing here.
+KNOWN_IMPORTS = ("Init", "Std", "Lean", "Mathlib", "Aesop", "Batteries")
 _DECL_KEYWORDS = ("theorem", "lemma", "example", "def", "abbrev")
 _COMMAND_KEYWORDS = frozenset(
     {
@@ -71,9 +72,20 @@ class DeclInfo:
 
 @dataclass(frozen=True)
 class Environment:
+    """What commands so far have set up: imports, declarations and opened namespaces.
+
+    Attributes:
+        mathlib: Whether ``import Mathlib`` ran (Mathlib tactics, ``ℕ``/``ℤ`` printing).
+        decls: The declarations added, by name.
+        imports_done: Whether the import block is over.
+        opens: The namespaces ``open`` made available (``open Nat`` lets ``gcd`` name
+            ``Nat.gcd``), in order.
+    """
+
     mathlib: bool = False
     decls: dict[str, DeclInfo] = field(default_factory=dict)
     imports_done: bool = False
+    opens: tuple[str, ...] = ()
 
 
 @dataclass
@@ -136,6 +148,8 @@ class CommandRunner:
         self.result = CommandResult(env=env)
         self.parser = Parser(text)
         self.parser.barrier = [-1]
+        # `open X in` applies to the next command only.
+        self._scoped_opens: tuple[str, ...] = ()
 
     def run(self, imports_allowed: bool) -> CommandResult:
         p = self.parser
@@ -146,9 +160,7 @@ class CommandRunner:
                 break
             try:
                 if tok.kind == "ident" and tok.value == "import":
-                    self._import(
-                        tok, imports_allowed and first_command_is_import(first_command, self)
-                    )
+                    self._import(tok, imports_allowed and first_command)
                 else:
                     first_command = False
                     self._command(tok)
@@ -204,7 +216,9 @@ class CommandRunner:
             )
             return
         if root == "Mathlib":
-            self.env = Environment(mathlib=True, decls=dict(self.env.decls), imports_done=True)
+            self.env = replace(
+                self.env, mathlib=True, decls=dict(self.env.decls), imports_done=True
+            )
             self.result.env = self.env
 
     def _command(self, tok: Token) -> None:
@@ -221,7 +235,7 @@ class CommandRunner:
                     self._print_axioms(name_tok.value, tok.start, kw.end)
                     return
             p.barrier = [0]
-            p._skip_rest()
+            p.skip_rest()
             while p.peek().kind != "eof":
                 p.i += 1
             p.barrier = [-1]
@@ -230,7 +244,7 @@ class CommandRunner:
         if tok.kind == "sym" and v == "@":
             raise ParseError("MiniLean: attributes are not supported", tok.start)
         if tok.kind != "ident":
-            raise ParseError(p._unexpected(tok, "command"), tok.start)
+            raise ParseError(p.unexpected(tok, "command"), tok.start)
         if v == "set_option":
             p.next()
             p.ident()
@@ -244,10 +258,21 @@ class CommandRunner:
             if v == "variable":
                 raise ParseError("MiniLean: `variable` is not supported", tok.start)
             p.next()
-            while p.peek().kind == "ident" and not (p.peek().first and p.peek().col == 0):
-                p.next()
-            if v == "open" and p.at("in"):
-                p.next()
+            names: list[str] = []
+            while (
+                p.peek().kind == "ident"
+                and not p.at("in")
+                and not (p.peek().first and p.peek().col == 0)
+            ):
+                names.append(p.next().value)
+            if v == "open":
+                # `open scoped X` brings in notation only; the names need plain `open`.
+                opened = () if names[:1] == ["scoped"] else tuple(names)
+                if p.at("in"):
+                    p.next()
+                    self._scoped_opens = opened
+                else:
+                    self._open(opened)
             return
         if v == "lemma" and not self.env.mathlib:
             raise ParseError("unexpected identifier; expected command", tok.start)
@@ -256,9 +281,18 @@ class CommandRunner:
             return
         if v in _COMMAND_KEYWORDS:
             raise ParseError(f"MiniLean: the `{v}` command is not supported", tok.start)
-        raise ParseError(p._unexpected(tok, "command"), tok.start)
+        raise ParseError(p.unexpected(tok, "command"), tok.start)
+
+    def _open(self, namespaces: tuple[str, ...]) -> None:
+        new = tuple(n for n in namespaces if n not in self.env.opens)
+        if new:
+            self.env = replace(self.env, opens=self.env.opens + new)
+            self.result.env = self.env
 
     def _print_axioms(self, name: str, start: int, end: int) -> None:
+        # `_root_.n` names the root-namespace constant n; Lean prints the resolved name
+        # (Lean/Elab/Print.lean: printAxiomsOf on the constants the name resolves to).
+        name = name.removeprefix("_root_.")
         info = self.env.decls.get(name)
         if info is None:
             self._error(f"unknown constant '{name}'", start, end)
@@ -277,7 +311,7 @@ class CommandRunner:
             name_tok = p.ident()
         p.barrier = [0]
         try:
-            binders = p._binders(allow_bare=False) if (p.at("(") or p.at("{") or p.at("[")) else []
+            binders = p.binders(allow_bare=False) if (p.at("(") or p.at("{") or p.at("[")) else []
             type_node: Node | None = None
             if p.at(":"):
                 p.next()
@@ -294,12 +328,12 @@ class CommandRunner:
                 proof = p.term()
             nxt = p.peek()
             if nxt.kind != "eof":
-                raise ParseError(p._unexpected(nxt, "command"), nxt.start)
+                raise ParseError(p.unexpected(nxt, "command"), nxt.start)
         finally:
             p.barrier = [-1]
         raw = p.toks[p.i]
         if raw.kind != "eof" and not (raw.first and raw.col == 0):
-            raise ParseError(p._unexpected(raw, "command"), raw.start)
+            raise ParseError(p.unexpected(raw, "command"), raw.start)
         del assign
         self._elaborate_decl(kw, name_tok, binders, type_node, proof)
 
@@ -317,7 +351,10 @@ class CommandRunner:
             self._error(f"'{name}' has already been declared", where[0], where[1])
             return
         n_messages = len(self.result.messages)
-        session = Session(source=self.text, **self.session_args)
+        opens = self.env.opens + tuple(n for n in self._scoped_opens if n not in self.env.opens)
+        self._scoped_opens = ()
+        args = {**self.session_args, "mathlib": self.env.mathlib, "opens": opens}
+        session = Session(tactics=TACTICS, source=self.text, **args)
         # The declaration itself is not in scope in its own proof.
         session.decls = self.env.decls
         goal = Goal((), TRUE)
@@ -393,7 +430,7 @@ class CommandRunner:
                 None if target in (NAT, INT) else _closed_statement(goal, implicit_flags, target)
             )
             decls[name] = DeclInfo(name, frozenset(axioms), statement)
-            self.env = Environment(self.env.mathlib, decls, True)
+            self.env = replace(self.env, decls=decls, imports_done=True)
             self.result.env = self.env
 
 
@@ -404,14 +441,6 @@ def _closed_statement(goal: Goal, implicit_flags: list[bool], target: Expr) -> E
         body = abstract(lift(statement, 1, 0), ("fvar", decl.fid))
         statement = ("pi", Binder(decl.name, implicit), decl.type, body)
     return statement
-
-
-def first_command_is_import(first_command: bool, runner: CommandRunner) -> bool:
-    return first_command
-
-
-def pp_goals(goals: list[Goal], mathlib: bool) -> list[str]:
-    return [pp_goal(g, mathlib) for g in goals]
 
 
 __all__ = ["Environment", "CommandRunner", "CommandResult", "LineIndex", "DeclInfo", "PROP"]

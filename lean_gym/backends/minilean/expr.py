@@ -49,10 +49,6 @@ REL_OPS = ("=", "≠", "<", "≤", ">", "≥")
 PROP_KINDS = frozenset({"rel", "true", "false", "not", "and", "or", "iff", "pi", "ex"})
 
 
-def is_arrow(ty: Expr) -> bool:
-    return ty[0] == "arrow"
-
-
 class _VariableTypes:
     """``ty in VAR_TYPES``: ``ty`` is the type of a variable (data, ``Prop`` or a function), not
     a proposition (the type of a hypothesis)."""
@@ -93,10 +89,6 @@ def fvar(fid: int) -> Expr:
     return ("fvar", fid)
 
 
-def mk_not(a: Expr) -> Expr:
-    return ("not", a)
-
-
 def arrow(a: Expr, b: Expr, name: str = "a") -> Expr:
     """The non-dependent function type ``a → b`` (``b`` has no loose bound variables)."""
     return ("pi", Binder(name), a, lift(b, 1, 0))
@@ -113,11 +105,11 @@ def has_loose_bvar(e: Expr, idx: int = 0) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return has_loose_bvar(e[2], idx) or has_loose_bvar(e[3], idx + 1)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return has_loose_bvar(e[3], idx) or has_loose_bvar(e[4], idx)
     if k in ("and", "or", "iff", "app"):
         return has_loose_bvar(e[1], idx) or has_loose_bvar(e[2], idx)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return has_loose_bvar(e[1], idx)
     return False
 
@@ -133,11 +125,11 @@ def has_loose_bvars(e: Expr, depth: int = 0) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return has_loose_bvars(e[2], depth) or has_loose_bvars(e[3], depth + 1)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return has_loose_bvars(e[3], depth) or has_loose_bvars(e[4], depth)
     if k in ("and", "or", "iff", "app"):
         return has_loose_bvars(e[1], depth) or has_loose_bvars(e[2], depth)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return has_loose_bvars(e[1], depth)
     return False
 
@@ -164,11 +156,11 @@ def lift(e: Expr, by: int, cutoff: int) -> Expr:
         return e
     if k in ("pi", "ex", "lam"):
         return (k, e[1], lift(e[2], by, cutoff), lift(e[3], by, cutoff + 1))
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return (k, e[1], e[2], lift(e[3], by, cutoff), lift(e[4], by, cutoff))
     if k in ("and", "or", "iff", "app"):
         return (k, lift(e[1], by, cutoff), lift(e[2], by, cutoff))
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return (k, lift(e[1], by, cutoff))
     return e
 
@@ -198,7 +190,7 @@ def instantiate(body: Expr, value: Expr, depth: int = 0) -> Expr:
             instantiate(body[2], value, depth),
             instantiate(body[3], value, depth + 1),
         )
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return (
             k,
             body[1],
@@ -210,7 +202,7 @@ def instantiate(body: Expr, value: Expr, depth: int = 0) -> Expr:
         return beta(instantiate(body[1], value, depth), instantiate(body[2], value, depth))
     if k in ("and", "or", "iff"):
         return (k, instantiate(body[1], value, depth), instantiate(body[2], value, depth))
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return (k, instantiate(body[1], value, depth))
     return body
 
@@ -232,11 +224,11 @@ def abstract(e: Expr, target: Expr, depth: int = 0) -> Expr:
         return e
     if k in ("pi", "ex", "lam"):
         return (k, e[1], abstract(e[2], target, depth), abstract(e[3], target, depth + 1))
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return (k, e[1], e[2], abstract(e[3], target, depth), abstract(e[4], target, depth))
     if k in ("and", "or", "iff", "app"):
         return (k, abstract(e[1], target, depth), abstract(e[2], target, depth))
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return (k, abstract(e[1], target, depth))
     return e
 
@@ -256,11 +248,11 @@ def occurs(e: Expr, target: Expr) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return occurs(e[2], target) or occurs(e[3], target)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return occurs(e[3], target) or occurs(e[4], target)
     if k in ("and", "or", "iff", "app"):
         return occurs(e[1], target) or occurs(e[2], target)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return occurs(e[1], target)
     return False
 
@@ -279,13 +271,13 @@ def fvars_of(e: Expr, out: set[int] | None = None) -> set[int]:
     elif k in ("pi", "ex", "lam"):
         fvars_of(e[2], out)
         fvars_of(e[3], out)
-    elif k in ("bin", "rel"):
+    elif k in ("bin", "rel", "dvd"):
         fvars_of(e[3], out)
         fvars_of(e[4], out)
     elif k in ("and", "or", "iff", "app"):
         fvars_of(e[1], out)
         fvars_of(e[2], out)
-    elif k in ("not", "neg", "succ"):
+    elif k in ("not", "neg", "succ", "cast"):
         fvars_of(e[1], out)
     return out
 
@@ -300,11 +292,11 @@ def has_mvar(e: Expr) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return has_mvar(e[2]) or has_mvar(e[3])
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return has_mvar(e[3]) or has_mvar(e[4])
     if k in ("and", "or", "iff", "app"):
         return has_mvar(e[1]) or has_mvar(e[2])
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return has_mvar(e[1])
     return False
 
@@ -320,31 +312,37 @@ def subst_mvars(e: Expr, assignment: dict[int, Expr]) -> Expr:
         return e
     if k in ("pi", "ex", "lam"):
         return (k, e[1], subst_mvars(e[2], assignment), subst_mvars(e[3], assignment))
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return (k, e[1], e[2], subst_mvars(e[3], assignment), subst_mvars(e[4], assignment))
     if k == "app":
         return beta(subst_mvars(e[1], assignment), subst_mvars(e[2], assignment))
     if k in ("and", "or", "iff"):
         return (k, subst_mvars(e[1], assignment), subst_mvars(e[2], assignment))
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return (k, subst_mvars(e[1], assignment))
     return e
 
 
-def is_prop(e: Expr) -> bool:
-    """True when ``e`` is a proposition (a type whose elements are proofs)."""
-    return e[0] in PROP_KINDS or e[0] in ("fvar", "app", "call")
+def match_pattern(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
+    """First-order syntactic matching: extends ``assignment`` (mvar index -> term) so that
+    ``pattern`` with its metavariables replaced is ``e``; closed terms only (no bound variable
+    of ``e`` is captured)."""
+    if pattern[0] == "mvar":
+        bound = assignment.get(pattern[1])
+        if bound is not None:
+            return bound == e
+        if has_loose_bvars(e):
+            return False
+        assignment[pattern[1]] = e
+        return True
+    return _match_parts(pattern, e, assignment)
 
 
-def sort_of_term(e: Expr) -> str | None:
-    """The sort (``Nat``/``Int``) of a data term, when it can be read off the term."""
-    k = e[0]
-    if k == "lit":
-        return e[2]
-    if k == "bin":
-        return e[2]
-    if k == "neg":
-        return "Int"
-    if k == "succ":
-        return "Nat"
-    return None
+def _match_parts(p: Any, e: Any, assignment: dict[int, Expr]) -> bool:
+    if not isinstance(p, tuple) or not isinstance(e, tuple):
+        return p == e
+    if p and isinstance(p[0], str) and p[0] == "mvar":
+        return match_pattern(p, e, assignment)
+    if len(p) != len(e):
+        return False
+    return all(_match_parts(a, b, assignment) for a, b in zip(p, e, strict=True))

@@ -82,7 +82,23 @@ CORE_LEMMAS: dict[str, str] = {
     "Nat.not_succ_le_self": "∀ (n : Nat), ¬n.succ ≤ n",
     "Nat.add_le_add_left": "∀ {n m : Nat}, n ≤ m → ∀ (k : Nat), k + n ≤ k + m",
     "Nat.add_le_add_right": "∀ {n m : Nat}, n ≤ m → ∀ (k : Nat), n + k ≤ m + k",
+    # Nat: divisibility (`Init/Data/Nat/Dvd.lean`)
+    "Nat.dvd_refl": "∀ (a : Nat), a ∣ a",
+    "Nat.dvd_zero": "∀ (a : Nat), a ∣ 0",
+    "Nat.one_dvd": "∀ (n : Nat), 1 ∣ n",
+    "Nat.dvd_mul_left": "∀ (a b : Nat), a ∣ b * a",
+    "Nat.dvd_mul_right": "∀ (a b : Nat), a ∣ a * b",
+    "Nat.dvd_trans": "∀ {a b c : Nat}, a ∣ b → b ∣ c → a ∣ c",
+    "Nat.dvd_add": "∀ {a b c : Nat}, a ∣ b → a ∣ c → a ∣ b + c",
+    "Nat.le_of_dvd": "∀ {m n : Nat}, 0 < n → m ∣ n → m ≤ n",
+    "Nat.dvd_antisymm": "∀ {m n : Nat}, m ∣ n → n ∣ m → m = n",
+    "Nat.eq_zero_of_zero_dvd": "∀ {a : Nat}, 0 ∣ a → a = 0",
+    "Nat.mod_eq_zero_of_dvd": "∀ {m n : Nat}, m ∣ n → n % m = 0",
+    "Nat.dvd_of_mod_eq_zero": "∀ {m n : Nat}, n % m = 0 → m ∣ n",
     # Int
+    "Int.add_le_add_right": "∀ {a b : Int}, a ≤ b → ∀ (c : Int), a + c ≤ b + c",
+    "Int.add_le_add_left": "∀ {a b : Int}, a ≤ b → ∀ (c : Int), c + a ≤ c + b",
+    "Int.sub_eq_add_neg": "∀ {a b : Int}, a - b = a + -b",
     "Int.add_comm": "∀ (a b : Int), a + b = b + a",
     "Int.add_assoc": "∀ (a b c : Int), a + b + c = a + (b + c)",
     "Int.mul_comm": "∀ (a b : Int), a * b = b * a",
@@ -115,6 +131,9 @@ CORE_LEMMAS: dict[str, str] = {
     "em": "∀ (p : Prop), p ∨ ¬p",
     "Classical.byContradiction": "∀ {p : Prop}, (¬p → False) → p",
     "Decidable.em": "",  # needs an instance argument: not in the fragment
+    "mt": "∀ {a b : Prop}, (a → b) → ¬b → ¬a",
+    "iff_false_intro": "∀ {a : Prop}, ¬a → (a ↔ False)",
+    "iff_true_intro": "∀ {a : Prop}, a → (a ↔ True)",
     "True.intro": "True",
     "trivial": "True",
     "Iff.rfl": "∀ {a : Prop}, a ↔ a",
@@ -123,6 +142,37 @@ CORE_LEMMAS: dict[str, str] = {
     "not_false": "¬False",
     "Nat.lt_irrefl'": "",
 }
+
+# Core lemmas that are not `protected`, so that `open Nat` makes the short name refer to them
+# (`succ_le_of_lt` for `Nat.succ_le_of_lt`). Most algebraic `Nat` lemmas (`Nat.add_comm`,
+# `Nat.le_refl`, ...) are `protected` in core and stay out of reach of `open Nat`.
+OPEN_RESOLVABLE_LEMMAS = frozenset(
+    {
+        "Nat.succ_ne_zero",
+        "Nat.succ_le_of_lt",
+        "Nat.lt_of_succ_le",
+        "Nat.succ_pos",
+        "Nat.zero_lt_succ",
+        "Nat.le_succ",
+        "Nat.succ_le_succ",
+        "Nat.le_of_succ_le_succ",
+        "Nat.lt_succ_of_le",
+        "Nat.le_of_lt_succ",
+        "Nat.lt_succ_iff",
+        "Nat.lt_succ_self",
+        "Nat.not_succ_le_self",
+        "Nat.succ_eq_add_one",
+        "Nat.add_succ",
+        "Nat.succ_add",
+        "Nat.le_add_right",
+        "Nat.le_add_left",
+        "Nat.mod_lt",
+        "Nat.not_lt_zero",
+        "Nat.le_of_dvd",
+        "Nat.mod_eq_zero_of_dvd",
+        "Nat.dvd_of_mod_eq_zero",
+    }
+)
 
 # Root-namespace names that Mathlib provides (`Mathlib/Logic/Basic.lean`) and core Lean 4 does
 # not (core has `Classical.not_not`, `Classical.em`): unknown identifiers without Mathlib.

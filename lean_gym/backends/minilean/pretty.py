@@ -5,11 +5,19 @@ Precedences follow Lean core notation: ``↔`` 20, ``→`` 25 (right), ``∨`` 3
 ``^`` 75 (right), unary ``-`` 75. Binder notations (``∀ ∃ fun``) extend to the right and need
 parentheses only when something follows them. Long lines are not wrapped at width 100 (Lean
 does); goals in the fragment are short.
+
+Applications of the known core functions use generalized field notation (``a.gcd b`` for
+``Nat.gcd a b``) except on a numeral (``Nat.gcd 180 168``), as Lean's
+``appFieldNotationCandidate?`` decides. With Mathlib, its binder-predicate delaborators
+(``Mathlib/Util/Delaborators.lean``) print ``∀ x, x > 0 → p`` as ``∀ x > 0, p`` and
+``∃ x, x < 5 ∧ p`` as ``∃ x < 5, p`` (for ``> < ≥ ≤``), and such an ``∃`` does not merge with
+the ones around it.
 """
 
 from __future__ import annotations
 
 from lean_gym.backends.minilean.expr import Expr, has_loose_bvar
+from lean_gym.backends.minilean.functions import function_of
 from lean_gym.backends.minilean.goals import Goal
 
 MAX_PREC = 1024
@@ -18,6 +26,8 @@ _BIN_PREC = {"+": (65, 65, 66), "-": (65, 65, 66), "*": (70, 70, 71), "/": (70, 
 _BIN_PREC["%"] = (70, 70, 71)
 _BIN_PREC["^"] = (75, 76, 75)
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Relations Mathlib's delaborators fold into a binder (`∀ x > 0, p`, `∃ x ≤ n, p`).
+_BINDER_PREDICATES = (">", "<", "≥", "≤")
 
 
 class Printer:
@@ -59,7 +69,11 @@ class Printer:
         if k == "false":
             return "False"
         if k == "succ":
+            if e[1][0] == "lit":  # no field notation on a numeral
+                return self._paren(f"Nat.succ {e[1][1]}", prec > MAX_PREC - 1)
             return self._fmt(e[1], bound, MAX_PREC, False) + ".succ"
+        if k == "cast":
+            return "↑" + self._fmt(e[1], bound, MAX_PREC, False)
         if k == "neg":
             inner = self._fmt(e[1], bound, 75, trailing or prec <= 75)
             sep = " " if inner.startswith("-") else ""
@@ -71,7 +85,7 @@ class Printer:
             lhs = self._fmt(e[3], bound, lp, False)
             rhs = self._fmt(e[4], bound, rp, t)
             return self._paren(f"{lhs} {e[1]} {rhs}", need)
-        if k == "rel":
+        if k in ("rel", "dvd"):
             need = prec > 50
             t = trailing or need
             lhs = self._fmt(e[3], bound, 51, False)
@@ -99,23 +113,21 @@ class Printer:
                 return self._paren(f"{lhs} → {rhs}", need)
             return self._binder_group(e, bound, prec, trailing)
         if k == "ex":
-            names: list[str] = []
-            body = e
-            inner = list(bound)
-            while body[0] == "ex":
-                names.append(body[1].name)
-                inner.append(body[1].name)
-                body = body[3]
-            text = f"∃ {' '.join(names)}, {self._fmt(body, inner, 0, True)}"
-            return self._paren(text, not trailing or prec > LEAD_PREC)
+            return self._paren(self._exists(e, bound), not trailing or prec > LEAD_PREC)
         if k == "lam":
             name = e[1].name
             text = f"fun {name} => {self._fmt(e[3], bound + [name], 0, True)}"
             return self._paren(text, not trailing or prec > LEAD_PREC)
         if k == "call":
+            fn = function_of(e)
+            args = [self._fmt(a, bound, MAX_PREC, False) for a in e[2]]
+            if fn is not None and e[2][0][0] != "lit":
+                head = f"{args[0]}.{fn.field}"
+                if len(args) == 1:
+                    return head
+                return self._paren(" ".join([head, *args[1:]]), prec > MAX_PREC - 1)
             f = self._fmt(e[1], bound, MAX_PREC, False)
-            args = " ".join(self._fmt(a, bound, MAX_PREC, False) for a in e[2])
-            return self._paren(f"{f} {args}", prec > MAX_PREC - 1)
+            return self._paren(f"{f} {' '.join(args)}", prec > MAX_PREC - 1)
         if k == "arrow":
             names = [self._fmt(("const", d), bound, 0, False) for d in (*e[1], e[2])]
             return self._paren(" → ".join(names), prec > 25)
@@ -129,21 +141,69 @@ class Printer:
         groups: list[tuple[list[str], str, bool]] = []
         inner = list(bound)
         body = e
+        cute: str | None = None
         while body[0] == "pi" and has_loose_bvar(body[3], 0):
             binder = body[1]
             dom = self._fmt(body[2], inner, 0, True)
-            if groups and groups[-1][1] == dom and groups[-1][2] == binder.implicit:
+            grouped = groups and groups[-1][1] == dom and groups[-1][2] == binder.implicit
+            if not grouped and not binder.implicit and self._predicate_of(body, "pi"):
+                # `∀ (x : T), x > z → p`, alone in its group: `∀ x > z, p` (Mathlib).
+                cute = self._predicate_binder("∀", body, inner)
+                break
+            if grouped:
                 groups[-1][0].append(binder.name)
             else:
                 groups.append(([binder.name], dom, binder.implicit))
             inner.append(binder.name)
             body = body[3]
+        rest = cute if cute is not None else self._fmt(body, inner, 0, True)
+        if not groups:
+            return self._paren(rest, not trailing or prec > LEAD_PREC)
         parts = []
         for names, dom, implicit in groups:
             open_, close = ("{", "}") if implicit else ("(", ")")
             parts.append(f"{open_}{' '.join(names)} : {dom}{close}")
-        text = f"∀ {' '.join(parts)}, {self._fmt(body, inner, 0, True)}"
+        text = f"∀ {' '.join(parts)}, {rest}"
         return self._paren(text, not trailing or prec > LEAD_PREC)
+
+    def _predicate_of(self, e: Expr, kind: str) -> bool:
+        """Whether the binder ``e`` (``∀``/``∃``) prints with a binder predicate (Mathlib only):
+        its body is ``x op z → p`` (``x op z ∧ p`` for ``∃``) about the bound variable."""
+        if not self.mathlib:
+            return False
+        body = e[3]
+        if kind == "pi":
+            if body[0] != "pi" or has_loose_bvar(body[3], 0):
+                return False
+            pred = body[2]
+        else:
+            if body[0] != "and":
+                return False
+            pred = body[1]
+        return pred[0] == "rel" and pred[1] in _BINDER_PREDICATES and pred[3] == ("bvar", 0)
+
+    def _predicate_binder(self, quantifier: str, e: Expr, bound: list[str]) -> str:
+        """``∀ x > z, p`` / ``∃ x > z, p`` for a binder accepted by :meth:`_predicate_of`."""
+        name = e[1].name
+        inner = [*bound, name]
+        pred = e[3][2] if quantifier == "∀" else e[3][1]
+        rest = e[3][3] if quantifier == "∀" else e[3][2]
+        rest_bound = [*inner, "_"] if quantifier == "∀" else inner
+        z = self._fmt(pred[4], inner, 51, False)
+        return f"{quantifier} {name} {pred[1]} {z}, {self._fmt(rest, rest_bound, 0, True)}"
+
+    def _exists(self, e: Expr, bound: list[str]) -> str:
+        """An ``∃`` chain: consecutive binders merge (``∃ x y, p``), a binder predicate does not."""
+        if self._predicate_of(e, "ex"):
+            return self._predicate_binder("∃", e, bound)
+        names: list[str] = []
+        body = e
+        inner = list(bound)
+        while body[0] == "ex" and not self._predicate_of(body, "ex"):
+            names.append(body[1].name)
+            inner.append(body[1].name)
+            body = body[3]
+        return f"∃ {' '.join(names)}, {self._fmt(body, inner, 0, True)}"
 
 
 def display_names(goal: Goal) -> dict[int, str]:

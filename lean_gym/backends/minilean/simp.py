@@ -15,16 +15,20 @@ would not print.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
-from lean_gym.backends.minilean.arith_eval import compare
+from lean_gym.backends.minilean.arith.eval import compare
 from lean_gym.backends.minilean.expr import (
     FALSE,
     TRUE,
     VAR_TYPES,
     Expr,
     has_loose_bvar,
+    has_mvar,
     instantiate,
+    match_pattern,
+    subst_mvars,
 )
 from lean_gym.backends.minilean.reduce import eval_closed
 
@@ -72,6 +76,19 @@ SIMP_SET: dict[str, str] = {
     "Nat.pow_one": "a ^ 1 = a",
     "Nat.succ_eq_add_one": "n.succ = n + 1",
     "Nat.zero_le": "0 ≤ n",
+    "Nat.le_add_left": "n ≤ m + n",
+    "Nat.le_add_right": "n ≤ n + k",
+    "Nat.div_zero": "n / 0 = 0",
+    "Nat.zero_div": "0 / b = 0",
+    "Nat.div_one": "n / 1 = n",
+    "Nat.mod_zero": "a % 0 = a",
+    "Nat.zero_mod": "0 % b = 0",
+    "Nat.mod_one": "x % 1 = 0",
+    "Nat.mod_self": "n % n = 0",
+    "Nat.dvd_refl": "a ∣ a",
+    "Nat.dvd_zero": "a ∣ 0",
+    "Nat.one_dvd": "1 ∣ n",
+    "Nat.zero_dvd": "0 ∣ n ↔ n = 0",
     "Nat.le_refl": "n ≤ n",
     "Nat.lt_irrefl": "¬n < n",
     "Nat.le_zero_eq": "(a ≤ 0) = (a = 0)",
@@ -90,11 +107,22 @@ SIMP_SET: dict[str, str] = {
     "Int.zero_sub": "0 - a = -a",
     "Int.sub_self": "a - a = 0",
     "Int.neg_neg": "-(-a) = a",
+    "Int.neg_mul_neg": "-a * -b = a * b",
+    "Int.ediv_zero": "a / 0 = 0",
+    "Int.zero_ediv": "0 / b = 0",
+    "Int.ediv_one": "a / 1 = a",
+    "Int.emod_zero": "a % 0 = a",
+    "Int.zero_emod": "0 % b = 0",
+    "Int.emod_one": "a % 1 = 0",
+    "Int.dvd_refl": "a ∣ a",
+    "Int.dvd_zero": "a ∣ 0",
+    "Int.one_dvd": "1 ∣ n",
+    "Int.zero_dvd": "0 ∣ n ↔ n = 0",
     "Int.pow_zero": "b ^ 0 = 1",
 }
 
 # The simprocs MiniLean runs (also under `simp only`): Nat/Int literal arithmetic
-# (Nat.reduceAdd/Sub/Mul/Div/Mod/Pow/Succ, Int.reduceAdd/Sub/Mul/Div/Mod/Pow/Neg) and literal
+# (Nat.reduceAdd/Sub/Mul/Div/Mod/Pow/Succ/Gcd, Int.reduceAdd/Sub/Mul/Div/Mod/Pow/Neg) and literal
 # comparisons (Nat.reduceEqDiff/reduceLTLE/..., Int.reduceEq/reduceLT/...).
 SIMPROCS = ("literal arithmetic", "literal comparisons")
 
@@ -140,7 +168,9 @@ class Simplifier:
         lemmas: bool | frozenset[str],
         check_deadline: Callable[[], None] | None = None,
     ):
-        self.rules = rules
+        # A rule whose left-hand side has metavariables is a pattern (from a ∀-hypothesis).
+        self.rules = {lhs: rhs for lhs, rhs in rules.items() if not has_mvar(lhs)}
+        self.patterns = [(lhs, rhs) for lhs, rhs in rules.items() if has_mvar(lhs)]
         self.lemmas = lemmas
         self.check_deadline = check_deadline
         self.budget = _MAX_REWRITES
@@ -150,6 +180,17 @@ class Simplifier:
         if name not in SIMP_SET:
             return False
         return self.lemmas is True or (not isinstance(self.lemmas, bool) and name in self.lemmas)
+
+    def _rule_for(self, e: Expr) -> Expr | None:
+        """The right-hand side of the hypothesis rule that rewrites ``e`` at its root."""
+        new = self.rules.get(e)
+        if new is not None or not self.patterns or e[0] != "call":
+            return new
+        for lhs, rhs in self.patterns:
+            assignment: dict[int, Expr] = {}
+            if match_pattern(lhs, e, assignment):
+                return subst_mvars(rhs, assignment)
+        return None
 
     # ------------------------------------------------------------------ driver
     def run(self, e: Expr) -> Expr:
@@ -187,7 +228,7 @@ class Simplifier:
 
     def term_step(self, e: Expr) -> Expr:
         """One rewrite at the root of term ``e`` (``e`` itself when none applies)."""
-        new = self.rules.get(e)
+        new = self._rule_for(e)
         if new is not None:
             return new
         k = e[0]
@@ -204,6 +245,11 @@ class Simplifier:
                 return mk_value(-v, "Int")  # Int.reduceNeg
             if e[1][0] == "neg" and self.on("Int.neg_neg"):
                 return e[1][1]
+            return e
+        if k == "call" and e[1] == ("const", "Nat.gcd"):
+            values = [value_of(a) for a in e[2]]
+            if None not in values:
+                return ("lit", math.gcd(*values), "Nat")  # Nat.reduceGcd
             return e
         if k != "bin":
             return e
@@ -228,6 +274,8 @@ class Simplifier:
                 return a
             if va == 1 and on(f"{sort}.one_mul"):
                 return b
+            if sort == "Int" and a[0] == "neg" and b[0] == "neg" and on("Int.neg_mul_neg"):
+                return ("bin", "*", sort, a[1], b[1])
         elif op == "-":
             if vb == 0 and on(f"{sort}.sub_zero"):
                 return a
@@ -248,6 +296,17 @@ class Simplifier:
                 return ("lit", 1, sort)
             if vb == 1 and on(f"{sort}.pow_one"):
                 return a
+        elif op in ("/", "%"):
+            div, mod = ("div", "mod") if sort == "Nat" else ("ediv", "emod")
+            name = div if op == "/" else mod
+            if vb == 0 and on(f"{sort}.{name}_zero"):
+                return ("lit", 0, sort) if op == "/" else a
+            if va == 0 and on(f"{sort}.zero_{name}"):
+                return ("lit", 0, sort)
+            if vb == 1 and on(f"{sort}.{name}_one"):
+                return a if op == "/" else ("lit", 0, sort)
+            if op == "%" and sort == "Nat" and a == b and on("Nat.mod_self"):
+                return ("lit", 0, sort)
         return e
 
     # ------------------------------------------------------------------ propositions
@@ -259,13 +318,13 @@ class Simplifier:
             e = ("not", self.prop(e[1]))
         elif k == "pi" and e[2] not in VAR_TYPES and not has_loose_bvar(e[3], 0):
             e = ("pi", e[1], self.prop(e[2]), self.prop(e[3]))
-        elif k == "rel" and e[2] in ("Nat", "Int"):
-            e = ("rel", e[1], e[2], self.term(e[3]), self.term(e[4]))
+        elif k in ("rel", "dvd") and e[2] in ("Nat", "Int"):
+            e = (k, e[1], e[2], self.term(e[3]), self.term(e[4]))
         return self._revisit(e, self.prop_step(e), self.prop)
 
     def prop_step(self, e: Expr) -> Expr:
         """One rewrite at the root of proposition ``e`` (``e`` itself when none applies)."""
-        new = self.rules.get(e)
+        new = self._rule_for(e)
         if new is not None:
             return new
         on = self.on
@@ -280,6 +339,8 @@ class Simplifier:
             if sort not in ("Nat", "Int"):
                 return e
             return self._rel_lemmas(op, sort, a, b, va, vb) or e
+        if k == "dvd":
+            return self._dvd_lemmas(e)
         if k == "iff" and e[1] == e[2]:
             return TRUE  # iff_self (kept by `simp only`)
         if k == "not":
@@ -345,6 +406,21 @@ class Simplifier:
             return e
         return e
 
+    def _dvd_lemmas(self, e: Expr) -> Expr:
+        """The core simp lemmas about ``a ∣ b`` (``Init/Data/Nat/Dvd.lean``, and Int's)."""
+        sort, a, b = e[2], e[3], e[4]
+        va, vb = value_of(a), value_of(b)
+        on = self.on
+        if a == b and on(f"{sort}.dvd_refl"):
+            return TRUE
+        if vb == 0 and on(f"{sort}.dvd_zero"):
+            return TRUE
+        if va == 1 and on(f"{sort}.one_dvd"):
+            return TRUE
+        if va == 0 and on(f"{sort}.zero_dvd"):
+            return ("rel", "=", sort, b, ("lit", 0, sort))
+        return e
+
     def _rel_lemmas(
         self, op: str, sort: str, a: Expr, b: Expr, va: int | None, vb: int | None
     ) -> Expr | None:
@@ -361,6 +437,10 @@ class Simplifier:
             if a == b and on("Nat.le_refl"):
                 return TRUE
             if va == 0 and on("Nat.zero_le"):
+                return TRUE
+            if b[0] == "bin" and b[1] == "+" and b[4] == a and on("Nat.le_add_left"):
+                return TRUE
+            if b[0] == "bin" and b[1] == "+" and b[3] == a and on("Nat.le_add_right"):
                 return TRUE
             if vb == 0 and on("Nat.le_zero_eq"):
                 return ("rel", "=", "Nat", a, b)
@@ -438,7 +518,9 @@ def _is_atom(e: Expr, atom_type: Callable[[Expr], str | None]) -> bool:
     if k == "fvar":
         return atom_type(e) == "Prop"
     if k == "call":
-        return all(_is_data_leaf(a, atom_type) for a in e[2])
+        # Only a function variable's application: Lean's simp set rewrites core functions
+        # (`Nat.gcd_zero_left`, `Int.natAbs_ofNat`, ...).
+        return e[1][0] == "fvar" and all(_is_data_leaf(a, atom_type) for a in e[2])
     if k != "rel" or e[2] not in ("Nat", "Int") or e[1] not in ("=", "<", "≤"):
         return False
     a, b = e[3], e[4]
@@ -458,7 +540,7 @@ def _is_data_leaf(e: Expr, atom_type: Callable[[Expr], str | None], numeral: boo
     if k == "neg":
         return numeral and e[1][0] == "lit"
     if k == "call":
-        return all(_is_data_leaf(a, atom_type) for a in e[2])
+        return e[1][0] == "fvar" and all(_is_data_leaf(a, atom_type) for a in e[2])
     return False
 
 

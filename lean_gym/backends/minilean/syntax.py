@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from lean_gym.backends.minilean.fragment import MATHLIB_CHARACTERS, outside_fragment
+
 __all__ = ["Token", "Node", "ParseError", "tokenize", "Parser", "TACTIC_KEYWORDS"]
 
 
@@ -54,6 +56,7 @@ _SYMBOLS = sorted(
     [
         ":=",
         "=>",
+        "↦",
         "->",
         "<->",
         "/\\",
@@ -111,6 +114,7 @@ _SYMBOLS = sorted(
         "<|",
         "|>",
         "∣",
+        "↑",
         "×",
         "∈",
         "∉",
@@ -125,9 +129,13 @@ _SYMBOL_ALIASES.update({"!=": "≠", "<-": "←", "•": "·", "λ": "fun"})
 
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ"
 
+# Binder predicates `∀ x > 0, p` (`Init/BinderPredicates.lean`) and what they expand to.
+_BINDER_PREDICATE_OPS = frozenset({">", "≥", "<", "≤", "≠", "∈", "∉"})
+
 
 def _ident_start(c: str) -> bool:
-    return c.isalpha() or c == "_" or c in "ℕℤℚℝℂ" or ("α" <= c <= "ω" and c != "λ")
+    # `λ` is a letter to Python but the `fun` keyword to Lean.
+    return c != "λ" and (c.isalpha() or c == "_" or c in "ℕℤℚℝℂ" or "α" <= c <= "ω")
 
 
 def _ident_rest(c: str) -> bool:
@@ -230,6 +238,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
                 if text.startswith(sym, i):
                     break
             else:
+                if c in MATHLIB_CHARACTERS:
+                    raise ParseError(outside_fragment(MATHLIB_CHARACTERS[c]), i)
                 raise ParseError(f"unexpected character '{c}'", i)
             if sym == "?" and i + 1 < n and (text[i + 1] == "_" or _ident_start(text[i + 1])):
                 j = i + 1
@@ -245,104 +255,6 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     tokens.append(Token("eof", "", n, n, 0, True))
     return tokens
 
-
-TACTIC_KEYWORDS = frozenset(
-    [
-        "intro",
-        "intros",
-        "exact",
-        "apply",
-        "refine",
-        "refine'",
-        "constructor",
-        "left",
-        "right",
-        "exists",
-        "use",
-        "cases",
-        "rcases",
-        "obtain",
-        "induction",
-        "exfalso",
-        "contradiction",
-        "assumption",
-        "trivial",
-        "rfl",
-        "symm",
-        "rw",
-        "rewrite",
-        "rwa",
-        "simp",
-        "simp_all",
-        "simp_arith",
-        "omega",
-        "decide",
-        "norm_num",
-        "linarith",
-        "nlinarith",
-        "positivity",
-        "have",
-        "show",
-        "from",
-        "specialize",
-        "subst",
-        "by_cases",
-        "sorry",
-        "admit",
-        "sleep",
-        "skip",
-        "done",
-        "first",
-        "try",
-        "repeat",
-        "all_goals",
-        "any_goals",
-        "next",
-        "case",
-        "focus",
-        "exact?",
-        "apply?",
-        "rfl'",
-        "ring",
-        "ring_nf",
-        "field_simp",
-        "push_neg",
-        "by_contra",
-        "contrapose",
-        "tauto",
-        "aesop",
-        "exact_mod_cast",
-        "norm_cast",
-        "push_cast",
-        "change",
-        "calc",
-        "unfold",
-        "dsimp",
-        "clear",
-        "revert",
-        "rename_i",
-        "generalize",
-        "let",
-        "suffices",
-        "at",
-        "with",
-        "fun",
-        "by",
-        "native_decide",
-        "split",
-        "iterate",
-        "exacts",
-        "constructorm",
-        "injection",
-        "nofun",
-        "nomatch",
-        "trace",
-        "fail_if_success",
-        "exists_intro",
-        "rintro",
-        "simpa",
-    ]
-)
 
 _ARITH_BINOPS = {
     "↔": (20, 21, 21),
@@ -421,9 +333,9 @@ class Parser:
         if tok.kind in ("sym", "ident") and tok.value == value:
             self.i += 1
             return tok
-        raise ParseError(self._unexpected(tok, f"'{value}'"), tok.start)
+        raise ParseError(self.unexpected(tok, f"'{value}'"), tok.start)
 
-    def _unexpected(self, tok: Token, expected: str) -> str:
+    def unexpected(self, tok: Token, expected: str) -> str:
         if tok.kind == "eof":
             return f"unexpected end of input; expected {expected}"
         if tok.kind == "ident" and tok.value not in TACTIC_KEYWORDS and tok.value != "sorry":
@@ -437,7 +349,7 @@ class Parser:
     def ident(self) -> Token:
         tok = self.peek()
         if tok.kind != "ident":
-            raise ParseError(self._unexpected(tok, "identifier"), tok.start)
+            raise ParseError(self.unexpected(tok, "identifier"), tok.start)
         self.i += 1
         return tok
 
@@ -446,6 +358,8 @@ class Parser:
         left = self._leading(prec)
         while True:
             tok = self.peek()
+            if tok.kind == "sym" and tok.value == "!":
+                raise ParseError(outside_fragment("n ! (Nat.factorial)"), tok.start)
             if tok.kind == "sym" and tok.value in _ARITH_BINOPS:
                 p, lp, rp = _ARITH_BINOPS[tok.value]
                 if p < prec:
@@ -472,8 +386,12 @@ class Parser:
                 "generalizing",
                 "by",
             )
+        if tok.kind == "sym" and tok.value == "{":
+            # `{ x | p }` / `{ x : T | p }` (a set, refused by `_atom`); not tactic braces.
+            name, after = self.peek(1), self.peek(2)
+            return name.kind == "ident" and after.kind == "sym" and after.value in (":", "|")
         return tok.kind == "sym" and (
-            tok.value in ("(", "⟨", "@", "·", "fun") or tok.value.startswith("?")
+            tok.value in ("(", "⟨", "@", "·", "fun", "[") or tok.value.startswith("?")
         )
 
     def _leading(self, prec: int) -> Node:
@@ -561,8 +479,10 @@ class Parser:
             return Node("num", [int(v)], tok.start, tok.end)
         if tok.kind == "ident":
             if v in TACTIC_KEYWORDS and v in ("at", "with", "from", "by", "fun", "then"):
-                raise ParseError(self._unexpected(tok, "term"), tok.start)
+                raise ParseError(self.unexpected(tok, "term"), tok.start)
             self.i += 1
+            if v == "_":
+                return Node("hole", [], tok.start, tok.end)
             if v == "sorry":
                 return Node("sorry", [], tok.start, tok.end)
             return Node("ident", [v], tok.start, tok.end)
@@ -573,9 +493,10 @@ class Parser:
                 try:
                     if self.at(")"):
                         raise ParseError("MiniLean: the unit value () is not supported", tok.start)
-                    if self.at("·"):
-                        raise ParseError("MiniLean: (· ...) functions are not supported", tok.start)
                     inner = self.term()
+                    if self.at(","):
+                        raise ParseError(outside_fragment("(a, b) (Prod.mk)"), tok.start)
+                    inner = _cdot_function(inner)
                     if self.at(":"):
                         self.next()
                         ty = self.term()
@@ -604,10 +525,20 @@ class Parser:
                 return Node("synth_hole", [v[1:]], tok.start, tok.end)
             if v == "@":
                 raise ParseError("MiniLean: explicit-argument mode (@) is not supported", tok.start)
-        if tok.kind == "ident" and v == "_":
-            self.i += 1
-            return Node("hole", [], tok.start, tok.end)
-        raise ParseError(self._unexpected(tok, "term"), tok.start)
+            if v == "·":
+                self.i += 1
+                return Node("cdot", [], tok.start, tok.end)
+            if v == "↑":
+                self.i += 1
+                arg = self._arg()
+                return Node("coe", [arg], tok.start, arg.end)
+            if v == "|":
+                raise ParseError(outside_fragment("|x| (abs)"), tok.start)
+            if v == "{":
+                raise ParseError(outside_fragment("{ x | p } (Set)"), tok.start)
+            if v == "[":
+                raise ParseError(outside_fragment("[a, b] (List)"), tok.start)
+        raise ParseError(self.unexpected(tok, "term"), tok.start)
 
     def calc_steps(self, calc_tok: Token) -> list[tuple[Node, Node | None]]:
         """The steps of ``calc`` (after the keyword): ``term (:= proof)?`` then ``term := proof``*.
@@ -623,7 +554,7 @@ class Parser:
             # The outermost barrier is the command level (a new command starts at column 0).
             if tok.kind == "eof" or (tok.first and tok.col <= self.barrier[0]):
                 if not steps:
-                    raise ParseError(self._unexpected(self.peek(), "term"), tok.start)
+                    raise ParseError(self.unexpected(self.peek(), "term"), tok.start)
                 break
             if steps:
                 # A further step starts a line, lines up with the other steps and is a term.
@@ -648,7 +579,7 @@ class Parser:
                     proof = self.term()
                 elif steps:
                     t = self.peek()
-                    raise ParseError(self._unexpected(t, "':='"), t.start)
+                    raise ParseError(self.unexpected(t, "':='"), t.start)
             finally:
                 self.head_ok = saved_head
                 self.barrier.pop()
@@ -657,13 +588,32 @@ class Parser:
 
     def _binder_notation(self, tok: Token) -> Node:
         self.i += 1
-        binders = self._binders(allow_bare=True)
+        name, op = self.peek(), self.peek(1)
+        if name.kind == "ident" and op.kind == "sym" and op.value in _BINDER_PREDICATE_OPS:
+            return self._binder_predicate(tok)
+        binders = self.binders(allow_bare=True)
         self.expect(",")
         body = self.term()
         kind = "forall" if tok.value == "∀" else "exists"
         return Node(kind, [binders, body], tok.start, body.end)
 
-    def _binders(self, allow_bare: bool) -> list[tuple[list[str], Node | None, bool]]:
+    def _binder_predicate(self, tok: Token) -> Node:
+        """``∀ x > y, p`` is ``∀ x, x > y → p``; ``∃ x > y, p`` is ``∃ x, x > y ∧ p``."""
+        name_tok = self.ident()
+        if name_tok.value == "_":
+            raise ParseError("MiniLean: `_` with a binder predicate is not supported", tok.start)
+        op = self.next()
+        bound = self.term()
+        self.expect(",")
+        body = self.term()
+        var = Node("ident", [name_tok.value], name_tok.start, name_tok.end)
+        pred = Node("binop", [op.value, var, bound], name_tok.start, bound.end)
+        connective = "→" if tok.value == "∀" else "∧"
+        inner = Node("binop", [connective, pred, body], name_tok.start, body.end)
+        kind = "forall" if tok.value == "∀" else "exists"
+        return Node(kind, [[([name_tok.value], None, False)], inner], tok.start, body.end)
+
+    def binders(self, allow_bare: bool) -> list[tuple[list[str], Node | None, bool]]:
         """Binder groups ``x y``, ``x y : T``, ``(x y : T)``, ``{x : T}``."""
         groups: list[tuple[list[str], Node | None, bool]] = []
         while True:
@@ -694,7 +644,7 @@ class Parser:
                 raise ParseError("MiniLean: instance binders are not supported", tok.start)
             else:
                 if not groups:
-                    raise ParseError(self._unexpected(tok, "binder"), tok.start)
+                    raise ParseError(self.unexpected(tok, "binder"), tok.start)
                 return groups
 
     def _binder_name(self) -> str:
@@ -704,7 +654,7 @@ class Parser:
     def _fun(self, tok: Token) -> Node:
         self.i += 1
         params: list[Any] = []
-        while not self.at("=>"):
+        while not self.at("=>") and not self.at("↦"):
             t = self.peek()
             if t.kind == "sym" and t.value == "⟨":
                 params.append(("pat", self.rcases_pattern_atom()))
@@ -737,10 +687,13 @@ class Parser:
                     break
                 params.append(("name", t.value, None))
             else:
-                raise ParseError(self._unexpected(t, "'=>'"), t.start)
+                raise ParseError(self.unexpected(t, "'=>'"), t.start)
         if not params:
             raise ParseError("expected binder", tok.end)
-        self.expect("=>")
+        if self.at("↦"):  # `fun` alone also takes `↦`
+            self.next()
+        else:
+            self.expect("=>")
         body = self.term()
         return Node("fun", [params, body], tok.start, body.end)
 
@@ -786,7 +739,7 @@ class Parser:
             if tok.value == "rfl":
                 return Node("pat_rfl", [], tok.start, tok.end)
             return Node("pat_name", [tok.value], tok.start, tok.end)
-        raise ParseError(self._unexpected(tok, "rcases pattern"), tok.start)
+        raise ParseError(self.unexpected(tok, "rcases pattern"), tok.start)
 
     # -- tactics -------------------------------------------------------------------------
     def tactic_seq(self) -> Node:
@@ -847,7 +800,7 @@ class Parser:
                 break
         if not locs:
             tok = self.peek()
-            raise ParseError(self._unexpected(tok, "location"), tok.start)
+            raise ParseError(self.unexpected(tok, "location"), tok.start)
         return locs
 
     def _terms_list(self) -> list[Node]:
@@ -912,302 +865,250 @@ class Parser:
                     self.barrier.pop()
                 return Node("braces", [seq], s, end)
             raise ParseError("unknown tactic", s + 1)
-        if tok.kind != "ident":
-            raise ParseError("unknown tactic", s + 1)
-        if v not in TACTIC_KEYWORDS:
+        parse = _TACTIC_PARSERS.get(v) if tok.kind == "ident" else None
+        if parse is None:
             raise ParseError("unknown tactic", s + 1)
         self.i += 1
-        e = tok.end
-        if v in ("intro", "intros", "rename_i", "clear", "revert", "subst"):
-            names: list[Any] = []
-            while True:
-                t = self.peek()
-                if t.kind == "ident" and t.value not in ("at", "with"):
-                    names.append(self.next().value)
-                elif t.kind == "sym" and t.value == "⟨" and v == "intro":
-                    names.append(self.rcases_pattern_atom())
-                else:
-                    break
-            if v in ("clear", "revert", "subst") and not names:
-                raise ParseError(self._unexpected(self.peek(), "identifier"), self.peek().start)
-            return Node(v, [names], s, self.last_end() if names else e)
-        if v in (
-            "constructor",
-            "left",
-            "right",
-            "exfalso",
-            "contradiction",
-            "assumption",
-            "trivial",
-            "rfl",
-            "decide",
-            "skip",
-            "done",
-            "sorry",
-            "admit",
-            "omega",
-            "ring",
-            "positivity",
-            "tauto",
-            "push_neg",
-            "aesop",
-            "split",
-            "native_decide",
-            "norm_cast",
-            "ring_nf",
-            "exact?",
-            "apply?",
-            "rfl'",
-            "nofun",
-            "field_simp",
-            "dsimp",
-            "push_cast",
-            "exact_mod_cast",
-            "unfold",
-            "change",
-            "generalize",
-            "by_contra",
-            "contrapose",
-            "injection",
-            "constructorm",
-            "iterate",
-            "fail_if_success",
-            "let",
-            "suffices",
-            "nomatch",
-            "exists_intro",
-            "exacts",
-            "focus",
-            "rwa",
-            "symm",
-            "linarith",
-            "nlinarith",
-            "trace",
-        ) and v not in ("linarith", "nlinarith", "symm", "focus", "rwa", "trace", "exacts"):
-            if v in ("omega", "decide") and self.at("("):
-                raise ParseError(
-                    "MiniLean: tactic configuration is not supported", self.peek().start
-                )
-            if v in (
-                "unfold",
-                "change",
-                "generalize",
-                "by_contra",
-                "contrapose",
-                "injection",
-                "constructorm",
-                "iterate",
-                "fail_if_success",
-                "let",
-                "suffices",
-                "nomatch",
-                "exists_intro",
-                "field_simp",
-                "dsimp",
-                "push_cast",
-                "exact_mod_cast",
-                "norm_cast",
-                "ring_nf",
-                "split",
-                "aesop",
-                "tauto",
-                "push_neg",
-                "positivity",
-                "ring",
-                "native_decide",
-            ):
-                self._skip_rest()
-                return Node("unsupported", [v], s, self.last_end())
-            return Node(v, [], s, e)
-        if v == "calc":
-            steps = self.calc_steps(tok)
-            return Node("calc", [steps], s, self.last_end())
-        if v == "symm":
-            loc = self._location()
-            return Node("symm", [loc], s, self.last_end())
-        if v == "rintro":
-            pats: list[Node] = []
-            while True:
-                t = self.peek()
-                if (t.kind == "ident" and t.value not in ("at", "with", ":")) or (
-                    t.kind == "sym" and t.value in ("⟨", "(", "-")
-                ):
-                    pats.append(self.rcases_pattern_atom())
-                else:
-                    break
-            if not pats:
-                raise ParseError(self._unexpected(self.peek(), "rintro pattern"), self.peek().start)
-            return Node("rintro", [pats], s, self.last_end())
-        if v == "simpa":
-            only = False
-            if self.at("only"):
-                self.next()
-                only = True
-            lemmas = self._simp_lemmas() if self.at("[") else []
-            using = None
-            if self.at("using"):
-                self.next()
-                using = self.term()
-            return Node("simpa", [only, lemmas, using], s, self.last_end())
-        if v in ("exact", "apply", "refine", "refine'", "specialize", "show"):
-            t = self.term()
-            return Node(v, [t], s, t.end)
-        if v == "exacts":
-            self.expect("[")
-            items = self._terms_list()
-            end = self.expect("]").end
-            return Node("exacts", [items], s, end)
-        if v in ("exists", "use"):
-            items = self._terms_list()
-            return Node(v, [items], s, items[-1].end)
-        if v in ("linarith", "nlinarith"):
-            items: list[Node] = []
-            if self.at("["):
-                self.next()
-                if not self.at("]"):
-                    items = self._terms_list()
-                self.expect("]")
-            return Node(v, [items], s, self.last_end())
-        if v in ("cases", "induction"):
-            target = self.term()
-            if self.at("using"):
-                raise ParseError(f"MiniLean: '{v} ... using' is not supported", self.peek().start)
-            generalizing: list[Node] = []
-            if self.at("generalizing"):
-                if v == "cases":
-                    raise ParseError(self._unexpected(self.peek(), "'with'"), self.peek().start)
-                self.next()
-                while self.peek().kind == "ident" and not self.at("with"):
-                    t = self.next()
-                    generalizing.append(Node("ident", [t.value], t.start, t.end))
-                if not generalizing:
-                    t = self.peek()
-                    raise ParseError(self._unexpected(t, "term"), t.start)
-            alts = None
-            if self.at("with"):
-                self.next()
-                alts = []
-                while self.at_bar():
-                    bar = self.next_raw()
-                    tag_tok = self.ident()
-                    names = []
-                    while self.peek().kind == "ident" and not self.at("=>"):
-                        names.append(self.next().value)
-                    self.expect("=>")
-                    seq = self._nested_seq()
-                    alts.append((tag_tok.value, names, seq, bar.start))
-                if not alts:
-                    t = self.peek()
-                    raise ParseError(self._unexpected(t, "'|'"), t.start)
-            if v == "induction":
-                return Node(v, [target, alts, generalizing], s, self.last_end())
-            return Node(v, [target, alts], s, self.last_end())
-        if v == "rcases":
-            target = self.term()
-            pat = None
-            if self.at("with"):
-                self.next()
-                pat = self.rcases_pattern()
-            return Node("rcases", [target, pat], s, self.last_end())
-        if v == "obtain":
-            pat = self.rcases_pattern() if not self.at(":") and not self.at(":=") else None
-            ty = None
-            if self.at(":"):
-                self.next()
-                ty = self.term()
-            val = None
-            if self.at(":="):
-                self.next()
-                val = self.term()
-            return Node("obtain", [pat, ty, val], s, self.last_end())
-        if v == "have":
-            name = None
-            pat = None
+        return parse(self, tok)
+
+    # -- the tactic parsers of the keyword table (each called after the keyword) ---------
+    def _tac_names(self, tok: Token) -> Node:
+        """``intro x ⟨a, b⟩``, ``intros``, ``rename_i``, ``clear``, ``revert``, ``subst``."""
+        v = tok.value
+        names: list[Any] = []
+        while True:
             t = self.peek()
-            if t.kind == "ident" and t.value not in ("at",):
-                name = self.next().value
-            elif t.kind == "sym" and t.value == "⟨":
-                pat = self.rcases_pattern_atom()
-            ty = None
-            if self.at(":"):
-                self.next()
-                ty = self.term()
-            if not self.at(":="):
-                if ty is None:
-                    raise ParseError(self._unexpected(self.peek(), "':='"), self.peek().start)
-                return Node("have", [name, pat, ty, None], s, self.last_end())
-            self.next()
-            val = self.term()
-            return Node("have", [name, pat, ty, val], s, val.end)
-        if v in ("rw", "rewrite", "rwa"):
-            rules = self._rw_rules()
-            loc = self._location()
-            return Node("rw", [rules, loc, v], s, self.last_end())
-        if v in ("simp", "simp_all", "norm_num", "simp_arith"):
-            only = False
-            arith = False
-            if v in ("simp", "simp_all"):
-                arith = self._simp_arith_config()
-            if self.at("("):
-                raise ParseError("MiniLean: simp configuration is not supported", self.peek().start)
-            if self.at("only"):
-                self.next()
-                only = True
-            lemmas: list[tuple[bool, Node]] = []
-            if self.at("["):
-                lemmas = self._simp_lemmas()
-            loc = self._location()
-            return Node(v, [only, lemmas, loc, arith], s, self.last_end())
-        if v == "by_cases":
-            name = None
-            if (
-                self.peek().kind == "ident"
-                and self.peek(1).kind == "sym"
-                and self.peek(1).value == ":"
+            if t.kind == "ident" and t.value not in ("at", "with"):
+                names.append(self.next().value)
+            elif t.kind == "sym" and t.value == "⟨" and v == "intro":
+                names.append(self.rcases_pattern_atom())
+            else:
+                break
+        if v in ("clear", "revert", "subst") and not names:
+            raise ParseError(self.unexpected(self.peek(), "identifier"), self.peek().start)
+        return Node(v, [names], tok.start, self.last_end() if names else tok.end)
+
+    def _tac_atomic(self, tok: Token) -> Node:
+        """A tactic without arguments (``rfl``, ``omega``, ``constructor`` ...)."""
+        if tok.value in ("omega", "decide") and self.at("("):
+            raise ParseError("MiniLean: tactic configuration is not supported", self.peek().start)
+        return Node(tok.value, [], tok.start, tok.end)
+
+    def _tac_unsupported(self, tok: Token) -> Node:
+        """A tactic MiniLean knows by name only: its arguments are skipped."""
+        self.skip_rest()
+        return Node("unsupported", [tok.value], tok.start, self.last_end())
+
+    def _tac_calc(self, tok: Token) -> Node:
+        steps = self.calc_steps(tok)
+        return Node("calc", [steps], tok.start, self.last_end())
+
+    def _tac_symm(self, tok: Token) -> Node:
+        loc = self._location()
+        return Node("symm", [loc], tok.start, self.last_end())
+
+    def _tac_rintro(self, tok: Token) -> Node:
+        pats: list[Node] = []
+        while True:
+            t = self.peek()
+            if (t.kind == "ident" and t.value not in ("at", "with", ":")) or (
+                t.kind == "sym" and t.value in ("⟨", "(", "-")
             ):
-                name = self.next().value
-                self.next()
-            t = self.term()
-            return Node("by_cases", [name, t], s, t.end)
-        if v in ("first",):
+                pats.append(self.rcases_pattern_atom())
+            else:
+                break
+        if not pats:
+            raise ParseError(self.unexpected(self.peek(), "rintro pattern"), self.peek().start)
+        return Node("rintro", [pats], tok.start, self.last_end())
+
+    def _tac_simpa(self, tok: Token) -> Node:
+        only = False
+        if self.at("only"):
+            self.next()
+            only = True
+        lemmas = self._simp_lemmas() if self.at("[") else []
+        using = None
+        if self.at("using"):
+            self.next()
+            using = self.term()
+        return Node("simpa", [only, lemmas, using], tok.start, self.last_end())
+
+    def _tac_term(self, tok: Token) -> Node:
+        """``exact e``, ``apply e``, ``refine e``, ``specialize e``, ``show t``."""
+        t = self.term()
+        return Node(tok.value, [t], tok.start, t.end)
+
+    def _tac_exacts(self, tok: Token) -> Node:
+        self.expect("[")
+        items = self._terms_list()
+        end = self.expect("]").end
+        return Node("exacts", [items], tok.start, end)
+
+    def _tac_exists(self, tok: Token) -> Node:
+        items = self._terms_list()
+        return Node(tok.value, [items], tok.start, items[-1].end)
+
+    def _tac_linarith(self, tok: Token) -> Node:
+        items: list[Node] = []
+        if self.at("["):
+            self.next()
+            if not self.at("]"):
+                items = self._terms_list()
+            self.expect("]")
+        return Node(tok.value, [items], tok.start, self.last_end())
+
+    def _tac_cases(self, tok: Token) -> Node:
+        """``cases e with | tag names => seq ...`` and ``induction e generalizing xs with ...``."""
+        v = tok.value
+        target = self.term()
+        if self.at("using"):
+            raise ParseError(f"MiniLean: '{v} ... using' is not supported", self.peek().start)
+        generalizing: list[Node] = []
+        if self.at("generalizing"):
+            if v == "cases":
+                raise ParseError(self.unexpected(self.peek(), "'with'"), self.peek().start)
+            self.next()
+            while self.peek().kind == "ident" and not self.at("with"):
+                t = self.next()
+                generalizing.append(Node("ident", [t.value], t.start, t.end))
+            if not generalizing:
+                t = self.peek()
+                raise ParseError(self.unexpected(t, "term"), t.start)
+        alts = None
+        if self.at("with"):
+            self.next()
             alts = []
             while self.at_bar():
-                self.next_raw()
-                alts.append(self._nested_seq())
+                bar = self.next_raw()
+                tag_tok = self.ident()
+                names = []
+                while self.peek().kind == "ident" and not self.at("=>"):
+                    names.append(self.next().value)
+                self.expect("=>")
+                seq = self._nested_seq()
+                alts.append((tag_tok.value, names, seq, bar.start))
             if not alts:
-                raise ParseError(self._unexpected(self.peek(), "'|'"), self.peek().start)
-            return Node("first", [alts], s, alts[-1].end)
-        if v in ("try", "repeat", "all_goals", "any_goals", "focus"):
-            seq = self._nested_seq()
-            return Node(v, [seq], s, seq.end)
-        if v == "next":
-            names = []
-            while self.peek().kind == "ident":
-                names.append(self.next().value)
-            self.expect("=>")
-            seq = self._nested_seq()
-            return Node("next", [names, seq], s, seq.end)
-        if v == "case":
-            tag = self.ident().value
-            names = []
-            while self.peek().kind == "ident":
-                names.append(self.next().value)
-            self.expect("=>")
-            seq = self._nested_seq()
-            return Node("case", [tag, names, seq], s, seq.end)
-        if v == "sleep":
-            t = self.peek()
-            if t.kind != "num":
-                raise ParseError(self._unexpected(t, "numeral"), t.start)
+                t = self.peek()
+                raise ParseError(self.unexpected(t, "'|'"), t.start)
+        if v == "induction":
+            return Node(v, [target, alts, generalizing], tok.start, self.last_end())
+        return Node(v, [target, alts], tok.start, self.last_end())
+
+    def _tac_rcases(self, tok: Token) -> Node:
+        target = self.term()
+        pat = None
+        if self.at("with"):
             self.next()
-            return Node("sleep", [int(t.value)], s, t.end)
-        if v == "trace":
-            t = self.peek()
-            if t.kind != "str":
-                raise ParseError(self._unexpected(t, "string literal"), t.start)
+            pat = self.rcases_pattern()
+        return Node("rcases", [target, pat], tok.start, self.last_end())
+
+    def _tac_obtain(self, tok: Token) -> Node:
+        pat = self.rcases_pattern() if not self.at(":") and not self.at(":=") else None
+        ty = None
+        if self.at(":"):
             self.next()
-            return Node("trace", [t.value], s, t.end)
-        raise ParseError("unknown tactic", s + 1)
+            ty = self.term()
+        val = None
+        if self.at(":="):
+            self.next()
+            val = self.term()
+        return Node("obtain", [pat, ty, val], tok.start, self.last_end())
+
+    def _tac_have(self, tok: Token) -> Node:
+        name = None
+        pat = None
+        t = self.peek()
+        if t.kind == "ident" and t.value not in ("at",):
+            name = self.next().value
+        elif t.kind == "sym" and t.value == "⟨":
+            pat = self.rcases_pattern_atom()
+        ty = None
+        if self.at(":"):
+            self.next()
+            ty = self.term()
+        if not self.at(":="):
+            if ty is None:
+                raise ParseError(self.unexpected(self.peek(), "':='"), self.peek().start)
+            return Node("have", [name, pat, ty, None], tok.start, self.last_end())
+        self.next()
+        val = self.term()
+        return Node("have", [name, pat, ty, val], tok.start, val.end)
+
+    def _tac_rw(self, tok: Token) -> Node:
+        rules = self._rw_rules()
+        loc = self._location()
+        return Node("rw", [rules, loc, tok.value], tok.start, self.last_end())
+
+    def _tac_simp(self, tok: Token) -> Node:
+        """``simp``, ``simp_all``, ``simp_arith``, ``norm_num`` with ``only``, lemmas, ``at``."""
+        v = tok.value
+        only = False
+        arith = False
+        if v in ("simp", "simp_all"):
+            arith = self._simp_arith_config()
+        if self.at("("):
+            raise ParseError("MiniLean: simp configuration is not supported", self.peek().start)
+        if self.at("only"):
+            self.next()
+            only = True
+        lemmas: list[tuple[bool, Node]] = []
+        if self.at("["):
+            lemmas = self._simp_lemmas()
+        loc = self._location()
+        return Node(v, [only, lemmas, loc, arith], tok.start, self.last_end())
+
+    def _tac_by_cases(self, tok: Token) -> Node:
+        name = None
+        if self.peek().kind == "ident" and self.peek(1).kind == "sym" and self.peek(1).value == ":":
+            name = self.next().value
+            self.next()
+        t = self.term()
+        return Node("by_cases", [name, t], tok.start, t.end)
+
+    def _tac_first(self, tok: Token) -> Node:
+        alts = []
+        while self.at_bar():
+            self.next_raw()
+            alts.append(self._nested_seq())
+        if not alts:
+            raise ParseError(self.unexpected(self.peek(), "'|'"), self.peek().start)
+        return Node("first", [alts], tok.start, alts[-1].end)
+
+    def _tac_block(self, tok: Token) -> Node:
+        """``try``, ``repeat``, ``all_goals``, ``any_goals``, ``focus``: a nested sequence."""
+        seq = self._nested_seq()
+        return Node(tok.value, [seq], tok.start, seq.end)
+
+    def _tac_next(self, tok: Token) -> Node:
+        names = []
+        while self.peek().kind == "ident":
+            names.append(self.next().value)
+        self.expect("=>")
+        seq = self._nested_seq()
+        return Node("next", [names, seq], tok.start, seq.end)
+
+    def _tac_case(self, tok: Token) -> Node:
+        tag = self.ident().value
+        names = []
+        while self.peek().kind == "ident":
+            names.append(self.next().value)
+        self.expect("=>")
+        seq = self._nested_seq()
+        return Node("case", [tag, names, seq], tok.start, seq.end)
+
+    def _tac_sleep(self, tok: Token) -> Node:
+        t = self.peek()
+        if t.kind != "num":
+            raise ParseError(self.unexpected(t, "numeral"), t.start)
+        self.next()
+        return Node("sleep", [int(t.value)], tok.start, t.end)
+
+    def _tac_trace(self, tok: Token) -> Node:
+        t = self.peek()
+        if t.kind != "str":
+            raise ParseError(self.unexpected(t, "string literal"), t.start)
+        self.next()
+        return Node("trace", [t.value], tok.start, t.end)
 
     def _simp_arith_config(self) -> bool:
         """Consumes ``+arith`` or ``(config := { arith := true })``; whether one was there.
@@ -1259,7 +1160,7 @@ class Parser:
             self.barrier.pop()
         return items
 
-    def _skip_rest(self) -> None:
+    def skip_rest(self) -> None:
         """Consumes the arguments of an unsupported tactic (up to the next tactic)."""
         depth = 0
         while True:
@@ -1278,3 +1179,117 @@ class Parser:
 
 
 _WS_RE = re.compile(r"\s+")
+
+
+# Tactics without arguments.
+_ATOMIC_TACTICS = (
+    "constructor",
+    "left",
+    "right",
+    "exfalso",
+    "contradiction",
+    "assumption",
+    "trivial",
+    "rfl",
+    "decide",
+    "skip",
+    "done",
+    "sorry",
+    "admit",
+    "omega",
+    "exact?",
+    "apply?",
+    "rfl'",
+    "nofun",
+)
+# Tactics MiniLean knows by name only (answered "not supported" when run).
+_UNSUPPORTED_TACTICS = (
+    "unfold",
+    "change",
+    "generalize",
+    "by_contra",
+    "contrapose",
+    "injection",
+    "constructorm",
+    "iterate",
+    "fail_if_success",
+    "let",
+    "suffices",
+    "nomatch",
+    "exists_intro",
+    "field_simp",
+    "dsimp",
+    "push_cast",
+    "exact_mod_cast",
+    "norm_cast",
+    "ring_nf",
+    "split",
+    "aesop",
+    "tauto",
+    "push_neg",
+    "positivity",
+    "ring",
+    "native_decide",
+)
+
+# The keyword table of the tactic parser: tactic keyword -> parser (called after the keyword).
+_TACTIC_PARSERS: dict[str, Any] = {
+    **{v: Parser._tac_names for v in ("intro", "intros", "rename_i", "clear", "revert", "subst")},
+    **{v: Parser._tac_atomic for v in _ATOMIC_TACTICS},
+    **{v: Parser._tac_unsupported for v in _UNSUPPORTED_TACTICS},
+    **{v: Parser._tac_term for v in ("exact", "apply", "refine", "refine'", "specialize", "show")},
+    **{v: Parser._tac_simp for v in ("simp", "simp_all", "norm_num", "simp_arith")},
+    **{v: Parser._tac_block for v in ("try", "repeat", "all_goals", "any_goals", "focus")},
+    **{v: Parser._tac_rw for v in ("rw", "rewrite", "rwa")},
+    "calc": Parser._tac_calc,
+    "symm": Parser._tac_symm,
+    "rintro": Parser._tac_rintro,
+    "simpa": Parser._tac_simpa,
+    "exacts": Parser._tac_exacts,
+    "exists": Parser._tac_exists,
+    "use": Parser._tac_exists,
+    "linarith": Parser._tac_linarith,
+    "nlinarith": Parser._tac_linarith,
+    "cases": Parser._tac_cases,
+    "induction": Parser._tac_cases,
+    "rcases": Parser._tac_rcases,
+    "obtain": Parser._tac_obtain,
+    "have": Parser._tac_have,
+    "by_cases": Parser._tac_by_cases,
+    "first": Parser._tac_first,
+    "next": Parser._tac_next,
+    "case": Parser._tac_case,
+    "sleep": Parser._tac_sleep,
+    "trace": Parser._tac_trace,
+}
+
+# Keywords of tactic syntax that are not tactics themselves.
+_TACTIC_SYNTAX_WORDS = frozenset({"at", "with", "fun", "by", "from"})
+TACTIC_KEYWORDS = frozenset(_TACTIC_PARSERS) | _TACTIC_SYNTAX_WORDS
+"""Words the tactic parser treats as keywords (a tactic name or part of tactic syntax)."""
+
+
+def _cdot_function(node: Node) -> Node:
+    """``(· + 1)`` is ``fun x => x + 1``: each ``·`` of the parenthesized term (not of a
+    nested one, already turned into a function) is a new parameter, left to right."""
+    params: list[Any] = []
+
+    def replace(n: Any) -> Any:
+        if isinstance(n, Node):
+            if n.kind == "cdot":
+                name = f"·{len(params) + 1}"
+                params.append(("name", name, None))
+                return Node("ident", [name], n.start, n.end)
+            if n.kind == "fun":
+                return n
+            return Node(n.kind, [replace(a) for a in n.args], n.start, n.end)
+        if isinstance(n, list):
+            return [replace(a) for a in n]
+        if isinstance(n, tuple):
+            return tuple(replace(a) for a in n)
+        return n
+
+    body = replace(node)
+    if not params:
+        return node
+    return Node("fun", [params, body], node.start, node.end)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
 
 def accepted(response: dict[str, Any]) -> bool:

@@ -81,7 +81,8 @@ def test_induction_goals_match_lean(repl, start):
 
 def test_shadowed_hypotheses_get_daggers(repl, start):
     ps = start("(p : Prop) : p → p → p")
-    out = repl.handle({"tactic": "intro h\nintro h", "proofState": ps})
+    once = repl.handle({"tactic": "intro h", "proofState": ps})  # one tactic per request
+    out = repl.handle({"tactic": "intro h", "proofState": once["proofState"]})
     assert out["goals"] == ["p : Prop\nh✝ h : p\n⊢ p"]
     out = repl.handle({"tactic": "intros", "proofState": ps})
     assert out["goals"] == ["p : Prop\na✝¹ a✝ : p\n⊢ p"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
 
 def test_command_with_sorry_matches_repl_test_suite(repl):
@@ -202,7 +202,10 @@ def test_timeout_field_cuts_sleep(repl):
 
 def test_multi_line_tactic_block(repl):
     repl.handle({"cmd": "theorem t (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"})
+    # As the REPL's runString: one tactic per request, the second line is left over.
     out = repl.handle({"tactic": "constructor\n· exact hp\n· exact hq", "proofState": 0})
+    assert out == {"message": "Lean error:\n<input>:2:0: expected end of input"}
+    out = repl.handle({"tactic": "· constructor\n  · exact hp\n  · exact hq", "proofState": 0})
     assert out["proofStatus"] == "Completed"
 
 

@@ -61,7 +61,8 @@ def test_session_and_robustness(server):
     pretty = json.dumps({"tactic": "constructor", "proofState": ps}, indent=1).encode()
     out = send(server, pretty)
     assert out["proofStatus"] == "Incomplete: open goals remain"
-    out = ask(server, {"tactic": "exact hp\nexact hq", "proofState": out["proofState"]})
+    out = ask(server, {"tactic": "exact hp", "proofState": out["proofState"]})
+    out = ask(server, {"tactic": "exact hq", "proofState": out["proofState"]})
     assert out["proofStatus"] == "Completed"
     server.stdin.close()
     assert server.wait(timeout=10) == 0

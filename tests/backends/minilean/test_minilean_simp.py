@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 from lean_gym.backends.minilean.simp import SIMP_SET
 from tests.backends.minilean.conftest import accepted, errors
 
@@ -131,7 +131,7 @@ def test_mathlib_tactics_are_unknown_without_mathlib(repl: MiniLeanRepl, tactic:
 
 
 def _mathlib_errors(statement: str, tactic: str) -> list[str]:
-    from lean_gym.backends.minilean.repl import MiniLeanRepl
+    from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 
     repl = MiniLeanRepl()
     env = repl.handle({"cmd": "import Mathlib"})["env"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from lean_gym.backends.minilean.repl import MiniLeanRepl
+from lean_gym.backends.minilean.repl_server import MiniLeanRepl
 from tests.backends.minilean.conftest import accepted, errors
 
 

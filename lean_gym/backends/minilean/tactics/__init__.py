@@ -3,7 +3,8 @@
 The engine (:class:`Session`) lives in :mod:`.session`; the tactics are split by family
 (:mod:`.basic`, :mod:`.combinators`, :mod:`.cases`, :mod:`.rewriting`, :mod:`.arithmetic`,
 :mod:`.simp_tactics`, shared goal helpers in :mod:`.common`). This module holds the dispatch
-table from tactic kind to handler and re-exports the engine's public names.
+table from tactic kind to handler, the :data:`TACTICS` suite every :class:`Session` is given,
+and re-exports the engine's public names.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from lean_gym.backends.minilean.tactics.basic import (
     t_unsupported,
 )
 from lean_gym.backends.minilean.tactics.cases import (
+    rcases_intro,
     t_cases,
     t_induction,
     t_obtain,
@@ -66,14 +68,24 @@ from lean_gym.backends.minilean.tactics.session import (
     Logged,
     Session,
     SorryEvent,
+    TacticSuite,
     unsolved_text,
 )
 from lean_gym.backends.minilean.tactics.simp_tactics import t_rintro, t_simp, t_simpa
 
-__all__ = ["MATHLIB_TACTICS", "Logged", "Session", "SorryEvent", "unsolved_text"]
+__all__ = [
+    "MATHLIB_TACTICS",
+    "TACTICS",
+    "TACTIC_HANDLERS",
+    "Logged",
+    "Session",
+    "SorryEvent",
+    "TacticSuite",
+    "unsolved_text",
+]
 
 
-_HANDLERS = {
+TACTIC_HANDLERS = {
     "rintro": t_rintro,
     "simpa": t_simpa,
     "intro": t_intro,
@@ -137,3 +149,5 @@ _HANDLERS = {
     "simp_arith": t_simp,
     "norm_num": t_norm_num,
 }
+
+TACTICS = TacticSuite(handlers=TACTIC_HANDLERS, destructure=rcases_intro)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean import arith
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
+from lean_gym.backends.minilean.arith_view import arith_view, decide_value
 from lean_gym.backends.minilean.errors import LeanFailure
-from lean_gym.backends.minilean.expr import FALSE, INT, NAT, PROP, Expr, fvars_of, has_loose_bvar
-from lean_gym.backends.minilean.goals import Goal
+from lean_gym.backends.minilean.expr import (
+    FALSE,
+    INT,
+    NAT,
+    PROP,
+    Expr,
+    fvars_of,
+    has_loose_bvar,
+    instantiate,
+)
+from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
 from lean_gym.backends.minilean.lemmas import CLASSICAL_AXIOMS
 from lean_gym.backends.minilean.reduce import whnf_pi
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.common import _decide_value, _intro_one
+from lean_gym.backends.minilean.tactics.common import intro_one
 from lean_gym.backends.minilean.tactics.session import Session
 from lean_gym.backends.minilean.tactics.simp_tactics import t_simp
 
@@ -26,7 +37,7 @@ def t_decide(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             if all(goal.sort_of_fvar(f) in ("Nat", "Int") for f in free)
             else f"failed to synthesize\n  Decidable ({s.pp(goal, t)})"
         )
-    v = _decide_value(goal, t)
+    v = decide_value(goal, t)
     if v is True:
         return goals[1:]
     if v is False:
@@ -41,24 +52,57 @@ def _omega_goal(goal: Goal) -> tuple[Goal, Expr]:
     while True:
         t = whnf_pi(goal.target)
         if t[0] == "pi" and (t[2] in (NAT, INT) or not has_loose_bvar(t[3], 0)) and t[2] != PROP:
-            goal, _ = _intro_one(goal, None, Node("intro", [[]], 0, 0))
+            goal, _ = intro_one(goal, None, Node("intro", [[]], 0, 0))
             continue
         return goal, goal.target
 
 
+def _open_existentials(goal: Goal) -> Goal:
+    """Each hypothesis ``∃ x, p x`` (also inside ``∧``) as a new variable and ``p x``, as
+    omega's ``addFact`` does with existential facts."""
+    ctx: list[LocalDecl] = []
+    changed = False
+
+    def add(name: str, ty: Expr) -> None:
+        nonlocal changed
+        if ty[0] == "ex" and ty[2] in (NAT, INT):
+            fid = fresh_id()
+            ctx.append(LocalDecl(fid, ty[1].name, ty[2], True))
+            add(name, instantiate(ty[3], ("fvar", fid)))
+            changed = True
+        elif ty[0] == "and" and (_has_exists(ty[1]) or _has_exists(ty[2])):
+            add(name, ty[1])
+            add(name, ty[2])
+            changed = True
+        else:
+            ctx.append(LocalDecl(fresh_id(), name, ty, True))
+
+    for d in goal.ctx:
+        if d.type in (NAT, INT, PROP) or d.type[0] == "arrow" or not _has_exists(d.type):
+            ctx.append(d)
+        else:
+            add(d.name, d.type)
+    return Goal(tuple(ctx), goal.target, goal.tag) if changed else goal
+
+
+def _has_exists(ty: Expr) -> bool:
+    return (ty[0] == "ex" and ty[2] in (NAT, INT)) or (
+        ty[0] == "and" and (_has_exists(ty[1]) or _has_exists(ty[2]))
+    )
+
+
 def t_omega(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    from lean_gym.backends.minilean import arith
-
-    g, target = _omega_goal(goal)
-    hyps = arith_bridge.hypotheses_of(g)
+    g, _ = _omega_goal(goal)
+    g = _open_existentials(arith_view(g, evaluate=False))
+    target = g.target
+    # The model of Lean's omega reads quantified and propositional facts as Lean does.
+    hyps = arith_bridge.hypotheses_of(g, quantifier_free=False, atoms=True)
     try:
         f = arith_bridge.formula_of(target, g)
-        if arith_bridge.has_quantifier(f) or arith_bridge.has_atom(f):
-            f = ("false",)
     except arith_bridge.Untranslatable:
         f = ("false",)
-    verdict = arith.omega(hyps, f, timeout_ms=s.remaining_ms())
+    verdict = arith.omega(hyps, f, timeout_ms=s.remaining_ms(), **arith_bridge.omega_naming(g))
     s.check_deadline()
     if verdict.proved:
         s.note_axioms(("propext",))
@@ -80,18 +124,17 @@ def _lemma_facts(s: Session, goal: Goal, items: list[Node]) -> list[tuple]:
 
 def t_linarith(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     goal = s.main_goal(goals, tac)
-    from lean_gym.backends.minilean import arith
-
+    view = arith_view(goal, evaluate=False)
     # linarith works over ordered fields: norm_num's rational relaxation is its strength.
     hyps = [
         f
-        for f in arith_bridge.hypotheses_of(goal)
+        for f in arith_bridge.hypotheses_of(view)
         if f[0] in ("=", "<", "≤", ">", "≥", "false")
         or (f[0] == "not" and f[1][0] in ("<", "≤", ">", "≥"))
     ]
     hyps += _lemma_facts(s, goal, tac.args[0])
     try:
-        f = arith_bridge.formula_of(goal.target, goal)
+        f = arith_bridge.formula_of(view.target, view)
     except arith_bridge.Untranslatable:
         f = ("false",)
     if f[0] not in ("=", "<", "≤", ">", "≥", "false") and not (

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import time
 
-from lean_gym.backends.minilean import arith_bridge
-from lean_gym.backends.minilean.calc import calc_chain, calc_extension, calc_failure
+from lean_gym.backends.minilean import messages
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
+from lean_gym.backends.minilean.arith_view import decide_value
 from lean_gym.backends.minilean.elab import Elaborator
+from lean_gym.backends.minilean.elab.calc import calc_chain, calc_extension, calc_failure
 from lean_gym.backends.minilean.errors import LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -29,10 +31,17 @@ from lean_gym.backends.minilean.expr import (
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, append_tag
 from lean_gym.backends.minilean.lemmas import CLASSICAL_AXIOMS
-from lean_gym.backends.minilean.reduce import defeq, eval_closed, norm_prop, norm_term, whnf_pi
+from lean_gym.backends.minilean.reduce import (
+    defeq,
+    eval_closed,
+    norm_prop,
+    norm_term,
+    unfold_dvd,
+    whnf_pi,
+)
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.cases import rcases_intro
-from lean_gym.backends.minilean.tactics.common import _decide_value, _intro_one
+from lean_gym.backends.minilean.tactics.common import intro_one
 from lean_gym.backends.minilean.tactics.session import Logged, Session, unsolved_text
 
 
@@ -42,13 +51,13 @@ def t_intro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     if tac.kind == "intros":
         if names:
             for name in names:
-                goal, _ = _intro_one(goal, name, tac)
+                goal, _ = intro_one(goal, name, tac)
         else:
             while whnf_pi(goal.target)[0] == "pi" and goal.target[0] == "pi":
-                goal, _ = _intro_one(goal, None, tac)
+                goal, _ = intro_one(goal, None, tac)
         return [goal, *goals[1:]]
     if not names:
-        goal, _ = _intro_one(goal, None, tac)
+        goal, _ = intro_one(goal, None, tac)
         return [goal, *goals[1:]]
     new_goals = [goal]
     for name in names:
@@ -56,13 +65,13 @@ def t_intro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         if isinstance(name, Node):
             target = whnf_pi(g.target)
             if target[0] != "pi":
-                raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+                raise LeanFailure(messages.INTRO_FAILED)
             if has_loose_bvar(target[3], 0):
                 raise LeanFailure("MiniLean: intro patterns on dependent binders are not supported")
             base = Goal(g.ctx, instantiate(target[3], TRUE), g.tag)
             new_goals = rcases_intro(s, base, target[2], name) + new_goals[1:]
         else:
-            g2, _ = _intro_one(g, name, tac)
+            g2, _ = intro_one(g, name, tac)
             new_goals = [g2, *new_goals[1:]]
     return new_goals + goals[1:]
 
@@ -102,13 +111,13 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     el = s.elab(goal)
     try:
         if args:
-            fty = el._head_type(head, None, args)
+            fty = el.head_type(head, None, args)
             if fty[0] in ("special", "method"):
                 el.proof(term, goal.target)
                 return goals[1:]
             fty = _partial_apply(el, fty, head, args)
         else:
-            fty = el._head_type(head, None, [])
+            fty = el.head_type(head, None, [])
             if fty[0] in ("special", "method"):
                 el.proof(term, goal.target)
                 return goals[1:]
@@ -121,12 +130,12 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     ty = fty
     candidates: list[tuple[list[tuple[Binder, Expr]], Expr, dict[int, Expr]]] = []
     while True:
-        snapshot = dict(el._mvars)
+        snapshot = dict(el.mvars)
         if el.unify(ty, goal.target):
-            candidates.append((list(premises), ty, dict(el._mvars)))
+            candidates.append((list(premises), ty, dict(el.mvars)))
             break
-        el._mvars = snapshot
-        t = whnf_pi(subst_mvars(ty, el._mvars))
+        el.mvars = snapshot
+        t = whnf_pi(subst_mvars(ty, el.mvars))
         if t[0] != "pi":
             break
         if t[2] in VAR_TYPES or t[1].implicit:
@@ -139,7 +148,7 @@ def t_apply(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     if not candidates:
         raise LeanFailure(
             f"Tactic `apply` failed: could not unify the conclusion of `{el.source(term)}`\n  "
-            f"{s.pp(goal, subst_mvars(_conclusion(fty), el._mvars))}\nwith the goal\n  {s.pp(goal, goal.target)}\n\n"
+            f"{s.pp(goal, subst_mvars(_conclusion(fty), el.mvars))}\nwith the goal\n  {s.pp(goal, goal.target)}\n\n"
             f"{s.goal_text(goal)}"
         )
     prem, _, assignment = candidates[0]
@@ -194,7 +203,7 @@ def _partial_apply(el: Elaborator, fty: Expr, head: Node, args: list[Node]) -> E
     ty = fty
     i = 0
     while i < len(args):
-        ty = subst_mvars(ty, el._mvars)
+        ty = subst_mvars(ty, el.mvars)
         t = whnf_pi(ty)
         if t[0] != "pi":
             raise LeanFailure(
@@ -210,7 +219,7 @@ def _partial_apply(el: Elaborator, fty: Expr, head: Node, args: list[Node]) -> E
         elif t[2] == PROP:
             ty = instantiate(t[3], el.prop(arg))
         else:
-            dom = subst_mvars(t[2], el._mvars)
+            dom = subst_mvars(t[2], el.mvars)
             if has_mvar(dom):
                 got = el.proof(arg, None)
                 if not el.unify(got, dom):
@@ -290,9 +299,10 @@ def t_exists(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     target = goal.target
     el = s.elab(goal)
     for w in tac.args[0]:
+        target = unfold_dvd(target) if tac.kind == "exists" else target
         if target[0] != "ex":
             raise LeanFailure(
-                f"invalid constructor ⟨...⟩, expected type must be an inductive type \n  {s.pp(goal, target)}"
+                messages.not_inductive(s.pp(goal, target))
                 if tac.kind == "exists"
                 else f"MiniLean: `use` needs an ∃ goal, got\n  {s.pp(goal, target)}",
                 w.start,
@@ -327,7 +337,7 @@ def _trivial(s: Session, goal: Goal, tac: Node) -> list[Goal]:
         return []
     if t[0] == "iff" and defeq(t[1], t[2]):
         return []
-    v = _decide_value(goal, t)
+    v = decide_value(goal, t)
     if v is True:
         return []
     if t[0] == "and":
@@ -352,7 +362,7 @@ def t_assumption(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for d in reversed(goal.ctx):
         if d.type not in VAR_TYPES and defeq(d.type, goal.target):
             return goals[1:]
-    raise LeanFailure(f"Tactic `assumption` failed\n\n{s.goal_text(goal)}")
+    raise LeanFailure(messages.tactic_failed("assumption", s.goal_text(goal)))
 
 
 def _is_false_hyp(t: Expr) -> bool:
@@ -382,7 +392,7 @@ def t_contradiction(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for t in normed:
         if t[0] == "pi" and t[3] == FALSE and any(other == t[2] for other in normed):
             return goals[1:]
-    raise LeanFailure(f"Tactic `contradiction` failed\n\n{s.goal_text(goal)}")
+    raise LeanFailure(messages.tactic_failed("contradiction", s.goal_text(goal)))
 
 
 def t_rfl(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
@@ -436,7 +446,7 @@ def t_symm(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         for name in loc:
             d = goal.lookup(name)
             if d is None:
-                raise LeanFailure(f"Unknown identifier `{name}`")
+                raise LeanFailure(messages.unknown_identifier(name))
             new = flip(d.type)
             if new is None:
                 raise LeanFailure("symm: no @[symm] lemma for this hypothesis")
@@ -483,10 +493,7 @@ def t_show(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             chosen = g.with_target(ty)
             return [chosen, *goals[:i], *goals[i + 1 :]]
     ty = s.elab(goal).prop(tac.args[0])
-    raise LeanFailure(
-        f"type mismatch\n  this\nhas type\n  {s.pp(goal, ty)} : Prop\nbut is expected to have type\n  "
-        f"{s.pp(goal, goal.target)} : Prop"
-    )
+    raise LeanFailure(messages.type_mismatch("this", s.pp(goal, ty), s.pp(goal, goal.target)))
 
 
 def t_specialize(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -21,20 +22,14 @@ from lean_gym.backends.minilean.expr import (
     replace_term,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, append_tag
+from lean_gym.backends.minilean.reduce import unfold_dvd
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.common import _pi_over
+from lean_gym.backends.minilean.tactics.common import pi_over
 from lean_gym.backends.minilean.tactics.session import Session
 
 
 def _clear_decl(goal: Goal, fid: int) -> Goal:
     return Goal(tuple(d for d in goal.ctx if d.fid != fid), goal.target, goal.tag)
-
-
-def _reintroduce_after(goal: Goal, var_fid: int) -> tuple[Goal, list[LocalDecl]]:
-    """Removes the hypotheses that depend on a variable, returning them (Lean reverts them)."""
-    deps = [d for d in goal.ctx if d.fid != var_fid and var_fid in fvars_of(d.type)]
-    ctx = tuple(d for d in goal.ctx if d not in deps)
-    return Goal(ctx, goal.target, goal.tag), deps
 
 
 def cases_on(
@@ -53,6 +48,7 @@ def cases_on(
             return given[i], False
         return default, True
 
+    ty = unfold_dvd(ty)  # `rcases h with ⟨c, hc⟩` on `h : a ∣ b` (whnfD sees the ∃)
     k = ty[0]
     if k == "or":
         out = []
@@ -135,7 +131,7 @@ def _nat_cases(
         ih = replace_term(goal.target, var, new_var)
         for x in reversed(reverted):
             x_type = x.type if x.type in VAR_TYPES else replace_term(x.type, var, new_var)
-            ih = _pi_over(LocalDecl(x.fid, x.name, x_type, x.inaccessible), ih)
+            ih = pi_over(LocalDecl(x.fid, x.name, x_type, x.inaccessible), ih)
         ih_given = given[1] if len(given) > 1 and given[1] != "_" else None
         g, _ = g.add(ih_given or "a", ih, inaccessible=ih_given is None)
     g = _with_deps(g, reverted, var, succ_term)
@@ -224,7 +220,7 @@ def t_induction(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         name = g_node.args[0]
         gd = goal.lookup(name)
         if gd is None:
-            raise LeanFailure(f"Unknown identifier `{name}`", g_node.start, g_node.end)
+            raise LeanFailure(messages.unknown_identifier(name), g_node.start, g_node.end)
         if gd.fid == d.fid:
             raise LeanFailure(
                 f"variable cannot be generalized because target depends on it\n  {name}",
@@ -292,6 +288,7 @@ def rcases_intro(s: Session, goal: Goal, ty: Expr, pat: Node, fid: int | None = 
         if len(elems) == 1:
             return rcases_intro(s, goal, ty, elems[0], fid)
         base = _clear_decl(goal, fid) if fid is not None else goal
+        ty = unfold_dvd(ty)  # `a ∣ b` is `∃ c, b = a * c` to rcases (whnfD)
         if ty[0] in ("and", "iff"):
             if ty[0] == "and":
                 a, b = ty[1], ty[2]
@@ -391,9 +388,7 @@ def _subst_eq(s: Session, goal: Goal, eq: Expr) -> Goal:
     found = _subst_candidate(goal, eq)
     if found is not None:
         return _subst_var(goal, *found)
-    raise LeanFailure(
-        f"Tactic `subst` failed: invalid equality proof, it is not of the form (x = t) or (t = x)\n  {s.pp(goal, eq)}"
-    )
+    raise LeanFailure(messages.subst_not_equation(s.pp(goal, eq)))
 
 
 def t_subst(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
@@ -401,7 +396,7 @@ def t_subst(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for name in tac.args[0]:
         d = goal.lookup(name)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{name}`")
+            raise LeanFailure(messages.unknown_identifier(name))
         if d.type in (NAT, INT):
             var = ("fvar", d.fid)
             for h in reversed(goal.ctx):
@@ -420,8 +415,6 @@ def t_subst(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             continue
         t = d.type
         if t[0] != "rel" or t[1] != "=":
-            raise LeanFailure(
-                f"Tactic `subst` failed: invalid equality proof, it is not of the form (x = t) or (t = x)\n  {s.pp(goal, t)}"
-            )
+            raise LeanFailure(messages.subst_not_equation(s.pp(goal, t)))
         goal = _subst_eq(s, _clear_decl(goal, d.fid), t)
     return [goal, *goals[1:]]

@@ -5,14 +5,19 @@
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import fvars_of
 from lean_gym.backends.minilean.goals import Goal, LocalDecl
 from lean_gym.backends.minilean.syntax import Node
-from lean_gym.backends.minilean.tactics.common import _pi_over
+from lean_gym.backends.minilean.tactics.common import pi_over
 from lean_gym.backends.minilean.tactics.session import Session
 
 MAX_REPEAT = 1000
+REPEAT_LIMIT_MESSAGE = (
+    "maximum recursion depth has been reached\nuse `set_option maxRecDepth <num>` to increase "
+    "limit\nuse `set_option diagnostics true` to get diagnostic information"
+)
 
 
 def t_bullet(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
@@ -76,31 +81,25 @@ def t_try(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
 
 
 def t_repeat(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
-    # Lean's `repeat` applies the tactic to the main goal, then recursively to every produced goal.
+    """Lean's ``repeat tac``: ``first | (tac); repeat tac | skip`` (``Init/Tactics.lean``).
+
+    Each round runs ``tac`` on the whole goal list (so on its main goal), then repeats on what
+    is left: ``repeat assumption`` closes every goal that has a matching hypothesis. A
+    ``tac`` that keeps succeeding (``repeat skip``) makes Lean run out of recursion depth, so
+    MiniLean fails after :data:`MAX_REPEAT` rounds.
+    """
     saved = s.recover
     s.recover = False
-    count = [0]
-
-    def go(gs: list[Goal]) -> list[Goal]:
-        if not gs:
-            return gs
-        s.check_deadline()
-        count[0] += 1
-        if count[0] > MAX_REPEAT:
-            return gs
-        snap = s.snapshot()
-        try:
-            produced = s.run_seq(tac.args[0], [gs[0]])
-        except LeanFailure:
-            s.restore(snap)
-            return gs
-        out: list[Goal] = []
-        for g in produced:
-            out.extend(go([g]))
-        return out + gs[1:]
-
     try:
-        return go(goals)
+        for _ in range(MAX_REPEAT):
+            s.check_deadline()
+            snap = s.snapshot()
+            try:
+                goals = s.run_seq(tac.args[0], goals)
+            except LeanFailure:
+                s.restore(snap)
+                return goals
+        raise LeanFailure(REPEAT_LIMIT_MESSAGE, tac.start, tac.end)
     finally:
         s.recover = saved
 
@@ -132,7 +131,7 @@ def t_any_goals(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         s.recover = saved
     if not progress:
         if last is None:
-            raise LeanFailure("No goals to be solved")
+            raise LeanFailure(messages.NO_GOALS)
         raise last
     return out
 
@@ -200,7 +199,7 @@ def t_clear(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for name in tac.args[0]:
         d = goal.lookup(name)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{name}`")
+            raise LeanFailure(messages.unknown_identifier(name))
         if any(d.fid in fvars_of(x.type) for x in ctx if x.fid != d.fid) or d.fid in fvars_of(
             goal.target
         ):
@@ -216,7 +215,7 @@ def t_revert(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
     for name in reversed(tac.args[0]):
         d = goal.lookup(name)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{name}`")
+            raise LeanFailure(messages.unknown_identifier(name))
         goal = revert(goal, d)
     return [goal, *goals[1:]]
 
@@ -228,7 +227,7 @@ def revert(goal: Goal, d: LocalDecl) -> Goal:
     deps = [x for x in after if d.fid in fvars_of(x.type)]
     target = goal.target
     for x in reversed(deps):
-        target = _pi_over(x, target)
-    target = _pi_over(d, target)
+        target = pi_over(x, target)
+    target = pi_over(d, target)
     keep = tuple(x for x in goal.ctx if x.fid != d.fid and x not in deps)
     return Goal(keep, target, goal.tag)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean import arith_bridge
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     VAR_TYPES,
@@ -17,10 +17,10 @@ from lean_gym.backends.minilean.reduce import whnf_pi
 from lean_gym.backends.minilean.syntax import Node
 
 
-def _intro_one(goal: Goal, name: str | None, tac: Node) -> tuple[Goal, int]:
+def intro_one(goal: Goal, name: str | None, tac: Node) -> tuple[Goal, int]:
     target = whnf_pi(goal.target)
     if target[0] != "pi":
-        raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+        raise LeanFailure(messages.INTRO_FAILED)
     binder = target[1]
     if name is None or name == "_":
         new_goal, fid = goal.add(binder.name, target[2], inaccessible=True)
@@ -30,21 +30,8 @@ def _intro_one(goal: Goal, name: str | None, tac: Node) -> tuple[Goal, int]:
     return Goal(new_goal.ctx, body, goal.tag), fid
 
 
-def _pi_over(d: LocalDecl, body: Expr) -> Expr:
+def pi_over(d: LocalDecl, body: Expr) -> Expr:
     abstracted = (
         abstract(lift(body, 1, 0), ("fvar", d.fid)) if d.type in VAR_TYPES else lift(body, 1, 0)
     )
     return ("pi", Binder(d.name), d.type, abstracted)
-
-
-def _decide_value(goal: Goal, t: Expr) -> bool | None:
-    try:
-        f = arith_bridge.formula_of(t, goal)
-    except arith_bridge.Untranslatable:
-        return None
-    from lean_gym.backends.minilean import arith
-
-    try:
-        return arith.decide(f)
-    except ValueError:
-        return None

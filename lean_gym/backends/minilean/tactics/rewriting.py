@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
@@ -15,6 +16,7 @@ from lean_gym.backends.minilean.expr import (
     subst_mvars,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
+from lean_gym.backends.minilean.reduce import reducible_eq
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.basic import t_assumption
 from lean_gym.backends.minilean.tactics.session import Session
@@ -26,8 +28,9 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         bound = assignment.get(pattern[1])
         if bound is not None:
             return bound == e
-        if e[0] in ("lit", "bin", "neg", "succ", "fvar", "call") or e[0] in (
+        if e[0] in ("lit", "bin", "neg", "succ", "cast", "fvar", "call") or e[0] in (
             "rel",
+            "dvd",
             "and",
             "or",
             "not",
@@ -50,7 +53,7 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
     if pattern[0] != e[0] or len(pattern) != len(e):
         return False
     k = pattern[0]
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return (
             pattern[1] == e[1]
             and pattern[2] == e[2]
@@ -59,7 +62,7 @@ def _match(pattern: Expr, e: Expr, assignment: dict[int, Expr]) -> bool:
         )
     if k in ("and", "or", "iff"):
         return _match(pattern[1], e[1], assignment) and _match(pattern[2], e[2], assignment)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return _match(pattern[1], e[1], assignment)
     if k == "call":
         return (
@@ -82,11 +85,11 @@ def _find_instance(pattern: Expr, e: Expr, depth: int = 0) -> tuple[dict[int, Ex
             return assignment, e
     k = e[0]
     children: list[tuple[Expr, int]] = []
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         children = [(e[3], depth), (e[4], depth)]
     elif k in ("and", "or", "iff"):
         children = [(e[1], depth), (e[2], depth)]
-    elif k in ("not", "neg", "succ"):
+    elif k in ("not", "neg", "succ", "cast"):
         children = [(e[1], depth)]
     elif k in ("pi", "ex"):
         children = [(e[2], depth), (e[3], depth + 1)]
@@ -123,11 +126,11 @@ def _has_bvar_any(e: Expr) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return _has_bvar_any(e[2]) or _has_loose_above(e[3], 1)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return _has_bvar_any(e[3]) or _has_bvar_any(e[4])
     if k in ("and", "or", "iff", "app"):
         return _has_bvar_any(e[1]) or _has_bvar_any(e[2])
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return _has_bvar_any(e[1])
     if k == "call":
         return _has_bvar_any(e[1]) or any(_has_bvar_any(a) for a in e[2])
@@ -142,11 +145,11 @@ def _has_loose_above(e: Expr, cutoff: int) -> bool:
         return False
     if k in ("pi", "ex", "lam"):
         return _has_loose_above(e[2], cutoff) or _has_loose_above(e[3], cutoff + 1)
-    if k in ("bin", "rel"):
+    if k in ("bin", "rel", "dvd"):
         return _has_loose_above(e[3], cutoff) or _has_loose_above(e[4], cutoff)
     if k in ("and", "or", "iff", "app"):
         return _has_loose_above(e[1], cutoff) or _has_loose_above(e[2], cutoff)
-    if k in ("not", "neg", "succ"):
+    if k in ("not", "neg", "succ", "cast"):
         return _has_loose_above(e[1], cutoff)
     if k == "call":
         return _has_loose_above(e[1], cutoff) or any(_has_loose_above(a, cutoff) for a in e[2])
@@ -164,7 +167,7 @@ def _rewrite_rule(
         else None
     )
     if ty is None:
-        head_t = el._head_type(term, None, [])
+        head_t = el.head_type(term, None, [])
         if head_t[0] in ("special", "method"):
             raise LeanFailure(f"MiniLean: cannot rewrite with `{el.source(term)}`")
         ty = head_t
@@ -200,7 +203,7 @@ def rewrite_expr(s: Session, goal: Goal, e: Expr, rev: bool, term: Node) -> tupl
     if found is None:
         raise LeanFailure(
             f"Tactic `rewrite` failed: did not find instance of the pattern in the target expression\n  "
-            f"{s.pp(goal, subst_mvars(lhs, el._mvars))}\n\n{s.goal_text(goal.with_target(e) if e is not goal.target else goal)}"
+            f"{s.pp(goal, subst_mvars(lhs, el.mvars))}\n\n{s.goal_text(goal.with_target(e) if e is not goal.target else goal)}"
         )
     assignment, instance = found
     pat = subst_mvars(lhs, assignment)
@@ -236,7 +239,7 @@ def t_rw(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
                 else:
                     d = goal.lookup(name)
                     if d is None:
-                        raise LeanFailure(f"Unknown identifier `{name}`")
+                        raise LeanFailure(messages.unknown_identifier(name))
                     new_t, prem = rewrite_expr(s, goal.with_target(d.type), d.type, rev, term)
                     # Lean's `rw at h` re-asserts h (a new local at the same place, old one cleared).
                     ctx = tuple(
@@ -253,8 +256,13 @@ def t_rw(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
             side.extend(Goal(goal.ctx, p, "") for p in prem)
     # `rw` closes goals with `rfl` (reducible transparency: syntactic equality here). `rfl`
     # only closes relations (`Eq`, `Iff`, `@[refl]` ones); a goal rewritten to `True` stays open.
+    # Only `rw` tries it: `rewrite` leaves `b = b` open. Reducible `rfl` still sees Nat literal
+    # arithmetic and offsets (`n.succ = n + 1`, `0 + 1 = 1`: `Nat` literal defeq).
     t = goal.target
-    closed = (t[0] == "rel" and t[1] == "=" and t[3] == t[4]) or (t[0] == "iff" and t[1] == t[2])
+    closed = variant != "rewrite" and (
+        (t[0] == "rel" and t[1] == "=" and reducible_eq(t[3], t[4]))
+        or (t[0] == "iff" and t[1] == t[2])
+    )
     if variant == "rwa" and not closed:
         return t_assumption(s, tac, [goal]) + side + goals[1:]
     if closed:

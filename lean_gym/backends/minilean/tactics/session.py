@@ -6,16 +6,19 @@ log the error and admit the goal, as Lean's ``closeUsingOrAdmit`` does. The sess
 what the REPL reports besides goals: ``sorry`` occurrences, logged messages and the axioms the
 proof would depend on. A cooperative deadline is checked at every tactic step.
 
-The tactic families live in the sibling modules; ``Session.run`` reaches them through the
-dispatch table of the package ``__init__``, looked up lazily (it imports this module).
+The tactic families live in the sibling modules, which import this one; ``Session.run`` reaches
+them through the :class:`TacticSuite` it is given (the package ``__init__`` builds it), so this
+module imports none of them.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lean_gym.backends.minilean import messages
 from lean_gym.backends.minilean.elab import Elaborator
 from lean_gym.backends.minilean.errors import DeadlineExceeded, LeanFailure
 from lean_gym.backends.minilean.expr import Expr
@@ -26,19 +29,22 @@ from lean_gym.backends.minilean.syntax import Node
 MATHLIB_TACTICS = frozenset({"use", "norm_num", "linarith", "nlinarith", "exacts"})
 
 
-# The dispatch table (tactic kind -> handler) lives in the package ``__init__``, which imports
-# every tactic family; those families import this module, so the table is fetched on first use.
-_handlers: dict[str, Any] | None = None
+# (session, tactic syntax, goals) -> the goals after it
+TacticHandler = Callable[["Session", Node, list[Goal]], list[Goal]]
 
 
-def dispatch_table() -> dict[str, Any]:
-    """The tactic dispatch table of :mod:`lean_gym.backends.minilean.tactics` (cached)."""
-    global _handlers
-    if _handlers is None:
-        from lean_gym.backends.minilean.tactics import _HANDLERS
+@dataclass(frozen=True)
+class TacticSuite:
+    """The tactics a session can run.
 
-        _handlers = _HANDLERS
-    return _handlers
+    Attributes:
+        handlers: Tactic kind (the parser's node kind) -> its handler.
+        destructure: rcases-style destructuring of a new hypothesis ``(session, goal, type,
+            pattern) -> goals``, used by ``fun ⟨a, b⟩ => ...`` terms.
+    """
+
+    handlers: Mapping[str, TacticHandler]
+    destructure: Callable[[Session, Goal, Expr, Node], list[Goal]]
 
 
 @dataclass
@@ -64,13 +70,17 @@ class Session:
     """Per-request state of the tactic engine.
 
     Attributes:
+        tactics: The tactics it runs (:data:`lean_gym.backends.minilean.tactics.TACTICS`).
         mathlib: Whether ``import Mathlib`` is in scope (Mathlib tactics and ``ℕ``/``ℤ``).
+        opens: The namespaces opened by ``open`` commands (unqualified names resolve there).
         deadline: ``time.monotonic()`` value after which work stops (None: no limit).
         timeout_s: The timeout the deadline came from (for the message).
         source: The text offsets refer to (used to quote terms in messages).
     """
 
+    tactics: TacticSuite
     mathlib: bool = False
+    opens: tuple[str, ...] = ()
     deadline: float | None = None
     timeout_s: float = 0.0
     source: str | None = None
@@ -151,7 +161,7 @@ class Session:
 
     def run(self, tac: Node, goals: list[Goal]) -> list[Goal]:
         self.check_deadline()
-        handler = dispatch_table().get(tac.kind)
+        handler = self.tactics.handlers.get(tac.kind)
         if handler is None:
             raise LeanFailure(f"MiniLean: tactic '{tac.kind}' is not supported", tac.start, tac.end)
         if tac.kind in MATHLIB_TACTICS and not self.mathlib:
@@ -165,7 +175,7 @@ class Session:
 
     def main_goal(self, goals: list[Goal], tac: Node) -> Goal:
         if not goals:
-            raise LeanFailure("No goals to be solved", tac.start, tac.end)
+            raise LeanFailure(messages.NO_GOALS, tac.start, tac.end)
         return goals[0]
 
     def pp(self, goal: Goal, e: Expr) -> str:
@@ -198,10 +208,8 @@ class Session:
 
     def destructure_pattern(self, goal: Goal, ty: Expr, pat: Node) -> list[Goal]:
         """Adds a hypothesis of type ``ty`` to ``goal`` and destructures it with ``pat``."""
-        from lean_gym.backends.minilean.tactics.cases import rcases_intro
-
-        return rcases_intro(self, goal, ty, pat)
+        return self.tactics.destructure(self, goal, ty, pat)
 
 
 def unsolved_text(goals: list[Goal], mathlib: bool) -> str:
-    return "unsolved goals\n" + "\n\n".join(pp_goal(g, mathlib) for g in goals)
+    return messages.unsolved_goals([pp_goal(g, mathlib) for g in goals])

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+from lean_gym.backends.minilean import arith, messages
+from lean_gym.backends.minilean.arith import bridge as arith_bridge
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import (
     FALSE,
@@ -18,13 +21,14 @@ from lean_gym.backends.minilean.expr import (
     Expr,
     has_loose_bvar,
     instantiate,
+    mentions_mvar,
 )
 from lean_gym.backends.minilean.goals import Goal, LocalDecl, fresh_id
 from lean_gym.backends.minilean.reduce import defeq, whnf_pi
 from lean_gym.backends.minilean.simp import SIMP_SET, Simplifier, SimpLoop, distinct_lhs, settled
 from lean_gym.backends.minilean.syntax import Node
 from lean_gym.backends.minilean.tactics.cases import rcases_intro
-from lean_gym.backends.minilean.tactics.common import _intro_one
+from lean_gym.backends.minilean.tactics.common import intro_one
 from lean_gym.backends.minilean.tactics.session import Session, unsolved_text
 
 # simp ------------------------------------------------------------------------------------
@@ -35,11 +39,37 @@ _SIMP_LOOP = (
 )
 
 
+class UnusableRule(Exception):
+    """A ∀-hypothesis MiniLean cannot use as a simp rule (its left-hand side, and why)."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+        self.lhs: Expr | None = None
+
+
+def _unusable(lhs: Expr, why: str) -> UnusableRule:
+    exc = UnusableRule(why)
+    exc.lhs = lhs
+    return exc
+
+
+_pattern_ids = itertools.count(10**9)
+
+
 def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
-    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``)."""
+    """The rewrite rules Lean's simp makes of a hypothesis (its ``preprocess``).
+
+    A hypothesis ``∀ x y, f x y = e`` becomes the rule ``f ?x ?y ↦ e[?x, ?y]``, used when its
+    left-hand side is an application of a local function (no lemma of Lean's simp set rewrites
+    those, so the rule is the one Lean applies); any other ∀-hypothesis raises
+    :class:`UnusableRule` so that the caller can say why it was not used.
+    """
     k = ty[0]
     if k == "and":
         return _rules_of_fact(ty[1]) + _rules_of_fact(ty[2])
+    if k == "pi" and ty[2] in (NAT, INT) and has_loose_bvar(ty[3], 0):
+        return _pattern_rules(ty)
     if k in ("true", "false", "pi", "ex"):
         return []  # conditional or quantified rules are outside the fragment (weaker)
     if k == "iff":
@@ -63,6 +93,27 @@ def _rules_of_fact(ty: Expr) -> list[tuple[Expr, Expr]]:
     return [(ty, TRUE)]
 
 
+def _pattern_rules(ty: Expr) -> list[tuple[Expr, Expr]]:
+    body = ty
+    mvars: list[int] = []
+    while body[0] == "pi" and body[2] in (NAT, INT) and has_loose_bvar(body[3], 0):
+        k = next(_pattern_ids)
+        mvars.append(k)
+        body = instantiate(body[3], ("mvar", k))
+    if body[0] == "pi":
+        raise _unusable(body, "it is conditional (a hypothesis behind `→`)")
+    rules = _rules_of_fact(body)
+    if not rules:
+        raise _unusable(body, "it is not an equation or a proposition simp can rewrite to True")
+    for lhs, _rhs in rules:
+        if lhs[0] != "call" or lhs[1][0] != "fvar":
+            raise _unusable(lhs, "its left-hand side is not an application of a local function")
+        missing = [m for m in mvars if not mentions_mvar(lhs, m)]
+        if missing:
+            raise _unusable(lhs, "a bound variable does not occur in its left-hand side")
+    return rules
+
+
 def _core_simp_rules(
     s: Session,
     goal: Goal,
@@ -82,7 +133,7 @@ def _core_simp_rules(
         if node.kind == "ident" and goal.lookup(node.args[0]) is None:
             if node.args[0] in SIMP_SET and not rev:
                 continue  # a lemma of MiniLean's simp set: see `_simp_lemma_names`
-            ty = el._head_type(node, None, [])
+            ty = el.head_type(node, None, [])
             if ty[0] in ("special", "method"):
                 raise LeanFailure(f"MiniLean: `{node.args[0]}` cannot be used as a simp lemma")
             if ty[0] == "pi" and (ty[2] in VAR_TYPES or ty[1].implicit):
@@ -105,10 +156,18 @@ def _core_simp_rules(
     if use_all_hyps:
         entries.extend((d.type, d.fid, d.name) for d in goal.ctx if d.type not in VAR_TYPES)
     pairs: list[tuple[Expr, Expr]] = []
-    for ty, src, _ in entries:
+    for ty, src, name in entries:
         if exclude is not None and src == exclude:
             continue  # Lean erases a hypothesis from the simp set while simplifying it
-        pairs.extend(_rules_of_fact(ty))
+        try:
+            pairs.extend(_rules_of_fact(ty))
+        except UnusableRule as exc:
+            if name:  # from `simp [*]` / `simp_all`: a fact simp cannot use is left out
+                continue
+            raise LeanFailure(
+                f"MiniLean: simp cannot use the ∀-hypothesis\n  {s.pp(goal, ty)}\nas a rewrite "
+                f"rule: {exc.why} (left-hand side `{s.pp(goal, exc.lhs or TRUE)}`)"
+            ) from None
     rules = distinct_lhs(pairs)
     if rules is None:
         raise LeanFailure(
@@ -176,50 +235,16 @@ def _unpredictable(s: Session, goal: Goal, e: Expr) -> LeanFailure:
     )
 
 
-def _linear_nat(e: Expr) -> tuple | None:
-    """``e`` as a linear Nat term for ``Nat.Linear`` (nonlinear parts are opaque atoms)."""
-    k = e[0]
-    if k == "lit":
-        return ("lit", e[1], "Nat") if e[2] == "Nat" else None
-    if k == "fvar":
-        return ("var", f"x{e[1]}", "Nat")
-    if k == "succ":
-        a = _linear_nat(e[1])
-        return None if a is None else ("+", "Nat", a, ("lit", 1, "Nat"))
-    if k == "bin" and e[2] == "Nat":
-        op, a, b = e[1], e[3], e[4]
-        if op == "+" or (op == "*" and (a[0] == "lit" or b[0] == "lit")):
-            la, lb = _linear_nat(a), _linear_nat(b)
-            if la is None or lb is None:
-                return None
-            return (op, "Nat", la, lb)
-        return ("var", f"atom{e!r}", "Nat")
-    if k == "call":
-        return ("var", f"atom{e!r}", "Nat")
-    return None
-
-
-def _arith_normalises_to(s: Session, e: Expr, value: bool) -> bool:
-    """Whether ``simp +arith``'s linear normaliser turns the Nat relation ``e`` into ``value``.
-
-    Only a single (possibly negated) linear relation over Nat is decided, without using any
-    hypothesis: ``Nat.Linear`` normalises each relation on its own.
-    """
-    from lean_gym.backends.minilean import arith
-
-    negated = e[0] == "not"
-    rel = e[1] if negated else e
-    if rel[0] != "rel" or rel[2] != "Nat" or rel[1] not in ("=", "<", "≤", "≠", ">", "≥"):
-        return False
-    a, b = _linear_nat(rel[3]), _linear_nat(rel[4])
-    if a is None or b is None:
-        return False
-    f: tuple = (rel[1], a, b)
-    if negated:
-        f = ("not", f)
-    if not value:
-        f = ("not", f)
-    return arith.simp_arith([], f, timeout_ms=s.remaining_ms()).proved
+def _arith_decides(e: Expr) -> bool | None:
+    """The truth value ``simp +arith``'s normaliser (``Nat.Linear``/``Int.Linear``) gives ``e``
+    when ``e`` is one Nat or Int relation or its negation, else ``None``; no hypothesis is
+    used: the normaliser reads each relation on its own."""
+    f = arith_bridge.simp_relation(e)
+    if f is None:
+        return None
+    negated = f[0] == "not"
+    value = arith.simp_arith_decides(f[1] if negated else f)
+    return value if value is None or not negated else not value
 
 
 def _simp_config(tac: Node) -> bool:
@@ -250,7 +275,7 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
                     f"`{d.name}`; that is outside MiniLean's fragment"
                 )
         new_t = _run_simp(s, rules, core, goal.target)
-        if new_t != TRUE and arith_mode and _arith_normalises_to(s, new_t, True):
+        if new_t != TRUE and arith_mode and _arith_decides(new_t):
             new_t = TRUE
         if new_t == TRUE:
             return goals[1:]
@@ -268,24 +293,30 @@ def t_simp(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         if where == "⊢":
             rules = _core_simp_rules(s, new_goal, lemmas, False, core)
             new_t = _run_simp(s, rules, core, new_goal.target)
-            if new_t != TRUE and arith_mode and _arith_normalises_to(s, new_t, True):
-                new_t = TRUE
+            decided = _arith_decides(new_t) if arith_mode and new_t != TRUE else None
+            if decided is not None:  # the normaliser rewrites the relation to True or False
+                new_t = TRUE if decided else FALSE
             if new_t == new_goal.target:
                 continue
             progress = True
             if new_t == TRUE:
                 return goals[1:]
-            if arith_mode or not settled(new_t, atom_type):
+            if new_t != FALSE and (arith_mode or not settled(new_t, atom_type)):
                 raise _unpredictable(s, new_goal, new_t)
             new_goal = new_goal.with_target(new_t)
             continue
         d = new_goal.lookup(where)
         if d is None:
-            raise LeanFailure(f"Unknown identifier `{where}`")
+            raise LeanFailure(messages.unknown_identifier(where))
         rules = _core_simp_rules(s, new_goal, lemmas, False, core, exclude=d.fid)
         new_t = _run_simp(s, rules, core, d.type)
-        if new_t != FALSE and arith_mode and _arith_normalises_to(s, new_t, False):
-            new_t = FALSE
+        decided = _arith_decides(new_t) if arith_mode and new_t != FALSE else None
+        if decided is not None:
+            new_t = TRUE if decided else FALSE
+        if new_t == FALSE:
+            # A hypothesis that is (or becomes) `False` closes the goal, progress or not
+            # (Lean's `simpGoal` checks the result for `False`).
+            return goals[1:]
         if new_t == d.type:
             continue
         progress = True
@@ -312,10 +343,10 @@ def t_rintro(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         g = current[0]
         target = whnf_pi(g.target)
         if target[0] != "pi":
-            raise LeanFailure("tactic 'introN' failed, insufficient number of binders")
+            raise LeanFailure(messages.INTRO_FAILED)
         if pat.kind in ("pat_name", "pat_hole"):
             name = pat.args[0] if pat.kind == "pat_name" else None
-            g2, _ = _intro_one(g, name, tac)
+            g2, _ = intro_one(g, name, tac)
             current = [g2, *current[1:]]
             continue
         if has_loose_bvar(target[3], 0):
@@ -341,10 +372,7 @@ def t_simpa(s: Session, tac: Node, goals: list[Goal]) -> list[Goal]:
         simp_ty = _run_simp(s, rules, core, ty)
         if simp_ty in (FALSE, target) or defeq(ty, goal.target):
             return goals[1:]
-        raise LeanFailure(
-            f"type mismatch\n  h\nhas type\n  {s.pp(goal, simp_ty)} : Prop\nbut is expected to have type\n  "
-            f"{s.pp(goal, target)} : Prop"
-        )
+        raise LeanFailure(messages.type_mismatch("h", s.pp(goal, simp_ty), s.pp(goal, target)))
     # Without `using`, simpa closes the simplified goal with `assumption`.
     for d in reversed(goal.ctx):
         if d.type not in VAR_TYPES and defeq(d.type, target):

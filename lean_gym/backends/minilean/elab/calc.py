@@ -17,15 +17,11 @@ then be defeq to the expected type (``>`` as flipped ``<`` is fine there, as for
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from lean_gym.backends.minilean.elab.core import Elaborator, syntax_elaborator
 from lean_gym.backends.minilean.errors import LeanFailure
 from lean_gym.backends.minilean.expr import TYPE_OF_SORT, Expr
 from lean_gym.backends.minilean.reduce import defeq
 from lean_gym.backends.minilean.syntax import Node
-
-if TYPE_CHECKING:
-    from lean_gym.backends.minilean.elab import Elaborator
 
 CALC_RELATIONS = ("=", "≠", "<", "≤", ">", "≥")
 _ORDER = ("<", "≤")
@@ -58,12 +54,12 @@ def _step_relation(el: Elaborator, rel_node: Node, prev: tuple[Expr, str] | None
     if prev is not None and node.kind == "binop" and _is_hole(node.args[1]):
         lhs = Node("calc_prev", [], node.args[1].start, node.args[1].end)
         node = Node("binop", [node.args[0], lhs, node.args[2]], node.start, node.end)
-    saved = el._calc_prev
-    el._calc_prev = prev
+    saved = el.calc_prev
+    el.calc_prev = prev
     try:
         ty = el.prop(node)
     finally:
-        el._calc_prev = saved
+        el.calc_prev = saved
     if ty[0] != "rel" or ty[1] not in CALC_RELATIONS or ty[2] not in ("Nat", "Int"):
         raise el.fail(
             "MiniLean: 'calc' steps must be relations = ≠ < ≤ > ≥ between Nat or Int terms",
@@ -106,6 +102,16 @@ def calc_chain(el: Elaborator, steps: list[Step]) -> Expr:
         result = ("rel", op, ty[2], result[3], ty[4])
     assert result is not None
     return result
+
+
+@syntax_elaborator("calc")
+def calc_term(el: Elaborator, node: Node, expected: Expr | None) -> Expr:
+    """A ``calc`` term: the composed relation must be defeq to the expected type."""
+    steps = node.args[0]
+    result = calc_chain(el, steps)
+    if expected is None or defeq(result, expected):
+        return result if expected is None else expected
+    raise calc_failure(el, steps, result, expected)
 
 
 def calc_failure(el: Elaborator, steps: list[Step], result: Expr, expected: Expr) -> LeanFailure:

@@ -17,8 +17,8 @@ from lean_gym.backends.minilean.commands import CommandRunner, Environment, Line
 from lean_gym.backends.minilean.errors import DeadlineExceeded, LeanFailure, RecoverableElabError
 from lean_gym.backends.minilean.goals import Goal
 from lean_gym.backends.minilean.pretty import pp_goal
-from lean_gym.backends.minilean.syntax import ParseError, Parser
-from lean_gym.backends.minilean.tactics import Session
+from lean_gym.backends.minilean.syntax import Node, ParseError, Parser
+from lean_gym.backends.minilean.tactics import TACTICS, Session
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class StoredProofState:
     uses_sorry: bool = False
     axioms: frozenset[str] = frozenset()
     decls: dict[str, Any] = field(default_factory=dict)  # the environment's declarations
+    opens: tuple[str, ...] = ()  # the environment's opened namespaces
 
 
 class MiniLeanRepl:
@@ -141,8 +142,11 @@ class MiniLeanRepl:
         start: int | None,
         end: int | None,
         decls: dict[str, Any],
+        opens: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        k = self._store(StoredProofState((goal.with_tag(goal.tag),), mathlib, decls=decls))
+        k = self._store(
+            StoredProofState((goal.with_tag(goal.tag),), mathlib, decls=decls, opens=opens)
+        )
         entry: dict[str, Any] = {"proofState": k}
         if index is not None and start is not None:
             entry["pos"] = index.pos(start)
@@ -201,10 +205,16 @@ class MiniLeanRepl:
         regular = [ev for ev, is_root in result.sorries if not is_root]
         roots = [ev for ev, is_root in result.sorries if is_root]
         for ev in regular + roots:
-            sorries.append(self._sorry_entry(ev.goal, mathlib, index, ev.start, ev.end, ev.decls))
+            sorries.append(
+                self._sorry_entry(
+                    ev.goal, mathlib, index, ev.start, ev.end, ev.decls, result.env.opens
+                )
+            )
         tactics = []
         for rec in result.tactics:
-            k = self._store(StoredProofState(tuple(rec.goals), mathlib, decls=rec.decls))
+            k = self._store(
+                StoredProofState(tuple(rec.goals), mathlib, decls=rec.decls, opens=result.env.opens)
+            )
             tactics.append(
                 {
                     "tactic": cmd[rec.node.start : rec.node.end],
@@ -249,22 +259,18 @@ class MiniLeanRepl:
                 "message": f"Lean error:\nMiniLean: input too large ({len(text)} characters; the limit is {MAX_INPUT_CHARS})"
             }
         try:
-            parser = Parser(text)
-            seq = parser.tactic_seq()
-            rest = parser.toks[parser.i]
-            if rest.kind != "eof":
-                raise ParseError(parser._unexpected(rest, "command"), rest.start)
-            if not seq.args[0]:
-                raise ParseError("unexpected end of input; expected tactic", len(text))
+            seq = _one_tactic(Parser(text), text)
         except ParseError as exc:
             pos = LineIndex(text).pos(min(exc.offset, len(text)))
             return {"message": f"Lean error:\n<input>:{pos['line']}:{pos['column']}: {exc.message}"}
         session = Session(
+            tactics=TACTICS,
             mathlib=state.mathlib,
             deadline=deadline,
             timeout_s=timeout_s,
             source=text,
             decls=state.decls,
+            opens=state.opens,
         )
         try:
             goals = session.run_seq(seq, list(state.goals))
@@ -276,7 +282,7 @@ class MiniLeanRepl:
         except LeanFailure as exc:
             return {"message": f"Lean error:\n{exc.message}"}
         sorries = [
-            self._sorry_entry(ev.goal, state.mathlib, None, None, None, state.decls)
+            self._sorry_entry(ev.goal, state.mathlib, None, None, None, state.decls, state.opens)
             for ev in session.sorries
         ]
         new_state = StoredProofState(
@@ -285,6 +291,7 @@ class MiniLeanRepl:
             state.uses_sorry or session.uses_sorry or session.synthetic_sorry,
             state.axioms | frozenset(session.axioms),
             state.decls,
+            state.opens,
         )
         k = self._store(new_state)
         out: dict[str, Any] = {}
@@ -306,3 +313,23 @@ class MiniLeanRepl:
             out["messages"] = messages
         out["goals"] = [pp_goal(g, state.mathlib) for g in goals]
         return out
+
+
+def _one_tactic(parser: Parser, text: str) -> Node:
+    """Parses exactly one tactic, as the REPL does (``REPL/Snapshots.lean`` ``runString``:
+    ``Parser.runParserCategory env `tactic``): text left after it is ``expected end of input``
+    at its first token (``Lean/Parser/Extension.lean``), so ``tac1; tac2`` or two lines of
+    tactics fail at the second one (leanprover-community/repl#43: ``ext1 x; ext1 n`` gives
+    ``<input>:1:6: expected end of input``). Clients send a sequence as its tactics in turn."""
+    first = parser.peek()
+    if first.kind == "eof":
+        raise ParseError("unexpected end of input; expected tactic", len(text))
+    parser.barrier.append(first.col if first.first else parser._column_of(first))
+    try:
+        tactic = parser.tactic()
+    finally:
+        parser.barrier.pop()
+    rest = parser.toks[parser.i]
+    if rest.kind != "eof":
+        raise ParseError("expected end of input", rest.start)
+    return Node("seq", [[tactic]], tactic.start, tactic.end)

@@ -11,10 +11,17 @@ The definitions mirrored here (Lean 4 core):
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean.arith_syntax import CONNECTIVES, RELATIONS, Formula, Term
+from lean_gym.backends.minilean.arith.syntax import CONNECTIVES, RELATIONS, Formula, Term
 
 # Beyond this many bits a power is not computed (the caller gets "unknown" rather than a hang).
 MAX_POWER_BITS = 1 << 22
+
+# Lean's `whnf`/`isDefEq` do not evaluate `b ^ n` on literals when `n` exceeds the option
+# `exponentiation.threshold` (default 256; lean4 PR #4637), so `rfl`/`decide` fail there. `Int`
+# powers unfold `Int.pow` by structural recursion, one `whnf` level per step: kept well below
+# `maxRecDepth`.
+MAX_NAT_POW_EXPONENT = 256
+MAX_INT_POW_EXPONENT = 64
 
 
 def nat_sub(a: int, b: int) -> int:
@@ -65,6 +72,8 @@ def evaluate_term(term: Term) -> int | None:
     if tag == "neg":
         value = evaluate_term(term[2])
         return None if value is None else -value
+    if tag == "cast":
+        return evaluate_term(term[2])
     left = evaluate_term(term[2])
     if left is None:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lean_gym.backends.minilean.expr import INT, NAT, PROP, Expr
 from lean_gym.backends.minilean.goals import Goal
+from lean_gym.backends.minilean.pretty import display_names, pp_expr
 
 
 class Untranslatable(Exception):
@@ -33,6 +34,8 @@ def term_of(e: Expr, goal: Goal, bound: list[tuple[str, str]]) -> tuple:
         return (e[1], e[2], term_of(e[3], goal, bound), term_of(e[4], goal, bound))
     if k == "neg":
         return ("neg", "Int", term_of(e[1], goal, bound))
+    if k == "cast":
+        return ("cast", "Int", term_of(e[1], goal, bound))
     if k == "succ":
         return ("+", "Nat", term_of(e[1], goal, bound), ("lit", 1, "Nat"))
     if k == "call":
@@ -58,8 +61,6 @@ def _call_sort(e: Expr, goal: Goal) -> str | None:
 def _call_name(e: Expr, goal: Goal) -> str:
     # Keyed by the term as written (no normalization: omega's atoms are compared up to
     # reducible unfolding only, so `f (a + 0)` and `f a` stay different atoms here).
-    from lean_gym.backends.minilean.pretty import pp_expr
-
     return f"({pp_expr(goal, e)})"
 
 
@@ -70,7 +71,7 @@ def _has_bvar(e: Expr) -> bool:
         return True
     if k == "bin":
         return _has_bvar(e[3]) or _has_bvar(e[4])
-    if k in ("neg", "succ"):
+    if k in ("neg", "succ", "cast"):
         return _has_bvar(e[1])
     if k == "call":
         return _has_bvar(e[1]) or any(_has_bvar(a) for a in e[2])
@@ -172,3 +173,56 @@ def hypotheses_of(goal: Goal, quantifier_free: bool = True, atoms: bool = False)
             continue
         out.append(f)
     return out
+
+
+def omega_naming(goal: Goal) -> dict:
+    """How :func:`arith.omega` should print the goal's variables in its failure message.
+
+    Returns the keyword arguments ``names`` (arith variable -> the name Lean prints, with ``✝``
+    for an inaccessible or shadowed local) and ``scope`` (the accessible user names, which
+    Lean's atom names ``a, b, c ...`` skip).
+    """
+    shown = display_names(goal)
+    names = {f"x{d.fid}": shown[d.fid] for d in goal.ctx if d.type in (NAT, INT)}
+    scope = {d.name for d in goal.ctx if not d.inaccessible}
+    return {"names": names, "scope": scope}
+
+
+def _relation_term(e: Expr, sort: str) -> tuple | None:
+    """A term of a relation for ``simp +arith``: locals are variables of the relation's sort,
+    applications opaque atoms (keyed by their expression); ``None`` outside the fragment."""
+    k = e[0]
+    if k == "lit":
+        return ("lit", e[1], e[2]) if e[2] == sort else None
+    if k == "fvar":
+        return ("var", f"x{e[1]}", sort)
+    if k == "call":
+        return None if _has_bvar(e) else ("var", f"atom{e!r}", sort)
+    if k == "succ":
+        inner = _relation_term(e[1], sort)
+        return None if inner is None else ("+", sort, inner, ("lit", 1, sort))
+    if k == "neg":
+        inner = _relation_term(e[1], sort)
+        return None if inner is None or sort != "Int" else ("neg", "Int", inner)
+    if k == "cast":
+        inner = _relation_term(e[1], "Nat")
+        return None if inner is None or sort != "Int" else ("cast", "Int", inner)
+    if k == "bin" and e[2] == sort:
+        a = _relation_term(e[3], sort)
+        b = _relation_term(e[4], "Nat" if e[1] == "^" else sort)
+        return None if a is None or b is None else (e[1], sort, a, b)
+    return None
+
+
+def simp_relation(e: Expr) -> tuple | None:
+    """The proposition ``e`` as an arith formula when it is one Nat or Int relation or the
+    negation of one (what ``simp +arith``'s normaliser decides on its own), else ``None``."""
+    negated = e[0] == "not"
+    rel = e[1] if negated else e
+    if rel[0] != "rel" or rel[2] not in ("Nat", "Int"):
+        return None
+    a, b = _relation_term(rel[3], rel[2]), _relation_term(rel[4], rel[2])
+    if a is None or b is None:
+        return None
+    f = (rel[1], a, b)
+    return ("not", f) if negated else f

@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lean_gym.backends.minilean.arith_syntax import Formula, Term, substitute_var
+from lean_gym.backends.minilean.arith.syntax import Formula, Term, substitute_var
 
 # Node shapes of the normal form:
 #   ("const", bool)
@@ -61,7 +61,7 @@ def _all_names(formula: Formula, names: set[str]) -> None:
 def _term_names(term: Term, names: set[str]) -> None:
     if term[0] == "var":
         names.add(term[1])
-    elif term[0] == "neg":
+    elif term[0] in ("neg", "cast"):
         _term_names(term[2], names)
     elif len(term) == 4:
         _term_names(term[2], names)

@@ -1,49 +1,33 @@
-"""MiniLean's ``omega``: linear integer arithmetic with Lean's own notion of atoms.
+"""The soundness cross-check of MiniLean's ``omega``: the linear problem decided by z3.
 
-The problem is linearised the way Lean's ``omega`` frontend does it
-(``Lean/Elab/Tactic/Omega/Frontend.lean``), and the resulting linear problem, with its
-propositional structure, is decided by z3:
+:mod:`.omega` models Lean's own algorithm; whatever that model proves must also be refuted here,
+by an encoding written independently of it. The problem is linearised with Lean's notion of
+atoms, each fact about an atom true in Lean's semantics (so every refutation is sound), and the
+propositional structure is kept in full:
 
 - Nat terms are read as Ints; every Nat atom ``↑x`` is non-negative.
 - ``x * y`` is linear when one factor is a constant, otherwise the product is an atom.
 - ``x / k`` for a numeral ``k > 0`` is an atom ``a`` with ``k * a ≤ x < k * a + k``; ``x / 0 = 0``;
   ``x / -k = -(x / k)``; ``x % k = x - k * (x / k)``; a non-numeral divisor gives an atom.
+- ``x % b ^ e`` with a numeral ``b > 0`` is an atom ``r`` with ``0 ≤ r < b ^ e``.
 - Nat ``a - b`` is an atom ``t`` with ``b ≤ a ∧ t = a - b ∨ a < b ∧ t = 0``.
 - ``b ^ e`` is computed when both are numerals, ``b ^ (e + 1)`` is ``b ^ e * b`` for a numeral
-  ``b``, anything else is an atom (``x ^ 2`` included, as in Lean).
-- ``x % k`` is unfolded only for a modulus ``groundNat?`` reads (no negation): ``x % -3`` is an
-  atom, as in Lean.
-- Only arithmetic facts are used: opaque propositions, ``True``/``False`` and ``∀`` facts are
-  ignored; ``∃`` facts give a fresh witness; the goal's leading ``∀ → ¬`` are introduced.
+  ``b``, anything else is an atom.
+- Opaque propositions, ``True``/``False`` and ``∀`` facts are ignored; ``∃`` facts give a fresh
+  witness.
 
-Known gap (MiniLean can be STRONGER than Lean here): z3 decides the linear problem completely,
-whereas Lean's implementation omits the omega test's "dark and grey shadows"
-(``Lean/Elab/Tactic/Omega.lean``: "Currently we do not implement either the dark or grey
-shadows, and thus if the real shadow is satisfiable we must fail"). Lean still proves every
-problem whose rational relaxation (after its exact equality solving and bound tightening) is
-infeasible, and every problem where each Fourier-Motzkin step can be exact (a variable whose
-lower or upper bounds all have unit coefficients). Only problems that need an inexact
-elimination with a satisfiable real shadow but no integer solution (non-unit coefficients on
-both sides, e.g. ``2 ≤ 3x - 2y ≤ 3 ∧ ...`` shapes) are proved here and not by Lean. Lean also
-skips a disjunction whose first branch yields no new fact; MiniLean drops such hypotheses
-entirely (facts with opaque propositions), which only makes it weaker.
-
-Atom facts follow ``OmegaM.analyzeAtom`` exactly: a Nat atom ``↑t`` is non-negative; ``x / k``
-(numeral ``k > 0``) has its two bounds and no sign fact; Nat ``x / y`` (non-numeral ``y``) is the
-Int ``↑x / ↑y`` with no fact, Nat ``x % y`` gets ``0 ≤ ↑x % ↑y``; a power with a numeral base
-(``2 ^ n``) is an atom with no fact at all.
+z3 decides this problem completely, so it is stronger than Lean's ``omega`` (no dark or grey
+shadow there): it is a check, never the decision.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from lean_gym.backends.minilean.arith_eval import apply_op
-from lean_gym.backends.minilean.arith_messages import NO_CONSTRAINTS, OMEGA_FAILURE, timeout_message
-from lean_gym.backends.minilean.arith_nnf import Node, Refutation
-from lean_gym.backends.minilean.arith_solver import check_sat, z3mod
-from lean_gym.backends.minilean.arith_syntax import Term, term_to_lean
+from lean_gym.backends.minilean.arith.eval import apply_op
+from lean_gym.backends.minilean.arith.nnf import Node, Refutation
+from lean_gym.backends.minilean.arith.solver import check_sat, z3mod
+from lean_gym.backends.minilean.arith.syntax import Term, term_to_lean
 
 # A linear combination: (constant, {atom index: coefficient}) with no zero coefficients.
 Linear = tuple[int, dict[int, int]]
@@ -117,6 +101,8 @@ class Linearizer:
             return _lin_const(value)
         if tag == "neg":
             return _lin_scale(self.linearize(term[2]), -1)
+        if tag == "cast":  # `↑t` is the value of the Nat term `t`
+            return self.linearize(term[2])
         op, sort, left, right = term
         nat = sort == "Nat"
         if op == "+":
@@ -130,6 +116,8 @@ class Linearizer:
         if op in ("/", "%"):
             divisor = _ground(right) if op == "/" else _ground_modulus(right, sort)
             if divisor is None:
+                if op == "%" and _positive_power(right):
+                    return self._mod_power(term)
                 return self._opaque(term)
             if op == "/":
                 return self._div(left, divisor, sort)
@@ -144,6 +132,16 @@ class Linearizer:
         # `Int.emod_ofNat_nonneg` (OmegaM.analyzeAtom). Other Nat atoms are casts: `0 ≤ ↑t`.
         nat = term[1] == "Nat" and term[0] != "/"
         index, _ = self._atom(("term", term), term, nat)
+        return _lin_atom(index)
+
+    def _mod_power(self, term: Term) -> Linear:
+        # `x % b ^ e` with a numeral `b > 0`: the modulus is positive, so 0 ≤ r < b ^ e.
+        index, new = self._atom(("term", term), term, False)
+        if new:
+            modulus = self.linearize(term[3])
+            r = _lin_atom(index)
+            self.facts.append(("le", _lin_scale(r, -1)))
+            self.facts.append(("le", _lin_add(_lin_add(r, modulus, -1), _lin_const(1))))
         return _lin_atom(index)
 
     def _nat_sub(self, term: Term) -> Linear:
@@ -256,6 +254,8 @@ def _ground(term: Term) -> int | None:
     if tag == "neg":
         value = _ground(term[2])
         return None if value is None else -value
+    if tag == "cast":
+        return _ground(term[2])
     op, sort, left, right = term
     if op == "%":
         modulus = _ground_modulus(right, sort)
@@ -270,6 +270,17 @@ def _ground(term: Term) -> int | None:
     if b is None:
         return None
     return apply_op(op, sort, a, b)
+
+
+def _positive_power(term: Term) -> bool:
+    """Whether ``term`` is ``b ^ e`` for a numeral ``b > 0``, or its cast ``↑b``, or the cast of
+    such a Nat power (so positive whatever ``e`` is)."""
+    if term[0] == "cast":
+        return _positive_power(term[2])
+    if term[0] != "^":
+        return False
+    base = term[2][2] if term[2][0] == "cast" else term[2]
+    return base[0] == "lit" and base[1] > 0
 
 
 def _ground_modulus(term: Term, sort: str) -> int | None:
@@ -290,7 +301,7 @@ def _has_op(term: Term, ops: tuple[str, ...]) -> bool:
         return False
     if tag in ops:
         return True
-    if tag == "neg":
+    if tag in ("neg", "cast"):
         return _has_op(term[2], ops)
     return _has_op(term[2], ops) or _has_op(term[3], ops)
 
@@ -316,108 +327,13 @@ def _to_z3(formula: tuple, variables: list) -> object:
     return expr != -const
 
 
-@dataclass(frozen=True)
-class OmegaResult:
-    """Outcome of :func:`run_omega`."""
-
-    proved: bool
-    reason: str = ""
-
-
-def run_omega(problem: Refutation, timeout_ms: int) -> OmegaResult:
-    """Decides the refutation problem (built with ``opaque_props=True``) as omega would."""
+def z3_status(problem: Refutation, timeout_ms: int) -> str:
+    """``"unsat"`` (refuted), ``"sat"`` or ``"unknown"`` for the problem (built with
+    ``opaque_props=True``). Must be called with the z3 lock held."""
     linearizer = Linearizer()
     formulas = [linearizer.formula(node) for node in problem.conjuncts]
     constraints = [*linearizer.facts, *formulas]
     z3 = z3mod()
     variables = [z3.Int(f"omega_atom_{i}") for i in range(len(linearizer.atoms))]
     assertions = [_to_z3(formula, variables) for formula in constraints]
-    status = check_sat(assertions, timeout_ms)
-    if status == "unsat":
-        return OmegaResult(True)
-    if status == "unknown":
-        return OmegaResult(False, timeout_message("omega"))
-    return OmegaResult(False, failure_message(constraints, linearizer.atoms, problem.free))
-
-
-def failure_message(constraints: list[tuple], atoms: list[OmegaAtom], scope: frozenset[str]) -> str:
-    """Lean's wording for a failed ``omega``, listing the top-level linear constraints."""
-    bounds: dict[tuple[int, ...], list[int | None]] = {}
-    for literal in _top_level_literals(constraints):
-        kind, (const, coeffs) = literal
-        if kind == "ne" or not coeffs:
-            continue
-        width = max(coeffs) + 1
-        vector = [coeffs.get(i, 0) for i in range(width)]
-        low: int | None = -const if kind == "eq" else None
-        high: int | None = -const
-        if next(c for c in vector if c) < 0:  # Lean's `tidy`: a positive leading coefficient
-            vector = [-c for c in vector]
-            low, high = (None if high is None else -high), (None if low is None else -low)
-        divisor = math.gcd(*vector)
-        vector = [c // divisor for c in vector]
-        low = None if low is None else -((-low) // divisor)
-        high = None if high is None else high // divisor
-        entry = bounds.setdefault(tuple(vector), [None, None])
-        if low is not None:
-            entry[0] = low if entry[0] is None else max(entry[0], low)
-        if high is not None:
-            entry[1] = high if entry[1] is None else min(entry[1], high)
-    if not bounds:
-        return f"{OMEGA_FAILURE}:\n{NO_CONSTRAINTS}"
-    mentioned = sorted({i for vector in bounds for i, c in enumerate(vector) if c})
-    names = _atom_names(mentioned, scope)
-    lines = []
-    for vector in sorted(bounds):
-        low, high = bounds[vector]
-        expression = _pretty_coeffs(vector, names)
-        if low is not None and high is not None:
-            lines.append(f"  {low} ≤ {expression} ≤ {high}")
-        elif low is not None:
-            lines.append(f"  {expression} ≥ {low}")
-        else:
-            lines.append(f"  {expression} ≤ {high}")
-    where = "\n".join(f" {names[i]} := {atoms[i].display}" for i in mentioned)
-    return (
-        f"{OMEGA_FAILURE}:\na possible counterexample may satisfy the constraints\n"
-        + "\n".join(lines)
-        + f"\nwhere\n{where}"
-    )
-
-
-def _top_level_literals(constraints: list[tuple]) -> list[tuple]:
-    literals: list[tuple] = []
-    stack = list(reversed(constraints))
-    while stack:
-        formula = stack.pop()
-        if formula[0] == "and":
-            stack.extend(reversed(formula[1]))
-        elif formula[0] in ("le", "eq", "ne"):
-            literals.append(formula)
-    return literals
-
-
-def _atom_names(mentioned: list[int], scope: frozenset[str]) -> dict[int, str]:
-    # Lean names the atoms a, b, c, ..., z, a_1, ... skipping names already in scope.
-    names: dict[int, str] = {}
-    counter = 0
-    for index in mentioned:
-        while True:
-            letter = chr(ord("a") + counter % 26)
-            name = letter if counter < 26 else f"{letter}_{counter // 26}"
-            counter += 1
-            if name not in scope:
-                break
-        names[index] = name
-    return names
-
-
-def _pretty_coeffs(vector: tuple[int, ...], names: dict[int, str]) -> str:
-    text = ""
-    for position, (index, coeff) in enumerate((i, c) for i, c in enumerate(vector) if c):
-        if position == 0:
-            text += "" if coeff > 0 else "- "
-        else:
-            text += " + " if coeff > 0 else " - "
-        text += names[index] if abs(coeff) == 1 else f"{abs(coeff)}*{names[index]}"
-    return text
+    return check_sat(assertions, timeout_ms)

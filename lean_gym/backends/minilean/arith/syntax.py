@@ -79,6 +79,12 @@ def validate_term(term: Any, scope: dict[str, str] | None = None) -> str:
         if validate_term(term[2], scope) != "Int":
             raise _fail("the operand of an Int negation must be an Int", term)
         return "Int"
+    if tag == "cast":
+        if len(term) != 3 or term[1] != "Int":
+            raise _fail("('cast', 'Int', t) expected (the coercion of a Nat to an Int)", term)
+        if validate_term(term[2], scope) != "Nat":
+            raise _fail("the operand of a cast must be a Nat", term)
+        return "Int"
     if tag in BINARY_OPS:
         if len(term) != 4:
             raise _fail(f"({tag!r}, sort, t1, t2) expected", term)
@@ -147,7 +153,7 @@ def validate(obj: Any) -> str:
     Raises:
         ValueError: ``obj`` is malformed.
     """
-    if _is_node(obj) and (obj[0] in ("var", "lit", "neg") or obj[0] in BINARY_OPS):
+    if _is_node(obj) and (obj[0] in ("var", "lit", "neg", "cast") or obj[0] in BINARY_OPS):
         return validate_term(obj)
     validate_formula(obj)
     return "Prop"
@@ -159,7 +165,7 @@ def term_free_vars(term: Term, bound: frozenset[str] = frozenset()) -> Iterator[
     if tag == "var":
         if term[1] not in bound:
             yield term[1], term[2]
-    elif tag == "neg":
+    elif tag in ("neg", "cast"):
         yield from term_free_vars(term[2], bound)
     elif tag in BINARY_OPS:
         yield from term_free_vars(term[2], bound)
@@ -239,8 +245,8 @@ def _substitute_term(term: Term, old: str, new_term: Term) -> Term:
     tag = term[0]
     if tag == "var":
         return new_term if term[1] == old else term
-    if tag == "neg":
-        return ("neg", "Int", _substitute_term(term[2], old, new_term))
+    if tag in ("neg", "cast"):
+        return (tag, "Int", _substitute_term(term[2], old, new_term))
     if tag in BINARY_OPS:
         return (
             tag,
@@ -277,6 +283,12 @@ def _print_term(term: Term, context: int, cast_nat: bool) -> str:
     if tag == "neg":
         text = "-" + _print_term(term[2], 75, cast_nat)
         return f"({text})" if context > 75 else text
+    if tag == "cast":
+        inner = term[2]
+        if inner[0] in ("var", "lit"):
+            return f"↑{_print_term(inner, 1024, False)}"
+        return f"↑({_print_term(inner, 0, False)})"
+
     if cast_nat and term[1] == "Nat" and tag in ("-", "^"):
         return "↑(" + _print_term(term, 0, False) + ")"
     prec = _PRECEDENCE[tag]

@@ -9,8 +9,8 @@ atoms; so are the operations that are not ring operations (Nat truncated subtrac
 
 from __future__ import annotations
 
-from lean_gym.backends.minilean.arith_eval import apply_op, evaluate_term
-from lean_gym.backends.minilean.arith_syntax import Term
+from lean_gym.backends.minilean.arith.eval import apply_op, evaluate_term
+from lean_gym.backends.minilean.arith.syntax import Term
 
 Monomial = tuple[tuple[str, int], ...]
 Poly = dict[Monomial, int]
@@ -112,6 +112,9 @@ class PolyNormalizer:
             return poly_const(value)
         if tag == "neg":
             return poly_add({}, self.normalize(term[2]), -1)
+        if tag == "cast":
+            # `↑t` is an atom over the normal form of `t` (casts are not pushed inside).
+            return self._atom(repr(("cast", poly_key(self.normalize(term[2])))), "Int", term)
         op, sort = term[0], term[1]
         left = self.normalize(term[2])
         right = self.normalize(term[3])
@@ -160,10 +163,6 @@ class PolyNormalizer:
     def _opaque(self, term: Term, left: Poly, right: Poly) -> Poly:
         key = repr((term[0], term[1], poly_key(left), poly_key(right)))
         return self._atom(key, term[1], term)
-
-    def monomial_is_nonneg(self, mono: Monomial) -> bool:
-        """Whether a monomial is non-negative for all values (Nat atoms, or even exponents)."""
-        return all(self.atom_sorts.get(atom) == "Nat" or exp % 2 == 0 for atom, exp in mono)
 
 
 def terms_equal_as_polynomials(t1: Term, t2: Term) -> bool:

@@ -1,13 +1,13 @@
 """Arithmetic decision procedures of MiniLean: ``omega``, ``decide``, ``norm_num``, ``simp_arith``.
 
-Public entry point; the implementation lives in the ``arith_*`` modules of this package.
+Public entry point; the implementation lives in this package's submodules.
 
 Terms and formulas are tuples::
 
     Sort    = "Nat" | "Int"
     Term    = ("var", name, sort) | ("lit", value, sort)
             | (op, sort, t1, t2)        op in + - * / % ^ (the exponent of ^ is always a Nat)
-            | ("neg", "Int", t)
+            | ("neg", "Int", t) | ("cast", "Int", t)   the coercion ↑t of a Nat term t
     Formula = ("true",) | ("false",) | ("atom", name)
             | (rel, t1, t2)             rel in = ≠ < ≤ > ≥, both sides of one sort
             | ("not", f) | ("and", f, g) | ("or", f, g) | ("implies", f, g) | ("iff", f, g)
@@ -17,26 +17,40 @@ Semantics are Lean 4's: Nat subtraction truncates, ``x / 0 = 0``, ``x % 0 = x``,
 ``%`` are ``Int.ediv``/``Int.emod`` (Euclidean), ``0 ^ 0 = 1``, Nat variables are ``≥ 0``.
 A procedure answers ``proved=True`` only when z3 shows ``hyps ∧ ¬goal`` unsatisfiable for an
 abstraction that only forgets information (opaque atoms, dropped facts, rational relaxation), so
-``proved=True`` is sound; ``unknown`` and timeouts are failures. Importing this module does not
-import z3.
+``proved=True`` is sound; ``unknown`` and timeouts are failures. ``omega`` and ``simp_arith``
+are, besides, no stronger than Lean's own algorithms: ``omega`` proves only what a model of
+Lean's ``omega`` (:mod:`.omega`, :mod:`.omega_core`) refutes, z3 confirming it; ``simp_arith``
+decides a relation only as Lean's ``Nat.Linear``/``Int.Linear`` normaliser does (:mod:`.linear`).
+Importing this module does not import z3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lean_gym.backends.minilean.arith_eval import evaluate_closed_formula, evaluate_term
-from lean_gym.backends.minilean.arith_messages import (
+from lean_gym.backends.minilean.arith.eval import (
+    MAX_INT_POW_EXPONENT,
+    MAX_NAT_POW_EXPONENT,
+    evaluate_closed_formula,
+    evaluate_term,
+)
+from lean_gym.backends.minilean.arith.linear import decide_relation
+from lean_gym.backends.minilean.arith.messages import (
     NORM_NUM_FAILURE,
     NORM_NUM_FALSE_GOAL,
     SIMP_FAILURE,
     timeout_message,
 )
-from lean_gym.backends.minilean.arith_nnf import refutation_problem
-from lean_gym.backends.minilean.arith_poly import terms_equal_as_polynomials
-from lean_gym.backends.minilean.arith_syntax import (
+from lean_gym.backends.minilean.arith.nnf import refutation_problem
+from lean_gym.backends.minilean.arith.norm import run_norm_num, run_simp_arith
+from lean_gym.backends.minilean.arith.omega import Naming, Unsupported, run_omega
+from lean_gym.backends.minilean.arith.omega_z3 import z3_status
+from lean_gym.backends.minilean.arith.poly import terms_equal_as_polynomials
+from lean_gym.backends.minilean.arith.solver import Z3_LOCK
+from lean_gym.backends.minilean.arith.syntax import (
     collect_free_vars,
     formula_free_vars,
     formula_has_quantifier_or_atom,
@@ -53,11 +67,11 @@ __all__ = [
     "check_terms_equal",
     "decide",
     "evaluate",
-    "evaluate_formula",
     "formula_to_lean",
     "norm_num",
     "omega",
     "simp_arith",
+    "simp_arith_decides",
     "term_to_lean",
     "validate",
     "validate_formula",
@@ -102,26 +116,53 @@ def _check_timeout(timeout_ms: Any) -> int:
     return int(max(1, timeout_ms))
 
 
-def omega(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
-    """Lean's ``omega``: linear arithmetic over Int and Nat with nonlinear subterms as atoms.
+def omega(
+    hyps: Sequence[Any],
+    goal: Any,
+    timeout_ms: int = 2000,
+    names: Mapping[str, str] | None = None,
+    scope: Iterable[str] | None = None,
+) -> ArithVerdict:
+    """Lean's ``omega``: what Lean's own algorithm proves, and nothing more.
+
+    The goal is refuted by a model of Lean's ``omega`` (:mod:`.omega`: its front end, exact
+    equality elimination and Fourier-Motzkin on the real shadow, without the dark and grey
+    shadows), and every refutation is confirmed by z3. A failure carries Lean's message.
 
     Args:
-        hyps: the hypotheses in context (non-arithmetic ones are ignored, as by Lean).
+        hyps: the hypotheses in context, in order (non-arithmetic ones are ignored, as by Lean).
         goal: the goal; its leading ``∀``, ``→`` and ``¬`` are introduced first.
-        timeout_ms: bound on the solver's time.
+        timeout_ms: bound on the time spent.
+        names: how variables print in the failure message (default: their names).
+        scope: names taken in the local context, which the message's atom names avoid
+            (default: the free variables).
 
     Raises:
         ValueError: malformed input.
     """
-    from lean_gym.backends.minilean.arith_omega import run_omega
-    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
-
     timeout = _check_timeout(timeout_ms)
     frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
+    deadline = time.monotonic() + timeout / 1000
+    naming = Naming(dict(names or {}), frozenset(free if scope is None else scope))
+    try:
+        result = run_omega(frozen_hyps, frozen_goal, set(free), timeout, naming)
+    except Unsupported as refusal:
+        return ArithVerdict(False, str(refusal))
+    if not result.proved:
+        return ArithVerdict(False, result.reason)
+    # The model proved it: z3 must confirm, on its own encoding, that the goal is valid.
+    remaining = max(1, int((deadline - time.monotonic()) * 1000))
     problem = refutation_problem(frozen_hyps, frozen_goal, free, opaque_props=True)
     with Z3_LOCK:
-        result = run_omega(problem, timeout)
-    return ArithVerdict(result.proved, result.reason)
+        status = z3_status(problem, remaining)
+    if status == "unsat":
+        return ArithVerdict(True)
+    if status == "unknown":
+        return ArithVerdict(False, timeout_message("omega"))
+    return ArithVerdict(
+        False,
+        "MiniLean: omega's model refuted a goal that z3 finds satisfiable (an internal error)",
+    )
 
 
 def _run_normaliser(
@@ -129,8 +170,6 @@ def _run_normaliser(
 ) -> tuple[Any, Any, Any, Any]:
     """Checks and freezes the input, builds the refutation problem and runs ``runner`` on it
     under the z3 lock. Returns (result, frozen hypotheses, frozen goal, free variables)."""
-    from lean_gym.backends.minilean.arith_solver import Z3_LOCK
-
     timeout = _check_timeout(timeout_ms)
     frozen_hyps, frozen_goal, free = _prepare(hyps, goal)
     problem = refutation_problem(frozen_hyps, frozen_goal, free)
@@ -150,8 +189,6 @@ def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVer
     Raises:
         ValueError: malformed input.
     """
-    from lean_gym.backends.minilean.arith_norm import run_norm_num
-
     result, frozen_hyps, frozen_goal, free = _run_normaliser(run_norm_num, hyps, goal, timeout_ms)
     if result.proved:
         return ArithVerdict(True)
@@ -165,25 +202,38 @@ def norm_num(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVer
 
 
 def simp_arith(hyps: Sequence[Any], goal: Any, timeout_ms: int = 2000) -> ArithVerdict:
-    """What ``simp`` / ``simp_arith`` closes by arithmetic normalisation (conservative).
+    """What ``simp +arith`` / ``simp_arith`` closes by its arithmetic normaliser.
 
-    Closed relations are evaluated; a relation whose polynomial normal form settles it
-    (``x + 1 > x``, ``x * y = y * x``, ``0 ≤ n`` for Nat) is decided; other relations are
-    normalised (``x < y`` and ``x + 1 ≤ y`` coincide) and then treated as opaque propositions,
-    so that a hypothesis can be used only when it matches after normalisation. Pass the
-    hypotheses that the simp call may use (``simp [h]``, ``simp_all``), or none.
+    Each relation is decided exactly as Lean's ``Nat.Linear`` / ``Int.Linear`` normaliser
+    decides it (:mod:`.linear`: on Nat only when the cancelled sides settle it, so ``2 * x ≠ 1``
+    is not closed; on Int also by the gcd of the coefficients, so ``2 * x ≠ 1`` is closed);
+    an undecided relation is an opaque proposition keyed by its normal form, so that a
+    hypothesis is used only when it matches. Pass the hypotheses that the simp call may use
+    (``simp [h]``, ``simp_all``), or none.
 
     Raises:
         ValueError: malformed input.
     """
-    from lean_gym.backends.minilean.arith_norm import run_simp_arith
-
     result, _, _, _ = _run_normaliser(run_simp_arith, hyps, goal, timeout_ms)
     if result.proved:
         return ArithVerdict(True)
     if result.status == "unknown":
         return ArithVerdict(False, timeout_message("simp"))
     return ArithVerdict(False, SIMP_FAILURE)
+
+
+def simp_arith_decides(relation: Any) -> bool | None:
+    """The truth value ``simp +arith`` gives one relation ``(op, lhs, rhs)``, or ``None`` when
+    its normaliser leaves it undecided (see :mod:`.linear`).
+
+    Raises:
+        ValueError: malformed input.
+    """
+    relation = _freeze(relation)
+    validate_formula(relation)
+    if relation[0] not in ("=", "≠", "<", "≤", ">", "≥"):
+        raise ValueError(f"a relation expected: {relation!r}")
+    return decide_relation(relation[0], relation[1], relation[2], validate_term(relation[1]))
 
 
 def decide(goal: Any) -> bool | None:
@@ -207,8 +257,6 @@ def _has_unreducible_power(node: Any) -> bool:
     ``decide`` reduces the ``Decidable`` instance with ``whnf``, which leaves ``b ^ n`` alone
     when ``n`` exceeds ``exponentiation.threshold`` (256); ``Int`` powers recurse once per step.
     """
-    from lean_gym.backends.minilean.reduce import MAX_INT_POW_EXPONENT, MAX_NAT_POW_EXPONENT
-
     if not isinstance(node, tuple) or not node:
         return False
     if node[0] == "^" and len(node) == 4:
@@ -231,16 +279,6 @@ def evaluate(term: Any) -> int | None:
     if next(term_free_vars(term), None) is not None:
         return None
     return evaluate_term(term)
-
-
-def evaluate_formula(formula: Any) -> bool | None:
-    """Truth of a closed quantifier-free formula; ``None`` for free variables, quantifiers or
-    opaque atoms.
-
-    Raises:
-        ValueError: malformed input.
-    """
-    return decide(formula)
 
 
 def check_terms_equal(t1: Any, t2: Any) -> bool:

@@ -1,27 +1,27 @@
 """``norm_num`` and ``simp_arith``: numeric evaluation plus (deliberately weak) linear reasoning.
 
-Both work on ring normal forms (:mod:`arith_poly`): ground subterms are evaluated with Lean's
+Both work on ring normal forms (:mod:`arith.poly`): ground subterms are evaluated with Lean's
 semantics, the rest becomes a polynomial over atoms.
 
 - ``norm_num`` reads each relation as a linear constraint over the polynomial's monomials and asks
   z3 over the *rationals* (a ``linarith``-like relaxation), after tightening strict inequalities
   the way ``linarith``'s integer preprocessing does (``p < q`` becomes ``p + 1 ≤ q``, exact on
   integers). Sound: every integer model is a rational model.
-- ``simp_arith`` only decides relations whose normal form settles them (``x + 1 > x``,
-  ``x + y = y + x``, ``0 ≤ n`` on Nat) and otherwise treats each normalised relation as an opaque
-  proposition, then reasons propositionally.
+- ``simp_arith`` decides a relation exactly when Lean's ``Nat.Linear``/``Int.Linear`` normaliser
+  does (:mod:`.linear`) and otherwise treats it as an opaque proposition keyed by its normal
+  form, then reasons propositionally.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from lean_gym.backends.minilean.arith_eval import compare
-from lean_gym.backends.minilean.arith_nnf import Node, Refutation
-from lean_gym.backends.minilean.arith_poly import Monomial, Poly, PolyNormalizer, poly_add
-from lean_gym.backends.minilean.arith_solver import check_sat, z3mod
-from lean_gym.backends.minilean.arith_syntax import Term
+from lean_gym.backends.minilean.arith.eval import compare
+from lean_gym.backends.minilean.arith.linear import decide_relation, normal_key
+from lean_gym.backends.minilean.arith.nnf import Node, Refutation
+from lean_gym.backends.minilean.arith.poly import Monomial, PolyNormalizer, poly_add
+from lean_gym.backends.minilean.arith.solver import check_sat, z3mod
+from lean_gym.backends.minilean.arith.syntax import Term
 
 
 def term_sort(term: Term) -> str:
@@ -133,41 +133,15 @@ class _SimpEncoder(_FormulaEncoder):
         return variable
 
     def literal(self, op: str, left: Term, right: Term) -> object:
-        z3 = self.z3
-        nat = term_sort(left) == "Nat"
-        difference: Poly = poly_add(
-            self.normalizer.normalize(left), self.normalizer.normalize(right), -1
-        )
-        const = difference.pop((), 0)
-        if not difference:
-            return z3.BoolVal(compare(op, const, 0))
-        coeffs = list(difference.values())
-        signs = {c > 0 for c in coeffs}
-        if op == "<":
-            op, const = "≤", const + 1  # p < 0 iff p + 1 ≤ 0 on integers
-        if nat:
-            # Every monomial of Nat atoms is non-negative: the sign of `R + c` may be settled.
-            if op == "≤" and signs == {False} and const <= 0:
-                return z3.BoolVal(True)
-            if op == "≤" and signs == {True} and const > 0:
-                return z3.BoolVal(False)
-            if op in ("=", "≠") and len(signs) == 1 and const != 0 and (const > 0) in signs:
-                return z3.BoolVal(op == "≠")
-        divisor = math.gcd(*coeffs)
-        flip = sorted(difference.items())[0][1] < 0
-        sign = -1 if flip else 1
-        canonical = tuple((m, sign * c // divisor) for m, c in sorted(difference.items()))
-        if op in ("=", "≠"):
-            # R + c = 0 iff Q = -sign * c / g (impossible when g does not divide c).
-            if const % divisor:
-                return z3.BoolVal(op == "≠")
-            equation = self._key(("=", canonical, -sign * const // divisor))
-            return equation if op == "=" else z3.Not(equation)
-        # R + c ≤ 0 with R = sign * g * Q.
-        if sign == 1:
-            return self._key(("≤", canonical, (-const) // divisor))  # Q ≤ floor(-c / g)
-        # -g * Q ≤ -c  iff  Q ≥ ceil(c / g)  iff  ¬(Q ≤ ceil(c / g) - 1)
-        return z3.Not(self._key(("≤", canonical, -((-const) // divisor) - 1)))
+        # Lean's own decision (Nat.Linear / Int.Linear); an undecided relation is an opaque
+        # proposition, keyed by its normal form.
+        sort = term_sort(left)
+        value = decide_relation(op, left, right, sort)
+        if value is not None:
+            return self.z3.BoolVal(value)
+        key, positive = normal_key(op, left, right, sort)
+        variable = self._key(key)
+        return variable if positive else self.z3.Not(variable)
 
 
 def run_simp_arith(problem: Refutation, timeout_ms: int) -> NormResult:
