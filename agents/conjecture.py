@@ -104,6 +104,8 @@ class Proposal:
         rule: The mutation (``numerals``, ``generalize``...) or ``model``.
         detail: What the mutation changed.
         header: The header the statement needs (the parent's).
+        family: The parent's family (so that a family split keeps a conjecture with its
+            seed, :mod:`lean_gym.data.splits`).
     """
 
     statement: str
@@ -111,6 +113,7 @@ class Proposal:
     rule: str
     detail: str = ""
     header: str = ""
+    family: str | None = None
 
 
 def conjecture_name(statement: str) -> str:
@@ -367,6 +370,11 @@ def _resolve_mutation(name: str) -> Mutation:
     return getattr(importlib.import_module(module), attr)
 
 
+def _family(theorem: Theorem) -> str:
+    """The family a conjecture of ``theorem`` belongs to: the seed's own."""
+    return theorem.family or theorem.name
+
+
 class RuleConjecturer:
     """Candidates from the rule-based mutations of seed theorems.
 
@@ -421,7 +429,9 @@ class RuleConjecturer:
                     if name == "conjoin":
                         other = by_statement.get(detail.removeprefix("∧ "))
                         parents = (theorem.name, other.name) if other else parents
-                    variants.append(Proposal(text, parents, name, detail, theorem.header))
+                    variants.append(
+                        Proposal(text, parents, name, detail, theorem.header, _family(theorem))
+                    )
                 rng.shuffle(variants)
                 per_rule.append(variants[: self.per_rule])
             rng.shuffle(per_rule)
@@ -533,7 +543,14 @@ class ModelConjecturer:
                     statement = parse_conjecture(str(text))
                     if statement:
                         proposals.append(
-                            Proposal(statement, (theorem.name,), "model", "", theorem.header)
+                            Proposal(
+                                statement,
+                                (theorem.name,),
+                                "model",
+                                "",
+                                theorem.header,
+                                _family(theorem),
+                            )  # fmt: skip
                         )
         return proposals
 
@@ -631,6 +648,7 @@ class ConjectureScreen:
             statement=proposal.statement,
             header=proposal.header,
             source="conjecture",
+            family=proposal.family,
         )
         return Conjecture(
             theorem=theorem,

@@ -7,7 +7,8 @@ A statement is the text after a theorem's name (``Theorem.statement``)::
 :class:`Statement` splits it into its binders and its conclusion, renders it back, renames its
 variables, and gives its universal closure (``∀ (a b : Nat), a < b → a + 1 ≤ b``: what a
 disproof negates). :func:`alpha_key` compares statements up to the names of their variables
-(two conjectures that differ only by variable names are one).
+(two conjectures that differ only by variable names are one; the data layer's
+:func:`~lean_gym.data.splits.normalize_statement`).
 
 :class:`MiniLeanFragment` is the real-Lean guard of the conjecturers: MiniLean checks a
 fragment of Lean 4 core (DESIGN.md section 4: ``Prop`` connectives, ``∀``/``∃`` over
@@ -26,6 +27,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+from lean_gym.data.splits import normalize_statement
 
 __all__ = [
     "Binder",
@@ -241,16 +244,15 @@ def _check_brackets(text: str) -> None:
 
 
 def alpha_key(statement: str | Statement) -> str:
-    """A key equal for statements that differ only by the names they bind (and white space)."""
+    """A key equal for statements that differ only by the names they bind (and white space):
+    :func:`lean_gym.data.splits.normalize_statement` of the parsed statement, the form the
+    leakage reports of the data layer compare.
+
+    Raises:
+        ValueError: When the text is not a statement.
+    """
     parsed = statement if isinstance(statement, Statement) else Statement.parse(statement)
-    order: list[str] = []
-    text = parsed.render()
-    bound = parsed.names()
-    for word in identifiers(text):
-        if word in bound and word not in order:
-            order.append(word)
-    mapping = {name: f"x{i}" for i, name in enumerate(order)}
-    return " ".join(rename(text, mapping).split())
+    return normalize_statement(parsed.render())
 
 
 # --------------------------------------------------------------------------- the fragment

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lean_gym.backends import make_backend
+from lean_gym.cli_args import usage_error
+from lean_gym.cli_checks import check_output_file, open_backend
 from lean_gym.data.exploration import (
     SOURCES,
     ExplorationConfig,
@@ -32,7 +32,7 @@ from lean_gym.data.exploration import (
     write_trees,
 )
 from lean_gym.data.trajectories import read_jsonl
-from lean_gym.errors import BackendError
+from lean_gym.errors import UsageError
 from lean_gym.tactic_library import TacticLibrary
 
 __all__ = ["ExploreArgs", "run_explore", "sibling_path", "parse_pairs", "report_lines"]
@@ -125,9 +125,11 @@ class ExploreArgs:
             raise ValueError("--out, --rows and --report must be different files")
         if Path(self.trajectories).resolve() in {p.resolve() for p in outputs}:
             raise ValueError("the output files must not overwrite --trajectories")
-        for path in outputs:
-            if path.is_dir():
-                raise ValueError(f"{path} is a directory; give a file name")
+        for flag, path in zip(("--out", "--rows", "--report"), outputs, strict=True):
+            try:
+                check_output_file(path, flag)
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
 
     @property
     def rows_path(self) -> Path:
@@ -150,11 +152,6 @@ class ExploreArgs:
             )
         except ValueError as exc:
             raise ValueError(f"--{str(exc).replace('_', '-')}") from None
-
-
-def _usage_error(message: object) -> int:
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
-    return 2
 
 
 def report_lines(report: ExplorationReport, *, width: int = 40) -> list[str]:
@@ -190,9 +187,9 @@ def run_explore(args: ExploreArgs) -> int:
     try:
         trajectories = read_jsonl(args.trajectories)
     except FileNotFoundError:
-        return _usage_error(f"trajectories file not found: {args.trajectories}")
+        return usage_error(f"trajectories file not found: {args.trajectories}")
     except ValueError as exc:
-        return _usage_error(exc)
+        return usage_error(exc)
     if args.limit is not None:
         names: list[str] = []
         for trajectory in trajectories:
@@ -200,13 +197,18 @@ def run_explore(args: ExploreArgs) -> int:
                 names.append(trajectory.theorem.name)
         keep = set(names[: args.limit])
         trajectories = [t for t in trajectories if t.theorem.name in keep]
+    if not trajectories:
+        return usage_error(f"--trajectories {args.trajectories} holds no trajectory")
     policy = None
     try:
         if args.sources != "library":
             policy = make_exploration_policy(args.policy, **parse_pairs(args.policy_args))
-        backend = make_backend(args.backend)
-    except (ValueError, BackendError) as exc:
-        return _usage_error(exc)
+        backend = open_backend(args.backend, header=trajectories[0].theorem.header)
+    except (ValueError, UsageError) as exc:
+        close = getattr(policy, "close", None)
+        if callable(close):
+            close()
+        return usage_error(exc)
     try:
         with backend:
             result = explore(

@@ -31,7 +31,7 @@ from agents.statements import (
     is_minilean,
 )
 from lean_gym.backends import make_backend
-from lean_gym.backends.minilean import MiniLeanBackend
+from lean_gym.backends.minilean.backend import MiniLeanBackend
 from lean_gym.errors import TheoremStartError
 from lean_gym.types import LeanError, Theorem
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from data_fakes import AND_THEOREM, and_backend, linear
 
-from lean_gym.backends.minilean import MiniLeanBackend
+from lean_gym.backends.minilean.backend import MiniLeanBackend
 from lean_gym.data.cli import register
 from lean_gym.data.exploration import (
     ExplorationConfig,

@@ -10,7 +10,7 @@ from conftest import CONFIGS
 
 from agents.conjecture import Conjecture, ConjectureScreen, RuleConjecturer
 from agents.disproof import try_disprove
-from lean_gym.backends.minilean import MiniLeanBackend
+from lean_gym.backends.minilean.backend import MiniLeanBackend
 from lean_gym.data.trajectories import build_trajectory, read_jsonl, write_jsonl
 from lean_gym.tactic_text import join_tactics
 from training import self_play
