@@ -726,8 +726,10 @@ def explore(
                 kept.append(row)
                 outcomes[row.outcome] += 1
             all_rows.extend(kept)
+            # The theorem's own rows: a state it shares with an earlier theorem of the same
+            # statement (whose rows the de-duplication kept) still counts for this one.
             for valid, known, is_known in _stats(
-                tree, kept, explorer.explored_keys, explorer.known_ids
+                tree, rows, explorer.explored_keys, explorer.known_ids
             ):
                 valid_per_state.append(valid)
                 if is_known:

@@ -284,3 +284,18 @@ def test_real_lean_exploration_keeps_only_what_lean_accepts(smoke_trajectories) 
             for path in tree.proof_paths():
                 proof = join_tactics([node.tactic for node in path[1:]])
                 assert lean.verify(tree.theorem, proof).ok
+
+
+def test_theorems_sharing_a_statement_count_alike(smoke_trajectories) -> None:
+    """Rows are kept once per (statement, state, tactic), but each theorem's states count."""
+    import dataclasses
+
+    source = next(t for t in smoke_trajectories if t.theorem.name == "smoke_and_intro")
+    twin = dataclasses.replace(source, theorem=dataclasses.replace(source.theorem, name="twin"))
+    with MiniLeanBackend() as backend:
+        result = explore(backend, [source, twin], ExplorationConfig(depth=1))
+    report = result.report
+    half = len(report.valid_per_known_state) // 2
+    assert report.valid_per_known_state[:half] == report.valid_per_known_state[half:]
+    assert report.mean_known_per_state == 1.0
+    assert {r.theorem for r in result.rows} == {"smoke_and_intro"}  # the twin's were duplicates
