@@ -513,15 +513,16 @@ class ModelConjecturer:
 
     @classmethod
     def from_model(
-        cls, path: str, *, samples: int = 4, seed: int = 0, **sampling: Any
+        cls, path: str, *, policy: str = "hf", samples: int = 4, seed: int = 0, **sampling: Any
     ) -> ModelConjecturer:
-        """A conjecturer sampling from the Hugging Face model at ``path`` (``hf:`` policy)."""
+        """A conjecturer sampling from the model at ``path`` through a model policy of
+        :mod:`agents.policies` (``hf``: transformers; ``vllm`` on a GPU)."""
         from agents.policies import make_policy
 
         sampling.setdefault("temperature", 1.0)
         sampling.setdefault("max_new_tokens", 64)
-        policy = make_policy(f"hf:{path}", template="leandojo", **sampling)
-        return cls(policy, samples=samples, seed=seed)
+        generator = make_policy(f"{policy}:{path}", template="leandojo", **sampling)
+        return cls(generator, samples=samples, seed=seed)
 
     def _generate(self, prompts: list[str]) -> list[list[str]]:
         complete = getattr(self.generator, "complete", None)

@@ -51,6 +51,7 @@ from typing import Any
 from training.config import ConfigError, parse_stage_args, resolve_model
 from training.pipeline import (
     EvalSettings,
+    PipelineArguments,
     evaluate_model,
     markdown_table,
     run_stage_once,
@@ -74,22 +75,16 @@ LOG_FILE = "self_play.jsonl"
 
 
 @dataclass
-class SelfPlayArguments:
-    """The self-play rounds.
+class SelfPlayArguments(PipelineArguments):
+    """The self-play rounds (the shared fields are :class:`~training.pipeline.PipelineArguments'`:
+    the starting prover, the theorems and their split, the search of the attempts and of the
+    held-out evals; ``attempts`` is the held-out eval's).
 
     Attributes:
         stage: Always ``self-play``.
-        output_dir: The run folder (``bootstrap/``, ``round-<r>/``, the log and the table).
-        model_name_or_path: The starting prover (``tiny``: built locally).
         conjecturer_model: The starting model conjecturer (empty: the starting prover's
-            base model, first trained after round 0).
-        model_seed: Seed of the tiny model.
-        theorems: The theorem set: its train side seeds the conjectures, its test side is the
-            held-out evaluation (and no conjecture may equal a test statement).
-        test_fraction: Share of families held out when the rows carry no ``split``.
-        split_seed: Seed of that family split.
+            base model, first trained after round 1).
         limit: At most this many seed theorems.
-        eval_limit: At most this many held-out theorems (0: all).
         rounds: Rounds to run (rerun with more to continue a finished run).
         conjecturer: ``rules``, ``model`` or ``both``.
         mutations: Rule mutations (empty: all of agents.conjecture.MUTATIONS).
@@ -99,7 +94,7 @@ class SelfPlayArguments:
         model_samples: Model samples per seed.
         max_conjectures: Kept conjectures attempted per round (0: all; else a seeded draw,
             round robin over the rules).
-        attempts: Prover attempts per conjecture (the n of the success rate).
+        conjecture_attempts: Prover attempts per conjecture (the n of the success rate).
         band_low: The lowest success rate a conjecture may have to count as hard but solved.
         band_high: The highest.
         grow_seeds: Use the band conjectures of earlier rounds as seeds too.
@@ -110,29 +105,13 @@ class SelfPlayArguments:
         bootstrap_sft_args: Extra SFT flags for the bootstrap only (after ``sft_args``, so
             they win: a different ``token_budget``, for example).
         conjecturer_sft_args: Extra SFT flags for the conjecturer.
-        granularity: Search granularity of the attempts and the evals.
-        search: The search algorithm (empty: the granularity's default).
-        budget: Search budget per attempt.
-        k: Candidates per expansion.
-        workers: Search worker processes (0: this process).
-        template: The prover's prompt template.
-        policy_args: Prover policy arguments.
         conjecturer_args: Model conjecturer sampling arguments (``temperature=1.0,...``).
-        backend: The backend.
-        seed: Base seed (the draws, the searches: round r adds 1000 * r).
-        torch_threads: torch CPU threads (None: torch's default).
     """
 
     stage: str = field(default="self-play", metadata={"help": "always this"})
     output_dir: str = field(default="runs/self-play", metadata={"help": "run folder"})
-    model_name_or_path: str = field(default="tiny", metadata={"help": "starting prover"})
     conjecturer_model: str = field(default="", metadata={"help": "starting conjecturer"})
-    model_seed: int = field(default=0, metadata={"help": "seed of the tiny model"})
-    theorems: str = field(default="minilean-bench", metadata={"help": "theorem set"})
-    test_fraction: float = field(default=0.2, metadata={"help": "held-out family share"})
-    split_seed: int = field(default=0, metadata={"help": "seed of the family split"})
     limit: int | None = field(default=None, metadata={"help": "at most N seed theorems"})
-    eval_limit: int = field(default=0, metadata={"help": "at most N held-out theorems"})
     rounds: int = field(default=2, metadata={"help": "rounds to run"})
     conjecturer: str = field(default="both", metadata={"help": "rules, model or both"})
     mutations: list[str] = field(default_factory=list, metadata={"help": "rule mutations"})
@@ -141,7 +120,7 @@ class SelfPlayArguments:
     model_seeds: int = field(default=64, metadata={"help": "seeds shown to the model (0: all)"})
     model_samples: int = field(default=2, metadata={"help": "model samples per seed"})
     max_conjectures: int = field(default=0, metadata={"help": "conjectures attempted (0: all)"})
-    attempts: int = field(default=4, metadata={"help": "attempts per conjecture"})
+    conjecture_attempts: int = field(default=4, metadata={"help": "attempts per conjecture"})
     band_low: float = field(default=0.1, metadata={"help": "lowest success rate of the band"})
     band_high: float = field(default=0.9, metadata={"help": "highest success rate of the band"})
     grow_seeds: bool = field(default=True, metadata={"help": "band conjectures become seeds"})
@@ -157,21 +136,12 @@ class SelfPlayArguments:
     conjecturer_sft_args: list[str] = field(
         default_factory=list, metadata={"help": "extra conjecturer SFT flags"}
     )
-    granularity: str = field(default="step", metadata={"help": "step, segment or proof"})
-    search: str = field(default="", metadata={"help": "search algorithm"})
-    budget: str = field(default="expansions=16", metadata={"help": "search budget"})
-    k: int = field(default=8, metadata={"help": "candidates per expansion"})
-    workers: int = field(default=0, metadata={"help": "search worker processes"})
-    template: str = field(default="leandojo", metadata={"help": "prover prompt template"})
-    policy_args: str = field(
-        default="temperature=1.0,max_new_tokens=48", metadata={"help": "prover policy args"}
-    )
     conjecturer_args: str = field(
         default="temperature=1.0,max_new_tokens=64", metadata={"help": "conjecturer sampling"}
     )
-    backend: str = field(default="minilean", metadata={"help": "backend"})
-    seed: int = field(default=0, metadata={"help": "base seed"})
-    torch_threads: int | None = field(default=None, metadata={"help": "torch CPU threads"})
+    granularity: str = field(default="step", metadata={"help": "step, segment or proof"})
+    k: int = field(default=8, metadata={"help": "candidates per expansion"})
+    workers: int = field(default=0, metadata={"help": "search worker processes"})
 
     def check(self) -> None:
         """Refuses inconsistent settings before anything runs."""
@@ -181,8 +151,8 @@ class SelfPlayArguments:
             raise ConfigError(
                 f"conjecturer must be one of {CONJECTURERS}, got {self.conjecturer!r}"
             )
-        if self.attempts < 1:
-            raise ConfigError("attempts must be >= 1")
+        if self.conjecture_attempts < 1 or self.attempts < 1:
+            raise ConfigError("conjecture_attempts and attempts must be >= 1")
         if not 0.0 <= self.band_low <= self.band_high <= 1.0:
             raise ConfigError("the band needs 0 <= band_low <= band_high <= 1")
         if self.band_low == 0.0:
@@ -373,6 +343,7 @@ def _screen_round(run: _Run, r: int, seeds: list[Any], conjecturer_dir: str | No
             shown = random.Random(args.seed + r).sample(shown, args.model_seeds)
         model = ModelConjecturer.from_model(
             conjecturer_dir,
+            policy=args.policy,
             samples=args.model_samples,
             seed=args.seed + 1000 * r,
             **_parse_pairs(args.conjecturer_args),
@@ -458,9 +429,14 @@ def _round(run: _Run, r: int, prover: str, conjecturer_dir: str | None, seeds: l
         kept_file = round_dir / "attempted.jsonl"
         if not kept_file.is_file():
             write_theorems([c.theorem for c in kept], kept_file)
-        settings = replace(run.settings, attempts=args.attempts, seed=args.seed + 1000 * r)
-        evaluate_model(prover, kept_file, round_dir / "attempts", settings)
-        rates = success_rates(read_results(round_dir / "attempts" / "results.jsonl"), args.attempts)
+        settings = replace(
+            run.settings, attempts=args.conjecture_attempts, seed=args.seed + 1000 * r
+        )
+        evaluate_model(prover, kept_file, round_dir / "attempts", settings,
+                       policy=args.policy_spec(prover))  # fmt: skip
+        rates = success_rates(
+            read_results(round_dir / "attempts" / "results.jsonl"), args.conjecture_attempts
+        )
     band = [c for c in kept if in_band(rates.get(c.theorem.name, {}).get("rate", 0.0),
                                        args.band_low, args.band_high)]  # fmt: skip
     solved = [c for c in kept if rates.get(c.theorem.name, {}).get("solved", 0) > 0]
@@ -511,7 +487,8 @@ def _round(run: _Run, r: int, prover: str, conjecturer_dir: str | None, seeds: l
     record["band_conjectures"] = [c.theorem.to_json() for c in band]
     record["proof_files"] = [str(p) for p in files]
     # -- held-out eval
-    summary = evaluate_model(prover, run.heldout_file, round_dir / "eval", run.settings)
+    summary = evaluate_model(prover, run.heldout_file, round_dir / "eval", run.settings,
+                             policy=args.policy_spec(prover))  # fmt: skip
     record.update(heldout_solved=int(summary.get("solved", 0)),
                   heldout_total=int(summary.get("total", 0)),
                   heldout_solved_pct=float(summary.get("solved_pct", 0.0)),
@@ -544,7 +521,7 @@ def run_self_play(args: SelfPlayArguments) -> dict[str, Any]:
     from lean_gym.data.trajectories import write_jsonl
     from training.corpus import replay_trajectories
     from training.stage_args import apply_torch_threads
-    from training.theorem_sets import load_split, write_theorems
+    from training.theorem_sets import load_split
 
     args.check()
     apply_torch_threads(args.torch_threads)
@@ -553,21 +530,11 @@ def run_self_play(args: SelfPlayArguments) -> dict[str, Any]:
     try:
         train = load_split(args.theorems, "train", test_fraction=args.test_fraction,
                            seed=args.split_seed, limit=args.limit)  # fmt: skip
-        heldout = load_split(args.theorems, "test", test_fraction=args.test_fraction,
-                             seed=args.split_seed)  # fmt: skip
     except (ValueError, FileNotFoundError) as exc:
         raise ConfigError(f"theorems: {exc}") from None
-    if args.eval_limit:
-        heldout = heldout[: args.eval_limit]
-    heldout_file = write_theorems(heldout, out / "heldout.jsonl")
-    settings = EvalSettings(
-        granularity=args.granularity, search=args.search, budget=args.budget, k=args.k,
-        attempts=1, workers=args.workers, template=args.template,
-        policy_args=args.policy_args, backend=args.backend, seed=args.seed,
-    )  # fmt: skip
-    shared = ["--theorems", args.theorems, "--test_fraction", str(args.test_fraction),
-              "--split_seed", str(args.split_seed), "--template", args.template,
-              "--backend", args.backend]  # fmt: skip
+    heldout, heldout_file = args.held_out(out)
+    settings = args.eval_settings()
+    shared = args.stage_flags()
     log_path = out / LOG_FILE
     done = _log_rounds(log_path)
     began = time.perf_counter()
@@ -594,7 +561,8 @@ def run_self_play(args: SelfPlayArguments) -> dict[str, Any]:
         advance("bootstrap sft")
         run = _Run(args, out, train, heldout, heldout_file, settings, shared, known_file)
         if args.evaluate_bootstrap and 0 not in done:
-            summary = evaluate_model(prover, heldout_file, out / "bootstrap" / "eval", settings)
+            summary = evaluate_model(prover, heldout_file, out / "bootstrap" / "eval", settings,
+                                     policy=args.policy_spec(prover))  # fmt: skip
             record0 = {"round": 0, "prover_after": prover, "bootstrap": True,
                        "heldout_solved": int(summary.get("solved", 0)),
                        "heldout_total": int(summary.get("total", 0)),

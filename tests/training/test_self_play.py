@@ -76,7 +76,7 @@ def _args(out: Path, prover: Path) -> SelfPlayArguments:
         mutations=list(MUTATIONS),
         per_theorem=4,
         per_rule=2,
-        attempts=4,
+        conjecture_attempts=4,
         band_low=0.25,
         band_high=1.0,
         known_proofs=False,
@@ -116,7 +116,7 @@ def test_one_round_end_to_end_and_resumed(tmp_path: Path, prover_dir: Path, monk
     results = [
         json.loads(x) for x in (out / "round-1/attempts/results.jsonl").read_text().splitlines()
     ]
-    assert len(results) == record["attempted"] * args.attempts  # resumed, not rerun
+    assert len(results) == record["attempted"] * args.conjecture_attempts  # resumed, not rerun
     assert record["band"] > 0 and record["proofs_verified"] > 0
     assert record["proofs_rejected"] == 0 and record["proofs_verified"] <= record["proofs_found"]
     assert record["prover_rows"] > 0 and (out / "round-1/prover-sft/stage_result.json").is_file()
@@ -178,7 +178,7 @@ def test_rates_band_and_draw() -> None:
         ({"band_low": 0.8, "band_high": 0.5}, "band"),
         ({"conjecturer": "oracle"}, "conjecturer must be one of"),
         ({"mutations": ["nope"]}, "unknown mutation"),
-        ({"attempts": 0}, "attempts"),
+        ({"conjecture_attempts": 0}, "attempts"),
         ({"sft_config": "missing.yaml"}, "no such file"),
     ],
 )
