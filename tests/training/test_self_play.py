@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS
 
 from agents.conjecture import Conjecture, ConjectureScreen, RuleConjecturer
 from agents.disproof import try_disprove
 from lean_gym.backends.minilean.backend import MiniLeanBackend
 from lean_gym.data.trajectories import build_trajectory, read_jsonl, write_jsonl
 from lean_gym.tactic_text import join_tactics
+from tests.training.conftest import CONFIGS
 from training import self_play
 from training.config import ConfigError
 from training.self_play import (
@@ -25,7 +25,6 @@ from training.self_play import (
 from training.theorem_sets import load_split
 
 MUTATIONS = ["numerals", "strengthen", "generalize"]
-SPLIT = {"theorems": "smoke", "test_fraction": 0.2, "split_seed": 1}
 
 
 def _round_one_conjectures() -> list[Conjecture]:
@@ -66,29 +65,31 @@ def prover_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -
     return out
 
 
+def _argv(out: Path, prover: Path) -> list[str]:
+    """The CPU config, with the tiny settings of this test."""
+    return [
+        "--config", str(CONFIGS / "self_play.yaml"),
+        "--output_dir", str(out),
+        "--model_name_or_path", str(prover),
+        "--theorems", "smoke", "--test_fraction", "0.2", "--split_seed", "1",
+        "--rounds", "1",
+        "--mutations", *MUTATIONS,
+        "--per_theorem", "4", "--per_rule", "2", "--max_conjectures", "0",
+        "--conjecture_attempts", "4", "--band_low", "0.25", "--band_high", "1.0",
+        "--known_proofs", "false",
+        "--sft_config", str(CONFIGS / "sft.yaml"),
+        "--sft_args", "num_train_epochs=1", "report_to=none", "logging_steps=1",
+        "--conjecturer_sft_args", "num_train_epochs=1", "report_to=none",
+        "--budget", "expansions=6",
+        "--policy_args", "temperature=1.0,max_new_tokens=32",
+    ]  # fmt: skip
+
+
 def _args(out: Path, prover: Path) -> SelfPlayArguments:
-    return SelfPlayArguments(
-        output_dir=str(out),
-        model_name_or_path=str(prover),
-        **SPLIT,
-        rounds=1,
-        conjecturer="both",
-        mutations=list(MUTATIONS),
-        per_theorem=4,
-        per_rule=2,
-        conjecture_attempts=4,
-        band_low=0.25,
-        band_high=1.0,
-        known_proofs=False,
-        sft_config=str(CONFIGS / "sft.yaml"),
-        sft_args=["num_train_epochs=1", "report_to=none", "logging_steps=1"],
-        conjecturer_sft_args=["num_train_epochs=1", "report_to=none"],
-        budget="expansions=6",
-        k=8,
-        workers=0,
-        policy_args="temperature=1.0,max_new_tokens=32",
-        torch_threads=1,
-    )
+    from training.config import parse_stage_args
+
+    (args,) = parse_stage_args((SelfPlayArguments,), _argv(out, prover))
+    return args
 
 
 def test_one_round_end_to_end_and_resumed(tmp_path: Path, prover_dir: Path, monkeypatch) -> None:
@@ -101,7 +102,7 @@ def test_one_round_end_to_end_and_resumed(tmp_path: Path, prover_dir: Path, monk
 
     monkeypatch.setattr(self_play, "run_stage_once", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_self_play(args)
+        self_play.main(_argv(out, prover_dir))
     conjectures_file = out / "round-1" / "conjectures.jsonl"
     assert conjectures_file.is_file() and (out / "round-1" / "attempts" / "results.jsonl").is_file()
     screened = conjectures_file.read_text(encoding="utf-8")
@@ -109,7 +110,8 @@ def test_one_round_end_to_end_and_resumed(tmp_path: Path, prover_dir: Path, monk
     assert [r["round"] for r in logged] == [0]  # the bootstrap eval, not the interrupted round
 
     monkeypatch.setattr(self_play, "run_stage_once", real_stage)
-    summary = run_self_play(args)
+    assert self_play.main(_argv(out, prover_dir)) == 0
+    summary = json.loads((out / "self_play.json").read_text(encoding="utf-8"))
     assert conjectures_file.read_text(encoding="utf-8") == screened  # not screened again
     record = summary["rounds"][-1]
     assert record["round"] == 1 and record["kept"] > 0 and record["statuses"]["disproved"] > 0
