@@ -67,6 +67,7 @@ __all__ = [
     "in_band",
     "verified_proof_trajectories",
     "run_self_play",
+    "dataclass_types",
     "main",
 ]
 
@@ -615,10 +616,15 @@ def run_self_play(args: SelfPlayArguments) -> dict[str, Any]:
     return summary
 
 
+def dataclass_types() -> tuple[type, ...]:
+    """What this stage's ``TrlParser`` parses."""
+    return (SelfPlayArguments,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``lean-gym train --config training/configs/cpu/self_play.yaml``."""
     try:
-        (args,) = parse_stage_args((SelfPlayArguments,), argv, prog="lean-gym train (self-play)")
+        (args,) = parse_stage_args(dataclass_types(), argv, prog="lean-gym train (self-play)")
         report = run_self_play(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

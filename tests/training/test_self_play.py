@@ -88,7 +88,7 @@ def _argv(out: Path, prover: Path) -> list[str]:
 def _args(out: Path, prover: Path) -> SelfPlayArguments:
     from training.config import parse_stage_args
 
-    (args,) = parse_stage_args((SelfPlayArguments,), _argv(out, prover))
+    (args,) = parse_stage_args(self_play.dataclass_types(), _argv(out, prover))
     return args
 
 
