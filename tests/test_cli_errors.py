@@ -43,9 +43,9 @@ def kimina_without_server(monkeypatch):
     url = f"http://127.0.0.1:{_free_port()}"
 
     class Counting(KiminaBackend):
-        def _post(self, payload, http_timeout):
+        def _post(self, payload, *args, **kwargs):
             calls.append(len(payload["snippets"]))
-            return super()._post(payload, http_timeout)
+            return super()._post(payload, *args, **kwargs)
 
     monkeypatch.setitem(backends._REGISTRY, "kimina", lambda **kw: Counting(url=url, **kw))
     return calls
