@@ -17,8 +17,12 @@ arm                 what                                       evaluated with
 Same compute: every SFT arm trains on the same number of tokens (``token_budget``, prompt and
 completion, counted with the model's tokenizer), whatever its number of rows. Same search
 budget: every eval makes at most ``expansions`` policy calls of ``k`` samples each (whole-proof
-sampling: ``expansions`` rounds of ``k`` proofs), with the same sampling settings. A proof
-counts only when the eval runner's re-verification (integrity rules) accepts it. All arms of a
+sampling: ``expansions`` rounds of ``k`` proofs), with the same sampling settings. A tree
+search stops when no open state is left (a failed search of the tiny model usually ends after
+one or two policy calls), while whole-proof sampling spends every round, so the table also
+shows what each arm spent (policy calls and Lean calls per theorem) and, as the equal-samples
+view, the theorems solved within the first policy call (``k`` samples from the root, for every
+arm). A proof counts only when the eval runner's re-verification (integrity rules) accepts it. All arms of a
 seed run in one process, one after the other; the table gives the mean and the standard
 deviation over the seeds, and the per-seed numbers.
 
@@ -76,6 +80,7 @@ class Args:
         k: Samples per policy call.
         temperature: Sampling temperature of the evals.
         max_new_tokens: Longest sample of the evals.
+        workers: Eval worker processes (0: in this process).
         tiny: Smoke settings (the smoke set, one seed, a few steps): seconds, not minutes.
     """
 
@@ -92,12 +97,14 @@ class Args:
     k: int = 8
     temperature: float = 1.0
     max_new_tokens: int = 96
+    workers: int = 1
     tiny: bool = False
 
     def apply_tiny(self) -> None:
         if self.tiny:
             self.seeds, self.theorems, self.test_fraction = 1, "smoke", 0.4
             self.token_budget, self.grpo_steps, self.expansions, self.k = 3000, 2, 2, 2
+            self.workers = 0
 
 
 def _sft_flags(args: Args, segmenter: str, seed: int) -> list[str]:
@@ -139,13 +146,14 @@ def run_seed(args: Args, seed: int, heldout_file: Path, out: Path) -> dict[str, 
             search=search,
             budget=f"expansions={args.expansions}",
             k=args.k,
-            workers=1,
+            workers=args.workers,
             template="leandojo",
             policy_args=f"temperature={args.temperature},max_new_tokens={args.max_new_tokens}",
             search_args="rounds=none" if search == "whole-proof" else "",
             seed=seed,
         )
         summary = evaluate_model(path, heldout_file, out / "eval" / arm, settings, progress=False)
+        spent = _spending(out / "eval" / arm)
         stage = trained.get(arm)
         tokens = (stage.tokens if stage else 0) + (
             trained["segment-sft"].tokens if arm == "segment-grpo" else 0
@@ -159,10 +167,25 @@ def run_seed(args: Args, seed: int, heldout_file: Path, out: Path) -> dict[str, 
             "train_steps": stage.steps if stage else 0,
             "train_rows": stage.rows if stage else 0,
             "granularity": granularity,
+            **spent,
         }
         print(f"  seed {seed} {arm:>13}: {results[arm]['solved']}/{results[arm]['total']} "
               f"held-out solved ({results[arm]['train_tokens']} training tokens)", flush=True)  # fmt: skip
     return results
+
+
+def _spending(eval_dir: Path) -> dict[str, float]:
+    """What the searches actually spent, per theorem, and the theorems solved within the
+    first policy call (the same k samples from the root for every arm)."""
+    from agents.evaluate import read_results
+
+    rows = read_results(eval_dir / "results.jsonl")
+    n = max(1, len(rows))
+    return {
+        "policy_calls_per_theorem": sum(r["policy_calls"] for r in rows) / n,
+        "lean_calls_per_theorem": sum(r["lean_calls"] for r in rows) / n,
+        "solved_first_call": sum(1 for r in rows if r["solved"] and r["policy_calls"] <= 1),
+    }
 
 
 def table(per_seed: list[dict[str, Any]]) -> tuple[str, dict[str, dict[str, float]]]:
@@ -175,16 +198,24 @@ def table(per_seed: list[dict[str, Any]]) -> tuple[str, dict[str, dict[str, floa
         pct = [seed[arm]["solved_pct"] for seed in per_seed]
         counts = [seed[arm]["solved"] for seed in per_seed]
         tokens = [seed[arm]["train_tokens"] for seed in per_seed]
+        first = [100.0 * seed[arm]["solved_first_call"] / seed[arm]["total"] for seed in per_seed]
+        calls = [seed[arm]["policy_calls_per_theorem"] for seed in per_seed]
+        lean = [seed[arm]["lean_calls_per_theorem"] for seed in per_seed]
         std = statistics.stdev(pct) if len(pct) > 1 else 0.0
-        stats[arm] = {"mean": statistics.fmean(pct), "std": std}
+        first_std = statistics.stdev(first) if len(first) > 1 else 0.0
+        stats[arm] = {"mean": statistics.fmean(pct), "std": std,
+                      "first_call_mean": statistics.fmean(first), "first_call_std": first_std}  # fmt: skip
         rows.append((
             arm, per_seed[0][arm]["granularity"], f"{statistics.fmean(pct):.1f} ± {std:.1f}",
-            " / ".join(str(c) for c in counts), per_seed[0][arm]["total"],
+            " / ".join(str(c) for c in counts),
+            f"{statistics.fmean(first):.1f} ± {first_std:.1f}",
+            f"{statistics.fmean(calls):.2f}", f"{statistics.fmean(lean):.1f}",
             int(statistics.fmean(tokens)),
         ))  # fmt: skip
     return markdown_table(
-        ["arm", "eval granularity", "held-out solved % (mean ± std)", "solved per seed",
-         "held-out theorems", "training tokens (GRPO: SFT's + its own)"],
+        ["arm", "eval", "held-out solved % (mean ± std)", "solved per seed",
+         "solved within the first k samples %", "policy calls / theorem", "Lean calls / theorem",
+         "training tokens (GRPO: SFT's + its own)"],
         rows,
     ), stats  # fmt: skip
 
