@@ -9,10 +9,10 @@ held-out test split (families no training command reads; :mod:`training.theorem_
 * ``sft+explore``: the same, on the trees ``lean_gym.data.exploration`` grows from them (the
   scripted library at every state of every known proof, each new proof verified), so that the
   segments of every verified alternative are training rows;
-* ``self-play``: :mod:`training.self_play`, a bootstrap SFT on the known proofs with half of
-  the tokens, then ``--rounds`` rounds (conjectures screened by MiniLean, attempted
-  ``--attempts`` times each, the band's proofs and the known proofs trained on with an equal
-  share of the other half). Its searches and screens cost Lean calls and policy calls the SFT
+* ``self-play``: :mod:`training.self_play`, a bootstrap SFT on the known proofs with
+  ``--bootstrap-share`` of the tokens (half by default), then ``--rounds`` rounds (conjectures
+  screened by MiniLean, attempted ``--attempts`` times each, the band's proofs and the known
+  proofs trained on with an equal share of the rest). Its searches and screens cost Lean calls and policy calls the SFT
   runs do not spend; the table reports them.
 
 Each method runs for every seed (``--seeds``: the tiny model's initialisation, the trainer's
@@ -55,8 +55,9 @@ class Args:
         test_fraction: Share of families held out when the rows carry no split field.
         split_seed: Seed of that family split.
         seeds: Comma-separated seeds; each method runs once per seed.
-        token_budget: Prover SFT tokens per method (self-play: half for the bootstrap, the
-            rest shared equally by the rounds).
+        token_budget: Prover SFT tokens per method (self-play: bootstrap_share of them for
+            the bootstrap, the rest shared equally by the rounds).
+        bootstrap_share: The self-play bootstrap's share of token_budget.
         rounds: Self-play rounds.
         budget: Search budget of every evaluation and self-play attempt.
         k: Candidates per expansion.
@@ -78,7 +79,8 @@ class Args:
     test_fraction: float = 0.2
     split_seed: int = 0
     seeds: str = "0,1,2"
-    token_budget: int = 120_000
+    token_budget: int = 240_000
+    bootstrap_share: float = 0.5
     rounds: int = 2
     budget: str = "expansions=16"
     k: int = 8
@@ -107,6 +109,8 @@ class Args:
             raise ValueError(f"--methods must be among {', '.join(METHODS)}, got {self.methods}")
         if self.token_budget < 1000:
             raise ValueError("--token-budget must be >= 1000")
+        if not 0.0 < self.bootstrap_share < 1.0:
+            raise ValueError("--bootstrap-share must be in (0, 1)")
         if self.rounds < 1:
             raise ValueError("--rounds must be >= 1")
 
@@ -210,7 +214,7 @@ def _run_self_play(args: Args, data: dict[str, Any], seed: int, model: str,
                    out: Path) -> dict[str, Any]:  # fmt: skip
     from training.self_play import SelfPlayArguments, run_self_play
 
-    half = args.token_budget // 2
+    half = int(args.token_budget * args.bootstrap_share)
     per_round = (args.token_budget - half) // args.rounds
     folder = out / f"seed-{seed}" / "self-play"
     sp = SelfPlayArguments(

@@ -17,9 +17,9 @@ with the verifier lean-gym provides::
                attempts    <- ``attempts`` searches per kept conjecture with the current prover
                               (agents.evaluate), each proof re-verified by the runner
                band        <- conjectures whose success rate lies in [band_low, band_high]
-               prover      <- SFT from the current prover on the band's proofs (every one
-                              replayed and verified again through integrity) and the known
-                              proofs
+               prover      <- SFT from the current prover on the band's proofs so far (every
+                              one replayed and verified again through integrity) and the
+                              known proofs
                conjecturer <- SFT on (seed -> band conjecture) rows: hard but solved
                eval        <- the new prover on the held-out side
 
@@ -451,10 +451,12 @@ def _round(run: _Run, r: int, prover: str, conjecturer_dir: str | None, seeds: l
     proofs_file, counts = _prover_data(run, r, kept, rates)
     record.update(counts)
     files = [*proof_files, proofs_file] if counts["proofs_verified"] else list(proof_files)
-    # -- train the prover
+    # -- train the prover: the known proofs and every band proof so far (a round without new
+    # proofs still trains on the rest, so that every round spends its share of the compute)
     prover_dir = round_dir / "prover-sft"
-    if counts["proofs_verified"] or (prover_dir / "stage_result.json").is_file():
-        sources = ",".join(str(p) for p in ([run.known_file] if run.known_file else []) + files)
+    data = ([run.known_file] if run.known_file else []) + files
+    if data or (prover_dir / "stage_result.json").is_file():
+        sources = ",".join(str(p) for p in data)
         result = run_stage_once(args.sft_config, prover_dir, [*run.shared, "--trajectories",
                                 sources, "--model_name_or_path", prover,
                                 *stage_flags(args.sft_args)])  # fmt: skip
