@@ -48,7 +48,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from lean_gym.backends.base import ProverBackend
 from lean_gym.data.jsonl import parse_lines, write_rows
 from lean_gym.data.trajectories import Trajectory, TreeBuilder, backend_info, write_jsonl
-from lean_gym.errors import BackendError
+from lean_gym.errors import LeanGymError
 from lean_gym.integrity import check_proof_text
 from lean_gym.tactic_library import TacticLibrary
 from lean_gym.tactic_text import join_tactics
@@ -710,7 +710,7 @@ def explore(
             try:
                 explorer.replay(group)
                 explorer.explore()
-            except BackendError as exc:  # a theorem that cannot start (or a dead backend)
+            except LeanGymError as exc:  # a theorem that cannot start, or a dead backend
                 logger.warning("exploration skips %s: %s", theorem.name, exc)
                 skipped += 1
                 totals.lean_calls += explorer.tally.lean_calls

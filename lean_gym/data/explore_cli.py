@@ -76,7 +76,8 @@ class ExploreArgs:
     """Arguments of ``lean-gym data explore``: try many tactics at the states of trajectories.
 
     Attributes:
-        trajectories: Input jsonl of trajectories or search trees.
+        trajectories: Input jsonl of trajectories or search trees, or a directory (every
+            .jsonl below it, for example an eval run's trees/).
         out: Output jsonl of explored trees (one per theorem, origin exploration).
         rows: Output jsonl of (state, tactic) rows; default OUT with .rows before the suffix.
         report: Output JSON of the counts; default OUT with .report.json.
@@ -123,8 +124,10 @@ class ExploreArgs:
         outputs = [Path(self.out), self.rows_path, self.report_path]
         if len({str(p.resolve()) for p in outputs}) < len(outputs):
             raise ValueError("--out, --rows and --report must be different files")
-        if Path(self.trajectories).resolve() in {p.resolve() for p in outputs}:
-            raise ValueError("the output files must not overwrite --trajectories")
+        source = Path(self.trajectories).resolve()
+        for path in outputs:
+            if path.resolve() == source or source in path.resolve().parents:
+                raise ValueError("the output files must not be (inside) --trajectories")
         for flag, path in zip(("--out", "--rows", "--report"), outputs, strict=True):
             try:
                 check_output_file(path, flag)
@@ -185,7 +188,9 @@ def run_explore(args: ExploreArgs) -> int:
     """Runs ``lean-gym data explore``; 0 on success, 1 when nothing was explored, 2 for bad
     input."""
     try:
-        trajectories = read_jsonl(args.trajectories)
+        source = Path(args.trajectories)
+        files = sorted(source.rglob("*.jsonl")) if source.is_dir() else [source]
+        trajectories = [t for path in files for t in read_jsonl(path)]
     except FileNotFoundError:
         return usage_error(f"trajectories file not found: {args.trajectories}")
     except ValueError as exc:

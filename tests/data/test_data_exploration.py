@@ -299,3 +299,18 @@ def test_theorems_sharing_a_statement_count_alike(smoke_trajectories) -> None:
     assert report.valid_per_known_state[:half] == report.valid_per_known_state[half:]
     assert report.mean_known_per_state == 1.0
     assert {r.theorem for r in result.rows} == {"smoke_and_intro"}  # the twin's were duplicates
+
+
+def test_explore_command_reads_an_eval_runs_trees(tmp_path: Path, capsys) -> None:
+    from agents.evaluate import EvalArgs, evaluate
+
+    run_dir = tmp_path / "eval"
+    evaluate(EvalArgs(dataset="smoke", limit=3, out=str(run_dir), workers=0, progress=False))
+    out = tmp_path / "E.jsonl"
+    assert run(["data", "explore", "--trajectories", str(run_dir / "trees"), "--out", str(out),
+                "--no-progress"]) == 0  # fmt: skip
+    trees = read_jsonl(out)
+    assert len(trees) == 3 and all(t.meta["explored_from"] == ["search"] for t in trees)
+    assert run(["data", "explore", "--trajectories", str(run_dir), "--out",
+                str(run_dir / "E.jsonl")]) == 2  # fmt: skip
+    assert "inside" in capsys.readouterr().err
