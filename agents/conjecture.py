@@ -49,7 +49,6 @@ from typing import Any
 from agents.disproof import Disproof, DisproofConfig, try_disprove
 from agents.statements import (
     Binder,
-    MiniLeanFragment,
     Statement,
     alpha_key,
     backend_label,
@@ -588,6 +587,17 @@ class ScreenConfig:
     timeout: float | None = None
 
 
+def _keys(statements: Iterable[str]) -> set[str]:
+    """The alpha keys of the statements that parse."""
+    keys = set()
+    for text in statements:
+        try:
+            keys.add(alpha_key(text))
+        except ValueError:
+            continue
+    return keys
+
+
 class ConjectureScreen:
     """Screens candidates on one backend (see the module docstring).
 
@@ -598,11 +608,12 @@ class ConjectureScreen:
         exclude: Statements no conjecture may equal (up to variable names): the held-out
             test split.
         config: The trivial tactics and the disproof settings.
-        fragment: The guard (default: :func:`~agents.statements.fragment_for` the backend;
-            None for real Lean).
-    """
 
-    _UNSET: Any = object()
+    Attributes:
+        fragment: The guard (:func:`~agents.statements.fragment_for` the backend, taught the
+            seeds; None for real Lean).
+        label: The backend's name as conjectures record it.
+    """
 
     def __init__(
         self,
@@ -611,35 +622,17 @@ class ConjectureScreen:
         *,
         exclude: Iterable[str] = (),
         config: ScreenConfig | None = None,
-        fragment: MiniLeanFragment | None | Any = _UNSET,
     ):
         self.backend = backend
         self.config = config or ScreenConfig()
         self.label = backend_label(backend)
-        seed_statements = [t.statement for t in seeds]
-        self.fragment = (
-            fragment_for(backend, seed_statements) if fragment is self._UNSET else fragment
-        )
-        self.seen: set[str] = set()
-        for text in seed_statements:
-            try:
-                self.seen.add(alpha_key(text))
-            except ValueError:
-                continue
-        self.excluded: set[str] = set()
-        for text in exclude:
-            try:
-                self.excluded.add(alpha_key(text))
-            except ValueError:
-                continue
+        self.fragment = fragment_for(backend, [t.statement for t in seeds])
+        self.seen = _keys(t.statement for t in seeds)
+        self.excluded = _keys(exclude)
 
     def remember(self, statements: Iterable[str]) -> None:
         """Counts ``statements`` as seen: a later candidate equal to one is a duplicate."""
-        for text in statements:
-            try:
-                self.seen.add(alpha_key(text))
-            except ValueError:
-                continue
+        self.seen |= _keys(statements)
 
     def _result(
         self, proposal: Proposal, status: str, reason: str = "", **extra: Any
