@@ -264,6 +264,7 @@ def test_the_screen_statuses(backend) -> None:
     assert pickle.loads(pickle.dumps(verdicts[1])) == verdicts[1]
 
 
+@pytest.mark.slow
 def test_no_kept_conjecture_is_disprovable_by_minilean(backend, bench) -> None:
     """The kept conjectures survive a harder disproof than the screen's, and a search for a
     proof of their negation with the scripted prover."""

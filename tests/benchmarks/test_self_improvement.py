@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(*argv: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def _run(*argv: str, timeout: float = 280) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "self_improvement.py"), *argv],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,

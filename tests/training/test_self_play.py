@@ -92,6 +92,7 @@ def _args(out: Path, prover: Path) -> SelfPlayArguments:
     return args
 
 
+@pytest.mark.slow
 def test_one_round_end_to_end_and_resumed(tmp_path: Path, prover_dir: Path, monkeypatch) -> None:
     out = tmp_path / "run"
     args = _args(out, prover_dir)
