@@ -28,6 +28,7 @@ STAGES: dict[str, str] = {
     "dpo": "training.preferences:main",
     "expert-iteration": "training.expert_iteration:main",
     "quickstart": "training.quickstart:main",
+    "self-play": "training.self_play:main",
 }
 
 
@@ -75,6 +76,12 @@ def run_stage(config: str, overrides: list[str] | None = None) -> int:
     return int(entry(["--config", config, *(overrides or [])]) or 0)
 
 
+def _make_policy(spec: str, **kwargs: Any) -> Any:
+    from agents.policies import make_policy
+
+    return make_policy(spec, **kwargs)
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     overrides = list(args.overrides or [])
     if overrides and overrides[0] == "--":
@@ -83,13 +90,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Adds the training subcommands (``train``) to ``lean-gym``."""
+    """Adds the training subcommands (``train``) to ``lean-gym``, and gives ``lean-gym data
+    explore --policy SPEC`` the policies of :mod:`agents.policies` (lean_gym cannot import
+    them itself)."""
+    from lean_gym.data.exploration import set_policy_factory
+
+    set_policy_factory(_make_policy)
     train = subparsers.add_parser(
         "train",
         help="run a training stage or pipeline from a YAML config",
         description=(
             "Run the training stage a YAML config names (stage: sft, grpo, value, dpo, "
-            "expert-iteration, quickstart). Flags after -- override the config's fields."
+            "expert-iteration, quickstart, self-play). Flags after -- override the config's fields."
         ),
     )
     train.add_argument("--config", required=True, help="the stage's YAML config")

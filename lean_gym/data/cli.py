@@ -9,6 +9,7 @@
     lean-gym data values --trajectories T.jsonl [--gamma 0.95] --out V.jsonl [--negatives 4]
     lean-gym data check --dataset ../shared/data/minif2f/minif2f-valid.jsonl
         [--backend minilean] [--limit N] [--json REPORT.json] [--keep KEPT.jsonl]
+    lean-gym data explore --trajectories T.jsonl --out E.jsonl [--sources library] [--depth 1]
 
 Each command's flags and ``--help`` come from its argument dataclass (:class:`TrajectoriesArgs`,
 :class:`SegmentsArgs`, :class:`ValuesArgs`, :class:`CheckArgs`) through :mod:`lean_gym.cli_args`.
@@ -47,6 +48,7 @@ from typing import Any
 from lean_gym.cli_args import add_dataclass_arguments, dataclass_from_namespace, usage_error
 from lean_gym.cli_checks import check_output_file, load_dataset, open_backend
 from lean_gym.data.check import check_theorems, recorded_goals
+from lean_gym.data.explore_cli import ExploreArgs, run_explore
 from lean_gym.data.jsonl import write_rows
 from lean_gym.data.negatives import add_negative_branches
 from lean_gym.data.segments import (
@@ -397,6 +399,7 @@ _COMMANDS: tuple[tuple[str, type, Callable[[Any], int]], ...] = (
     ("segments", SegmentsArgs, _cmd_segments),
     ("values", ValuesArgs, _cmd_values),
     ("check", CheckArgs, _cmd_check),
+    ("explore", ExploreArgs, run_explore),
 )
 
 
