@@ -133,6 +133,9 @@ _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚ�
 _BINDER_PREDICATE_OPS = frozenset({">", "≥", "<", "≤", "≠", "∈", "∉"})
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def _ident_start(c: str) -> bool:
     # `λ` is a letter to Python but the `fun` keyword to Lean.
     return c != "λ" and (c.isalpha() or c == "_" or c in "ℕℤℚℝℂ" or "α" <= c <= "ω")
@@ -187,14 +190,15 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
             i = j
             continue
         col = i - line_start
-        if c.isdigit():
+        # Lean's numerals are ASCII digits: `₂` or `²` are digits to Python, not to Lean.
+        if c in _ASCII_DIGITS:
             j = i
-            while j < n and (text[j].isdigit() or text[j] == "_"):
+            while j < n and (text[j] in _ASCII_DIGITS or text[j] == "_"):
                 j += 1
             # After `h.` (a dot glued to the previous token) the digits are a projection index:
             # Lean lexes `h.2.1` as `h`, `.2`, `.1`, never as the decimal `2.1`.
             is_field = bool(tokens) and tokens[-1].value == "." and tokens[-1].end == i
-            if not is_field and j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
+            if not is_field and j < n and text[j] == "." and j + 1 < n and text[j + 1] in _ASCII_DIGITS:
                 raise ParseError("MiniLean: decimal literals are not supported", i)
             tokens.append(Token("num", text[i:j].replace("_", ""), i, j, col, first))
             i = j

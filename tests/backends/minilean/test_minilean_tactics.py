@@ -126,3 +126,13 @@ def test_mathlib_tactics_need_mathlib(repl):
     assert accepted(out), out
     out = repl.handle({"cmd": "theorem t : ∃ n : ℕ, n + 1 = 3 := by\n  use 2", "env": env})
     assert accepted(out), out
+
+
+def test_subscript_digits_are_not_numerals(repl):
+    # `₂` is a digit to Python's str.isdigit, not to Lean's lexer: `h₂` is a name, a lone `₂`
+    # is a parse error (it used to reach int() and come back as an internal error).
+    out = repl.handle({"cmd": "theorem t (p : Prop) (h₂ : p) : p := by\n  exact h₂"})
+    assert accepted(out), out
+    out = repl.handle({"cmd": "theorem t (p : Prop) (h₂ : p) : p := by\n  exact ₂"})
+    assert not accepted(out)
+    assert any("unexpected character" in e for e in errors(out)), out
