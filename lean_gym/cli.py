@@ -23,6 +23,7 @@ argument dataclass (:mod:`lean_gym.cli_args`), which plugins may use too.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -74,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UsageError as exc:
         return usage_error(exc)
+    except BrokenPipeError:
+        # The reader went away (`lean-gym ... | head`): stop quietly, as Unix tools do, and
+        # point stdout at devnull so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the pipe
 
 
 if __name__ == "__main__":

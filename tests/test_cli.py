@@ -75,3 +75,19 @@ def test_plugins_add_subcommands_through_the_entry_point_group(monkeypatch, caps
     assert main(["hello", "--times", "0"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "lean-gym: error: --times must be >= 1, got 0"
+
+
+def test_a_closed_pipe_stops_the_command_without_a_traceback() -> None:
+    # `lean-gym ... | head`: the reader leaves before the command has written.
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(0.5); from lean_gym.cli import main; main(['backends'])",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
