@@ -10,8 +10,8 @@ config (``stage:`` names it; ``lean-gym train --config C.yaml`` runs it):
 * :mod:`training.value`: the ``gamma**d`` value model and :class:`~training.value.ValueModel`,
   the value callable of value-guided search and MCTS;
 * :mod:`training.preferences`: step-level DPO pairs from search trees (``DPOTrainer``);
-* :mod:`training.expert_iteration` and :mod:`training.quickstart`: the multi-stage runs
-  (shared parts in :mod:`training.pipeline`).
+* :mod:`training.expert_iteration`, :mod:`training.quickstart` and :mod:`training.self_play`
+  (conjecturer-prover rounds): the multi-stage runs (shared parts in :mod:`training.pipeline`).
 
 Shared pieces: :mod:`training.config` (parsing, CPU flags, TensorBoard), :mod:`training.stage_args`
 (the fields every stage has), :mod:`training.theorem_sets` (the train/test split by family),

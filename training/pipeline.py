@@ -49,6 +49,10 @@ def stage_flags(items: Sequence[str]) -> list[str]:
     return flags
 
 
+# Runs made of stages themselves: a pipeline step must be one training stage, not one of these.
+MULTI_STAGE_RUNS = ("quickstart", "expert-iteration", "self-play")
+
+
 def run_stage_once(
     config: str | os.PathLike[str], output_dir: str | os.PathLike[str], flags: Sequence[str] = ()
 ) -> StageResult:
@@ -64,7 +68,7 @@ def run_stage_once(
         logger.info("%s: done already (%s)", output_dir, done.stage)
         return done
     stage = read_stage_name(config)
-    if stage not in STAGES or stage in ("quickstart", "expert-iteration"):
+    if stage not in STAGES or stage in MULTI_STAGE_RUNS:
         raise ConfigError(f"{config}: a pipeline step must be a training stage, not {stage!r}")
     module_name, _, attr = STAGES[stage].partition(":")
     entry = getattr(importlib.import_module(module_name), attr)
