@@ -198,7 +198,13 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
             # After `h.` (a dot glued to the previous token) the digits are a projection index:
             # Lean lexes `h.2.1` as `h`, `.2`, `.1`, never as the decimal `2.1`.
             is_field = bool(tokens) and tokens[-1].value == "." and tokens[-1].end == i
-            if not is_field and j < n and text[j] == "." and j + 1 < n and text[j + 1] in _ASCII_DIGITS:
+            if (
+                not is_field
+                and j < n
+                and text[j] == "."
+                and j + 1 < n
+                and text[j + 1] in _ASCII_DIGITS
+            ):
                 raise ParseError("MiniLean: decimal literals are not supported", i)
             tokens.append(Token("num", text[i:j].replace("_", ""), i, j, col, first))
             i = j
