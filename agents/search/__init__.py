@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from agents.search.base import (
     BUDGET_REASONS,
+    BUILTIN_SEARCHES,
     SEARCHES,
     STOP_REASONS,
     Budget,
@@ -40,6 +41,7 @@ from agents.search.engine import SearchContext, Transition, TreeSearch
 
 __all__ = [
     "BUDGET_REASONS",
+    "BUILTIN_SEARCHES",
     "SEARCHES",
     "STOP_REASONS",
     "Budget",

@@ -29,6 +29,7 @@ __all__ = [
     "Budget",
     "SearchResult",
     "SearchAlgorithm",
+    "BUILTIN_SEARCHES",
     "SEARCHES",
     "register_search",
     "make_search",
@@ -302,6 +303,8 @@ SEARCHES: dict[str, str | Callable[..., SearchAlgorithm]] = {
     "segment-best-first": "agents.search.segment_best_first:SegmentBestFirstSearch",
     "whole-proof": "agents.search.whole_proof:WholeProofSampling",
 }
+#: The algorithms this package ships (``SEARCHES`` also holds what other modules register).
+BUILTIN_SEARCHES: tuple[str, ...] = tuple(SEARCHES)
 
 
 def register_search(name: str, factory: str | Callable[..., SearchAlgorithm]) -> None:

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 MINIF2F = ROOT.parent / "shared" / "data" / "minif2f" / "minif2f-valid.jsonl"
 

@@ -126,7 +126,8 @@ def test_one_round_end_to_end_and_resumed(tmp_path: Path, prover_dir: Path, monk
     assert record["prover_after"] == str(out / "round-1" / "prover-sft")
     assert record["conjecturer_rows"] > 0
     assert (out / "round-1/conjecturer-sft/stage_result.json").is_file()
-    assert 0 <= record["heldout_solved"] <= record["heldout_total"] == 3
+    heldout = load_split("smoke", "test", test_fraction=0.2, seed=1)
+    assert 0 <= record["heldout_solved"] <= record["heldout_total"] == len(heldout) > 0
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
     assert "| 1 |" in (out / "self_play.md").read_text()
 
