@@ -44,6 +44,9 @@ class Goal:
     target: Expr
     tag: str = ""
     _index: dict[int, LocalDecl] | None = field(default=None, compare=False, repr=False)
+    # pretty.pp_goal's text, per ``mathlib`` flag: a goal a tactic leaves untouched is the same
+    # object in the next state, and states are printed after every tactic.
+    _printed: dict[bool, str] | None = field(default=None, compare=False, repr=False)
 
     def decl(self, fid: int) -> LocalDecl | None:
         index = self._index

@@ -228,7 +228,19 @@ def display_names(goal: Goal) -> dict[int, str]:
 
 
 def pp_goal(goal: Goal, mathlib: bool = False) -> str:
-    """The goal as Lean prints it: case line, grouped hypotheses, ``⊢ target``."""
+    """The goal as Lean prints it: case line, grouped hypotheses, ``⊢ target`` (computed once
+    per goal object and flag: the text is a function of both)."""
+    printed = goal._printed
+    if printed is None:
+        printed = {}
+        object.__setattr__(goal, "_printed", printed)
+    text = printed.get(mathlib)
+    if text is None:
+        text = printed[mathlib] = _pp_goal(goal, mathlib)
+    return text
+
+
+def _pp_goal(goal: Goal, mathlib: bool) -> str:
     names = display_names(goal)
     printer = Printer(names, mathlib)
     lines: list[str] = []
