@@ -172,6 +172,20 @@ class PipelineArguments:
             seed=self.seed,
         )
 
+    def train_theorems(self, limit: int | None = None) -> list[Any]:
+        """The train side of the split (at most ``limit`` theorems).
+
+        Raises:
+            ConfigError: When the theorem set cannot be read.
+        """
+        from training.theorem_sets import load_split
+
+        try:
+            return load_split(self.theorems, "train", test_fraction=self.test_fraction,
+                              seed=self.split_seed, limit=limit)  # fmt: skip
+        except (ValueError, FileNotFoundError) as exc:
+            raise ConfigError(f"theorems: {exc}") from None
+
     def held_out(self, out: Path) -> tuple[list[Any], Path]:
         """The held-out theorems (``eval_limit`` applied), also written to OUT/heldout.jsonl."""
         from training.theorem_sets import load_split, write_theorems

@@ -524,17 +524,12 @@ def run_self_play(args: SelfPlayArguments) -> dict[str, Any]:
     from lean_gym.data.trajectories import write_jsonl
     from training.corpus import replay_trajectories
     from training.stage_args import apply_torch_threads
-    from training.theorem_sets import load_split
 
     args.check()
     apply_torch_threads(args.torch_threads)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        train = load_split(args.theorems, "train", test_fraction=args.test_fraction,
-                           seed=args.split_seed, limit=args.limit)  # fmt: skip
-    except (ValueError, FileNotFoundError) as exc:
-        raise ConfigError(f"theorems: {exc}") from None
+    train = args.train_theorems(args.limit)
     heldout, heldout_file = args.held_out(out)
     settings = args.eval_settings()
     shared = args.stage_flags()
