@@ -2,7 +2,8 @@
 
 1. Goal-aware rollout against step-level best-first, same theorems, policy and budget: policy
    calls (target: at least 30% fewer, i.e. a ratio <= 0.70) at an equal or better solved count.
-   The two run theorem by theorem, alternately first.
+   The two run theorem by theorem, alternately first, and again with the scripted policy's
+   order sampled (``--sampled-temperature``; both searches get the same seed per theorem).
 2. Search bookkeeping (wall time minus policy and Lean time) as a share of wall time, best-first
    with ScriptedPolicy on in-process MiniLean (target <= 20%).
 3. Tactic calls per second through that search on one core (target >= 2,000), with the Lean
