@@ -98,24 +98,7 @@ def test_every_exception_outside_minilean_lives_in_errors_py() -> None:
     assert all(issubclass(c, errors.LeanGymError) for c in OURS)
 
 
-# Known not to pickle today: their constructors take more than the message they pass on. They
-# are branch `minilean`'s files (issue 8); strict, so each fix shows up here to be removed.
-KNOWN_MINILEAN_FAILURES = {"ParseError", "DeadlineExceeded"}
-
-
-@pytest.mark.parametrize(
-    "cls",
-    [
-        pytest.param(
-            c,
-            marks=pytest.mark.xfail(strict=True, reason="branch minilean owns this exception"),
-        )
-        if c.__name__ in KNOWN_MINILEAN_FAILURES
-        else c
-        for c in MINILEANS
-    ],
-    ids=lambda c: c.__qualname__,
-)
+@pytest.mark.parametrize("cls", MINILEANS, ids=lambda c: c.__qualname__)
 def test_every_minilean_exception_pickles(cls: type[BaseException]) -> None:
     _round_trip(cls)
 

@@ -36,3 +36,6 @@ class DeadlineExceeded(Exception):
     def __init__(self, seconds: float):
         super().__init__(f"MiniLean: timeout after {seconds:g} s")
         self.seconds = seconds
+
+    def __reduce__(self) -> tuple[type[DeadlineExceeded], tuple[float]]:
+        return type(self), (self.seconds,)  # pickles: the constructor takes seconds, not the text

@@ -26,6 +26,9 @@ class ParseError(Exception):
         self.message = message
         self.offset = offset
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int]]:
+        return type(self), (self.message, self.offset)  # pickles: two constructor arguments
+
 
 @dataclass(slots=True)
 class Token:
