@@ -95,7 +95,8 @@ def rollout_and_bookkeeping(args: Args, temperature: float = 0.0) -> dict[str, A
         for index, theorem in enumerate(theorems):
             order = list(searches) if index % 2 == 0 else list(reversed(searches))
             for name in order:
-                policy.reseed(index)  # both searches see the same sampled orders
+                if temperature:  # both searches see the same sampled orders
+                    policy.reseed(index)  # (it also clears the policy's cache: not when ranked)
                 result = searches[name].search(theorem, backend, policy, budget)
                 total = totals[name]
                 total["solved"] += result.solved
